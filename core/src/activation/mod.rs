@@ -1,0 +1,67 @@
+//! Hidden-layer activations. Each lives in its own file as two scalar formulas
+//! (the value, and the slope written in terms of the *output*, so the backward
+//! pass needs only the stored activations); [`activation_kernels!`] turns them
+//! into SIMD-dispatched slice kernels. Adding one = one file + one line in
+//! [`REGISTRY`].
+
+mod identity;
+mod relu;
+mod sigmoid;
+mod tanh;
+
+/// A hidden-layer activation, as the training code sees it.
+#[derive(Debug)]
+pub struct ActivationSpec {
+    /// The CLI / config name (`-a`), matched case-insensitively.
+    pub name: &'static str,
+    /// `y = f(x)` in place.
+    pub forward: fn(values: &mut [f32]),
+    /// `grad *= f'(x)`, with `f'` computed from the stored output `y = f(x)`.
+    pub backward: fn(outputs: &[f32], grads: &mut [f32]),
+    /// The scalar formulas, for references and tests.
+    pub value: fn(f32) -> f32,
+    pub slope_from_output: fn(f32) -> f32,
+}
+
+/// Every activation ffn knows, in the CLI's order.
+pub const REGISTRY: &[&ActivationSpec] =
+    &[&identity::SPEC, &sigmoid::SPEC, &tanh::SPEC, &relu::SPEC];
+
+/// Look an activation up by name (case-insensitive; `relu` finds `ReLU`).
+pub fn by_name(name: &str) -> Option<&'static ActivationSpec> {
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|spec| spec.name.eq_ignore_ascii_case(name))
+}
+
+/// Builds `SPEC` plus its `forward`/`backward` slice kernels from the two scalar
+/// functions `value(x)` and `slope_from_output(y)` defined in the calling file.
+#[macro_export]
+macro_rules! activation_kernels {
+    ($name:literal) => {
+        pub const SPEC: $crate::activation::ActivationSpec = $crate::activation::ActivationSpec {
+            name: $name,
+            forward,
+            backward,
+            value,
+            slope_from_output,
+        };
+
+        $crate::simd_kernel! {
+            fn forward(values: &mut [f32]) {
+                for v in values.iter_mut() {
+                    *v = value(*v);
+                }
+            }
+        }
+
+        $crate::simd_kernel! {
+            fn backward(outputs: &[f32], grads: &mut [f32]) {
+                for (g, y) in grads.iter_mut().zip(outputs) {
+                    *g *= slope_from_output(*y);
+                }
+            }
+        }
+    };
+}

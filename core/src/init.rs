@@ -1,0 +1,47 @@
+//! Weight initialisers. Biases always start at 0.
+
+use crate::rng::{Rng, normal, uniform};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Init {
+    /// `w ~ N(0, 0.01²)`: the classic "small random numbers" (`randn * 0.01`).
+    /// Deep stacks shrink their signal with it, which is what the course
+    /// project's sweep showed.
+    Random,
+    /// Glorot/Xavier uniform: `w ~ U(-a, a)` with `a = sqrt(6 / (fan_in + fan_out))`.
+    Xavier,
+}
+
+impl Init {
+    pub const ALL: [Init; 2] = [Init::Random, Init::Xavier];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Init::Random => "random",
+            Init::Xavier => "Xavier",
+        }
+    }
+
+    /// Case-insensitive; `glorot` is accepted for `Xavier`.
+    pub fn by_name(name: &str) -> Option<Init> {
+        if name.eq_ignore_ascii_case("glorot") {
+            return Some(Init::Xavier);
+        }
+        Init::ALL
+            .into_iter()
+            .find(|init| init.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Fills a `fan_in × fan_out` weight block.
+    pub fn fill(self, weights: &mut [f32], fan_in: usize, fan_out: usize, rng: &mut Rng) {
+        match self {
+            Init::Random => weights.iter_mut().for_each(|w| *w = 0.01 * normal(rng)),
+            Init::Xavier => {
+                let limit = libm::sqrtf(6.0 / (fan_in + fan_out) as f32);
+                weights
+                    .iter_mut()
+                    .for_each(|w| *w = limit * (2.0 * uniform(rng) - 1.0));
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Element-wise kernels with run-time SIMD selection.
+//!
+//! Every kernel is written once, as a plain loop over slices
+//! ([`simd_kernel!`]). The macro compiles that body several times: a portable
+//! build (whatever the compile target allows, SSE2 on x86_64) and, with `std`
+//! on x86_64, builds with AVX2+FMA and with AVX-512 enabled, which LLVM
+//! vectorises to 256/512-bit lanes. The widest build that the CPU supports is
+//! chosen at run time, once per call, by a cached feature check. The bodies
+//! never call `mul_add` and are never reordered, so every build gives the same
+//! bits: SIMD changes speed, never results (the tests check that).
+//!
+//! [`force_level`] pins the level (tests, and `FFN_SIMD=scalar` in the trainer).
+
+pub mod elementwise;
+pub mod gemm;
+
+use core::sync::atomic::{AtomicU8, Ordering};
+
+/// The instruction sets a kernel build may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Level {
+    /// The compile target's baseline (SSE2 on x86_64, plain code elsewhere).
+    Scalar = 1,
+    Avx2 = 2,
+    Avx512 = 3,
+}
+
+impl Level {
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Scalar => "scalar",
+            Level::Avx2 => "avx2+fma",
+            Level::Avx512 => "avx512",
+        }
+    }
+}
+
+// 0 = not decided yet.
+static LEVEL: AtomicU8 = AtomicU8::new(0);
+
+/// The best level this CPU supports.
+pub fn detected_level() -> Level {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    {
+        if std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx2")
+            && std::is_x86_feature_detected!("fma")
+        {
+            return Level::Avx512;
+        }
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            return Level::Avx2;
+        }
+    }
+    Level::Scalar
+}
+
+/// The level kernels run at now.
+#[inline]
+pub fn level() -> Level {
+    match LEVEL.load(Ordering::Relaxed) {
+        2 => Level::Avx2,
+        3 => Level::Avx512,
+        1 => Level::Scalar,
+        _ => {
+            let detected = detected_level();
+            LEVEL.store(detected as u8, Ordering::Relaxed);
+            detected
+        }
+    }
+}
+
+/// Pin the kernel level; a level above what the CPU supports is lowered to the
+/// detected one, so this can never select an illegal instruction.
+pub fn force_level(wanted: Level) -> Level {
+    let chosen = wanted.min(detected_level());
+    LEVEL.store(chosen as u8, Ordering::Relaxed);
+    chosen
+}
+
+/// Defines a public kernel function whose body is compiled once per [`Level`]
+/// and dispatched at run time. The body must be safe code.
+#[macro_export]
+macro_rules! simd_kernel {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $body:block) => {
+        $(#[$meta])*
+        $vis fn $name($($arg: $ty),*) {
+            #[inline(always)]
+            fn body($($arg: $ty),*) $body
+
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            {
+                // SAFETY (both arms): `level()` never reports a level above what
+                // `is_x86_feature_detected!` found on this CPU.
+                match $crate::kernels::level() {
+                    $crate::kernels::Level::Avx512 => {
+                        #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+                        unsafe fn wide($($arg: $ty),*) { body($($arg),*) }
+                        return unsafe { wide($($arg),*) };
+                    }
+                    $crate::kernels::Level::Avx2 => {
+                        #[target_feature(enable = "avx2,fma")]
+                        unsafe fn wide($($arg: $ty),*) { body($($arg),*) }
+                        return unsafe { wide($($arg),*) };
+                    }
+                    $crate::kernels::Level::Scalar => {}
+                }
+            }
+            body($($arg),*)
+        }
+    };
+}

@@ -1,0 +1,56 @@
+//! Eve (Koushik & Hayashi 2016, "Improving Stochastic Gradient Descent with
+//! Feedback"): Adam whose step is divided by `d`, a smoothed measure of how
+//! much the (clipped) loss changes between steps. With `β3 = 0.999`,
+//! `k = 0.1`, `K = 10` (the paper's values) and `f̂` the clipped loss:
+//! `c = clip(f / f̂, bounds)`, `f̂ ← c·f̂`, `r = |f̂ − f̂_prev| / min(f̂, f̂_prev)`,
+//! `d ← β3·d + (1−β3)·r`, then `w ← w − lr·m̂ / (d·√v̂ + ε)`.
+//! It reuses Adam's moments; only the scalar feedback is new.
+
+use super::{OptimizerSpec, Update, bias_correction};
+
+pub const SPEC: OptimizerSpec = OptimizerSpec {
+    name: "eve",
+    aliases: &[],
+    state_buffers: 2,
+    update,
+};
+
+const BETA3: f64 = 0.999;
+const SMALL: f64 = 0.1;
+const LARGE: f64 = 10.0;
+// Scalar slots.
+const D: usize = 0;
+const F_HAT: usize = 1;
+
+fn update(u: &mut Update) {
+    let loss = u.loss as f64;
+    let s = &mut *u.scalars;
+    if u.step == 1 || s[F_HAT] <= 0.0 {
+        s[D] = 1.0;
+        s[F_HAT] = loss.max(f64::MIN_POSITIVE);
+    } else {
+        let previous = s[F_HAT];
+        let (low, high) = if loss >= previous {
+            (SMALL + 1.0, LARGE + 1.0)
+        } else {
+            (1.0 / (LARGE + 1.0), 1.0 / (SMALL + 1.0))
+        };
+        let c = (loss / previous).clamp(low, high);
+        s[F_HAT] = c * previous;
+        let r = (s[F_HAT] - previous).abs() / s[F_HAT].min(previous);
+        s[D] = BETA3 * s[D] + (1.0 - BETA3) * r;
+    }
+    let h = u.hyper;
+    let d = s[D] as f32;
+    let (m, v) = u.state.split_at_mut(u.params.len());
+    let c1 = bias_correction(h.beta1, u.step);
+    // Folding `d` into the Adam kernel: lr·m̂/(d·√v̂ + ε) = (lr/d)·m̂/(√v̂ + ε/d).
+    let c2 = bias_correction(h.beta2, u.step);
+    super::adam::kernel(
+        u.params,
+        u.grads,
+        m,
+        v,
+        [h.learning_rate / d, h.beta1, h.beta2, h.epsilon / d, c1, c2],
+    );
+}

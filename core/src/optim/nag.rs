@@ -1,0 +1,33 @@
+//! Nesterov accelerated gradient. The course project evaluates the gradient at
+//! the look-ahead point `w − m·u`; with the usual change of variables (Sutskever
+//! et al. 2013, as in PyTorch) that is, on the stored point:
+//! `u ← m·u + lr·g`, `w ← w − (m·u + lr·g)`.
+
+use super::{OptimizerSpec, Update};
+
+pub const SPEC: OptimizerSpec = OptimizerSpec {
+    name: "nag",
+    aliases: &["nesterov"],
+    state_buffers: 1,
+    update,
+};
+
+fn update(u: &mut Update) {
+    kernel(
+        u.params,
+        u.grads,
+        u.state,
+        u.hyper.learning_rate,
+        u.hyper.momentum,
+    );
+}
+
+crate::simd_kernel! {
+    fn kernel(params: &mut [f32], grads: &[f32], velocity: &mut [f32], lr: f32, m: f32) {
+        for ((w, g), v) in params.iter_mut().zip(grads).zip(velocity.iter_mut()) {
+            let step = lr * *g;
+            *v = m * *v + step;
+            *w -= m * *v + step;
+        }
+    }
+}

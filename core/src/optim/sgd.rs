@@ -1,0 +1,22 @@
+//! Plain gradient descent: `w ← w − lr·g`.
+
+use super::{OptimizerSpec, Update};
+
+pub const SPEC: OptimizerSpec = OptimizerSpec {
+    name: "sgd",
+    aliases: &[],
+    state_buffers: 0,
+    update,
+};
+
+fn update(u: &mut Update) {
+    kernel(u.params, u.grads, u.hyper.learning_rate);
+}
+
+crate::simd_kernel! {
+    fn kernel(params: &mut [f32], grads: &[f32], lr: f32) {
+        for (w, g) in params.iter_mut().zip(grads) {
+            *w -= lr * *g;
+        }
+    }
+}

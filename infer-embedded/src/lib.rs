@@ -1,0 +1,2 @@
+//! no_std, no-alloc inference of ffn models borrowed from flash.
+#![no_std]

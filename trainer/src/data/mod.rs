@@ -1,0 +1,1 @@
+//! Fashion-MNIST / MNIST loading (owned by the data work: see DATA API below).

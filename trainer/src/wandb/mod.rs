@@ -1,0 +1,1 @@
+//! wandb (in progress)
