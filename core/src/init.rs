@@ -27,9 +27,7 @@ impl Init {
         if name.eq_ignore_ascii_case("glorot") {
             return Some(Init::Xavier);
         }
-        Init::ALL
-            .into_iter()
-            .find(|init| init.name().eq_ignore_ascii_case(name))
+        Init::ALL.into_iter().find(|init| init.name().eq_ignore_ascii_case(name))
     }
 
     /// Fills a `fan_in × fan_out` weight block.
@@ -38,9 +36,7 @@ impl Init {
             Init::Random => weights.iter_mut().for_each(|w| *w = 0.01 * normal(rng)),
             Init::Xavier => {
                 let limit = libm::sqrtf(6.0 / (fan_in + fan_out) as f32);
-                weights
-                    .iter_mut()
-                    .for_each(|w| *w = limit * (2.0 * uniform(rng) - 1.0));
+                weights.iter_mut().for_each(|w| *w = limit * (2.0 * uniform(rng) - 1.0));
             }
         }
     }

@@ -34,11 +34,7 @@ impl<'a> Layout<'a> {
     }
 
     fn layer_start(&self, layer: usize) -> usize {
-        self.sizes
-            .windows(2)
-            .take(layer)
-            .map(|w| w[0] * w[1] + w[1])
-            .sum()
+        self.sizes.windows(2).take(layer).map(|w| w[0] * w[1] + w[1]).sum()
     }
 
     pub fn weights(&self, layer: usize) -> Range<usize> {

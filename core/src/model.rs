@@ -51,23 +51,12 @@ pub struct StepStats {
 impl Model {
     /// A model with freshly initialised weights. `sizes` must have at least two
     /// non-zero entries (the caller validates user input).
-    pub fn new(
-        sizes: &[usize],
-        activation: &'static ActivationSpec,
-        init: Init,
-        seed: u64,
-        max_batch: usize,
-    ) -> Self {
+    pub fn new(sizes: &[usize], activation: &'static ActivationSpec, init: Init, seed: u64, max_batch: usize) -> Self {
         let layout = Layout::new(sizes).expect("sizes: at least input and output, all non-zero");
         let mut params = vec![0.0; layout.len()];
         let mut rng = rng_for(seed, INIT_STREAM);
         for layer in 0..layout.num_layers() {
-            init.fill(
-                &mut params[layout.weights(layer)],
-                layout.fan_in(layer),
-                layout.fan_out(layer),
-                &mut rng,
-            );
+            init.fill(&mut params[layout.weights(layer)], layout.fan_in(layer), layout.fan_out(layer), &mut rng);
         }
         Self::from_params(sizes, activation, params, max_batch)
     }
@@ -80,11 +69,7 @@ impl Model {
         max_batch: usize,
     ) -> Self {
         let layout = Layout::new(sizes).expect("sizes: at least input and output, all non-zero");
-        assert_eq!(
-            params.len(),
-            layout.len(),
-            "parameter count does not match the layer sizes"
-        );
+        assert_eq!(params.len(), layout.len(), "parameter count does not match the layer sizes");
         let max_batch = max_batch.max(1);
         let scratch: usize = sizes[1..].iter().sum::<usize>() * max_batch;
         Model {
@@ -121,30 +106,13 @@ impl Model {
         let layers = self.sizes.len() - 1;
         for layer in 0..layers {
             let layout = Layout::new(&self.sizes).expect("validated at construction");
-            let dense = Dense {
-                batch,
-                fan_in: layout.fan_in(layer),
-                fan_out: layout.fan_out(layer),
-            };
+            let dense = Dense { batch, fan_in: layout.fan_in(layer), fan_out: layout.fan_out(layer) };
             let out_range = self.output_range(layer, batch);
-            let in_range = if layer == 0 {
-                0..0
-            } else {
-                self.output_range(layer - 1, batch)
-            };
+            let in_range = if layer == 0 { 0..0 } else { self.output_range(layer - 1, batch) };
             let (before, rest) = self.outputs.split_at_mut(out_range.start);
             let output = &mut rest[..out_range.len()];
-            let input = if layer == 0 {
-                &inputs[..batch * dense.fan_in]
-            } else {
-                &before[in_range]
-            };
-            dense.forward(
-                input,
-                &self.params[layout.weights(layer)],
-                &self.params[layout.bias(layer)],
-                output,
-            );
+            let input = if layer == 0 { &inputs[..batch * dense.fan_in] } else { &before[in_range] };
+            dense.forward(input, &self.params[layout.weights(layer)], &self.params[layout.bias(layer)], output);
             if layer + 1 < layers {
                 (self.activation.forward)(output);
             } else {
@@ -171,47 +139,22 @@ impl Model {
         let classes = self.num_classes();
         let last = self.output_range(layers - 1, batch);
         let probs = &self.outputs[last.clone()];
-        let correct = probs
-            .chunks_exact(classes)
-            .zip(labels)
-            .filter(|(row, l)| argmax(row) == **l as usize)
-            .count();
-        let loss_sum = (loss.loss_and_grad)(
-            probs,
-            labels,
-            label_smoothing,
-            1.0 / batch as f32,
-            Some(&mut self.deltas[last]),
-        );
+        let correct = probs.chunks_exact(classes).zip(labels).filter(|(row, l)| argmax(row) == **l as usize).count();
+        let loss_sum =
+            (loss.loss_and_grad)(probs, labels, label_smoothing, 1.0 / batch as f32, Some(&mut self.deltas[last]));
 
         for layer in (0..layers).rev() {
             let layout = Layout::new(&self.sizes).expect("validated at construction");
-            let dense = Dense {
-                batch,
-                fan_in: layout.fan_in(layer),
-                fan_out: layout.fan_out(layer),
-            };
+            let dense = Dense { batch, fan_in: layout.fan_in(layer), fan_out: layout.fan_out(layer) };
             let delta_range = self.output_range(layer, batch);
-            let in_range = if layer == 0 {
-                0..0
-            } else {
-                self.output_range(layer - 1, batch)
-            };
+            let in_range = if layer == 0 { 0..0 } else { self.output_range(layer - 1, batch) };
             let (lower_deltas, rest) = self.deltas.split_at_mut(delta_range.start);
             let d_output = &rest[..delta_range.len()];
-            let input = if layer == 0 {
-                &inputs[..batch * dense.fan_in]
-            } else {
-                &self.outputs[in_range.clone()]
-            };
+            let input = if layer == 0 { &inputs[..batch * dense.fan_in] } else { &self.outputs[in_range.clone()] };
             let (head, tail) = self.grads.split_at_mut(layout.bias(layer).start);
             let d_weights = &mut head[layout.weights(layer)];
             let d_bias = &mut tail[..dense.fan_out];
-            let d_input = if layer == 0 {
-                None
-            } else {
-                Some(&mut lower_deltas[in_range.clone()])
-            };
+            let d_input = if layer == 0 { None } else { Some(&mut lower_deltas[in_range.clone()]) };
             dense.backward(
                 input,
                 &self.params[layout.weights(layer)],
@@ -222,10 +165,7 @@ impl Model {
                 weight_decay,
             );
             if layer > 0 {
-                (self.activation.backward)(
-                    &self.outputs[in_range.clone()],
-                    &mut self.deltas[in_range],
-                );
+                (self.activation.backward)(&self.outputs[in_range.clone()], &mut self.deltas[in_range]);
             }
         }
         StepStats { loss_sum, correct }
@@ -240,18 +180,8 @@ impl Model {
         label_smoothing: f32,
         optimizer: &mut Optimizer,
     ) -> StepStats {
-        let stats = self.forward_backward(
-            inputs,
-            labels,
-            loss,
-            label_smoothing,
-            optimizer.hyper.weight_decay,
-        );
-        optimizer.update(
-            &mut self.params,
-            &self.grads,
-            stats.loss_sum / labels.len().max(1) as f32,
-        );
+        let stats = self.forward_backward(inputs, labels, loss, label_smoothing, optimizer.hyper.weight_decay);
+        optimizer.update(&mut self.params, &self.grads, stats.loss_sum / labels.len().max(1) as f32);
         stats
     }
 

@@ -24,15 +24,11 @@ pub struct ActivationSpec {
 }
 
 /// Every activation ffn knows, in the CLI's order.
-pub const REGISTRY: &[&ActivationSpec] =
-    &[&identity::SPEC, &sigmoid::SPEC, &tanh::SPEC, &relu::SPEC];
+pub const REGISTRY: &[&ActivationSpec] = &[&identity::SPEC, &sigmoid::SPEC, &tanh::SPEC, &relu::SPEC];
 
 /// Look an activation up by name (case-insensitive; `relu` finds `ReLU`).
 pub fn by_name(name: &str) -> Option<&'static ActivationSpec> {
-    REGISTRY
-        .iter()
-        .copied()
-        .find(|spec| spec.name.eq_ignore_ascii_case(name))
+    REGISTRY.iter().copied().find(|spec| spec.name.eq_ignore_ascii_case(name))
 }
 
 /// Builds `SPEC` plus its `forward`/`backward` slice kernels from the two scalar
@@ -40,13 +36,8 @@ pub fn by_name(name: &str) -> Option<&'static ActivationSpec> {
 #[macro_export]
 macro_rules! activation_kernels {
     ($name:literal) => {
-        pub const SPEC: $crate::activation::ActivationSpec = $crate::activation::ActivationSpec {
-            name: $name,
-            forward,
-            backward,
-            value,
-            slope_from_output,
-        };
+        pub const SPEC: $crate::activation::ActivationSpec =
+            $crate::activation::ActivationSpec { name: $name, forward, backward, value, slope_from_output };
 
         $crate::simd_kernel! {
             fn forward(values: &mut [f32]) {

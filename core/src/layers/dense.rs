@@ -18,15 +18,7 @@ impl Dense {
     pub fn forward(&self, input: &[f32], weights: &[f32], bias: &[f32], output: &mut [f32]) {
         let output = &mut output[..self.batch * self.fan_out];
         fill_rows_with_bias(output, bias);
-        matmul(
-            self.batch,
-            self.fan_in,
-            self.fan_out,
-            input,
-            weights,
-            output,
-            1.0,
-        );
+        matmul(self.batch, self.fan_in, self.fan_out, input, weights, output, 1.0);
     }
 
     /// From `d_output = ∂L/∂Y`: `d_weights = Xᵀ·dY + weight_decay·W`,
@@ -51,26 +43,10 @@ impl Dense {
         } else {
             0.0
         };
-        matmul_at_b(
-            self.fan_in,
-            self.batch,
-            self.fan_out,
-            input,
-            d_output,
-            d_weights,
-            beta,
-        );
+        matmul_at_b(self.fan_in, self.batch, self.fan_out, input, d_output, d_weights, beta);
         column_sums(d_bias, d_output);
         if let Some(d_input) = d_input {
-            matmul_a_bt(
-                self.batch,
-                self.fan_out,
-                self.fan_in,
-                d_output,
-                weights,
-                d_input,
-                0.0,
-            );
+            matmul_a_bt(self.batch, self.fan_out, self.fan_in, d_output, weights, d_input, 0.0);
         }
     }
 }

@@ -8,12 +8,7 @@
 
 use super::{OptimizerSpec, Update, bias_correction};
 
-pub const SPEC: OptimizerSpec = OptimizerSpec {
-    name: "eve",
-    aliases: &[],
-    state_buffers: 2,
-    update,
-};
+pub const SPEC: OptimizerSpec = OptimizerSpec { name: "eve", aliases: &[], state_buffers: 2, update };
 
 const BETA3: f64 = 0.999;
 const SMALL: f64 = 0.1;
@@ -30,11 +25,8 @@ fn update(u: &mut Update) {
         s[F_HAT] = loss.max(f64::MIN_POSITIVE);
     } else {
         let previous = s[F_HAT];
-        let (low, high) = if loss >= previous {
-            (SMALL + 1.0, LARGE + 1.0)
-        } else {
-            (1.0 / (LARGE + 1.0), 1.0 / (SMALL + 1.0))
-        };
+        let (low, high) =
+            if loss >= previous { (SMALL + 1.0, LARGE + 1.0) } else { (1.0 / (LARGE + 1.0), 1.0 / (SMALL + 1.0)) };
         let c = (loss / previous).clamp(low, high);
         s[F_HAT] = c * previous;
         let r = (s[F_HAT] - previous).abs() / s[F_HAT].min(previous);
@@ -46,11 +38,5 @@ fn update(u: &mut Update) {
     let c1 = bias_correction(h.beta1, u.step);
     // Folding `d` into the Adam kernel: lr·m̂/(d·√v̂ + ε) = (lr/d)·m̂/(√v̂ + ε/d).
     let c2 = bias_correction(h.beta2, u.step);
-    super::adam::kernel(
-        u.params,
-        u.grads,
-        m,
-        v,
-        [h.learning_rate / d, h.beta1, h.beta2, h.epsilon / d, c1, c2],
-    );
+    super::adam::kernel(u.params, u.grads, m, v, [h.learning_rate / d, h.beta1, h.beta2, h.epsilon / d, c1, c2]);
 }

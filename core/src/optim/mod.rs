@@ -67,22 +67,15 @@ pub struct OptimizerSpec {
     pub update: fn(&mut Update),
 }
 
-pub const REGISTRY: &[&OptimizerSpec] = &[
-    &sgd::SPEC,
-    &momentum::SPEC,
-    &nag::SPEC,
-    &rmsprop::SPEC,
-    &adam::SPEC,
-    &nadam::SPEC,
-    &eve::SPEC,
-];
+pub const REGISTRY: &[&OptimizerSpec] =
+    &[&sgd::SPEC, &momentum::SPEC, &nag::SPEC, &rmsprop::SPEC, &adam::SPEC, &nadam::SPEC, &eve::SPEC];
 
 /// Look an optimizer up by name or alias (case-insensitive).
 pub fn by_name(name: &str) -> Option<&'static OptimizerSpec> {
-    REGISTRY.iter().copied().find(|spec| {
-        spec.name.eq_ignore_ascii_case(name)
-            || spec.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
-    })
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|spec| spec.name.eq_ignore_ascii_case(name) || spec.aliases.iter().any(|a| a.eq_ignore_ascii_case(name)))
 }
 
 /// `1 / (1 - beta^step)`: Adam-style bias correction, in f64 so late steps stay exact.

@@ -4,25 +4,14 @@
 use super::{OptimizerSpec, Update, bias_correction};
 use crate::math::sqrt;
 
-pub const SPEC: OptimizerSpec = OptimizerSpec {
-    name: "nadam",
-    aliases: &[],
-    state_buffers: 2,
-    update,
-};
+pub const SPEC: OptimizerSpec = OptimizerSpec { name: "nadam", aliases: &[], state_buffers: 2, update };
 
 fn update(u: &mut Update) {
     let h = u.hyper;
     let (m, v) = u.state.split_at_mut(u.params.len());
     let c1 = bias_correction(h.beta1, u.step);
     let c2 = bias_correction(h.beta2, u.step);
-    kernel(
-        u.params,
-        u.grads,
-        m,
-        v,
-        [h.learning_rate, h.beta1, h.beta2, h.epsilon, c1, c2],
-    );
+    kernel(u.params, u.grads, m, v, [h.learning_rate, h.beta1, h.beta2, h.epsilon, c1, c2]);
 }
 
 crate::simd_kernel! {

@@ -17,13 +17,7 @@ pub struct Optimizer {
 
 impl Optimizer {
     pub fn new(spec: &'static OptimizerSpec, hyper: Hyper, num_params: usize) -> Self {
-        Optimizer {
-            spec,
-            hyper,
-            state: vec![0.0; spec.state_buffers * num_params],
-            scalars: [0.0; 4],
-            step: 0,
-        }
+        Optimizer { spec, hyper, state: vec![0.0; spec.state_buffers * num_params], scalars: [0.0; 4], step: 0 }
     }
 
     /// One update of `params` from `grads` (allocation-free).

@@ -3,23 +3,11 @@
 use super::{OptimizerSpec, Update};
 use crate::math::sqrt;
 
-pub const SPEC: OptimizerSpec = OptimizerSpec {
-    name: "rmsprop",
-    aliases: &[],
-    state_buffers: 1,
-    update,
-};
+pub const SPEC: OptimizerSpec = OptimizerSpec { name: "rmsprop", aliases: &[], state_buffers: 1, update };
 
 fn update(u: &mut Update) {
     let h = u.hyper;
-    kernel(
-        u.params,
-        u.grads,
-        u.state,
-        h.learning_rate,
-        h.beta,
-        h.epsilon,
-    );
+    kernel(u.params, u.grads, u.state, h.learning_rate, h.beta, h.epsilon);
 }
 
 crate::simd_kernel! {
