@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every check CI runs, in order. Needs scripts/setup.sh once.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export FFN_WANDB_PYTHON="${FFN_WANDB_PYTHON:-$PWD/.venv/bin/python}"
+
+echo "== format and lints"
+cargo fmt --all -- --check
+cargo clippy --release --workspace --all-targets -- -D warnings
+
+echo "== no_std builds"
+cargo build --release -p ffn-core --target thumbv7em-none-eabihf --no-default-features
+cargo build --release -p ffn-infer-embedded --target thumbv7em-none-eabihf
+cargo build --release -p ffn-infer-embedded --target thumbv6m-none-eabi
+
+echo "== benches compile"
+cargo bench --workspace --no-run
+
+echo "== tests"
+cargo test --release --workspace
