@@ -28,8 +28,11 @@ fn update(u: &mut Update) {
         let (low, high) =
             if loss >= previous { (SMALL + 1.0, LARGE + 1.0) } else { (1.0 / (LARGE + 1.0), 1.0 / (SMALL + 1.0)) };
         let c = (loss / previous).clamp(low, high);
-        s[F_HAT] = c * previous;
-        let r = (s[F_HAT] - previous).abs() / s[F_HAT].min(previous);
+        // `r = |f̂ − f̂_prev| / min(f̂, f̂_prev)` depends on `c` alone; computed from `c`,
+        // and with `f̂` floored, a long run of zero losses cannot underflow `f̂` to 0
+        // and make `d` infinite (which turned zero-gradient weights into NaN).
+        s[F_HAT] = (c * previous).max(f64::MIN_POSITIVE);
+        let r = (c - 1.0).abs() / c.min(1.0);
         s[D] = BETA3 * s[D] + (1.0 - BETA3) * r;
     }
     let h = u.hyper;
