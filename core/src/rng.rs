@@ -30,7 +30,7 @@ pub fn normal(rng: &mut Rng) -> f32 {
 /// Uniform integer in `0..n` (Lemire's multiply-shift; bias below 2^-32 for ffn's sizes).
 #[inline]
 pub fn below(rng: &mut Rng, n: usize) -> usize {
-    ((rng.next_u64() >> 32) * n as u64 >> 32) as usize
+    (((rng.next_u64() >> 32) * n as u64) >> 32) as usize
 }
 
 /// Fisher–Yates shuffle.

@@ -94,8 +94,8 @@ impl Reference {
                 self.f_hat = new_f_hat;
             }
         }
-        for i in 0..self.w.len() {
-            let g = grads[i] as f64;
+        for (i, &g) in grads.iter().enumerate() {
+            let g = g as f64;
             let (w, a, b) = (&mut self.w[i], &mut self.a[i], &mut self.b[i]);
             match self.name {
                 "sgd" => *w -= lr * g,

@@ -1,0 +1,146 @@
+//! The SIMD builds of every element-wise kernel give the same bits as the
+//! portable build (the kernels promise it: no `mul_add`, no reordering).
+//!
+//! `kernels::force_level` is process-wide, so everything lives in this one
+//! test binary and one test function, and the level is restored on exit.
+
+mod common;
+
+use common::{assert_same_bits, random_labels, test_rng, uniform_vec};
+use ffn_core::Init;
+use ffn_core::activation;
+use ffn_core::kernels::elementwise::{column_sums, fill_rows_with_bias, scale_into};
+use ffn_core::kernels::{self, Level};
+use ffn_core::loss;
+use ffn_core::model::Model;
+use ffn_core::optim::{self, Hyper, Optimizer};
+use ffn_core::rng::Rng;
+
+/// Odd lengths and lengths around the 8- and 16-lane widths, so every
+/// vector body and every scalar tail runs.
+const LENGTHS: [usize; 9] = [1, 7, 8, 15, 16, 17, 33, 1000, 1023];
+
+/// Puts the detected level back even when an assertion fails.
+struct RestoreLevel(Level);
+
+impl Drop for RestoreLevel {
+    fn drop(&mut self) {
+        kernels::force_level(self.0);
+    }
+}
+
+/// Inputs with the awkward values mixed in: ±0, saturating magnitudes, tiny values.
+fn awkward(rng: &mut Rng, n: usize) -> Vec<f32> {
+    let specials = [0.0, -0.0, 1e-30, -1e-30, 40.0, -40.0, 100.0, -100.0, 1e-6];
+    let mut values = uniform_vec(rng, n, -6.0, 6.0);
+    for (v, s) in values.iter_mut().step_by(5).zip(specials.iter().cycle()) {
+        *v = *s;
+    }
+    values
+}
+
+/// Runs `run` at the scalar level and at `level`, and checks both give the same bits.
+fn same_at(level: Level, what: &str, run: impl Fn() -> Vec<f32>) {
+    kernels::force_level(Level::Scalar);
+    let scalar = run();
+    kernels::force_level(level);
+    let wide = run();
+    assert_same_bits(&format!("{what} at {}", level.name()), &scalar, &wide);
+}
+
+fn check_level(level: Level) {
+    let mut rng = test_rng(5);
+    for &n in &LENGTHS {
+        for &spec in activation::REGISTRY {
+            let x = awkward(&mut rng, n);
+            let grads = uniform_vec(&mut rng, n, -2.0, 2.0);
+            same_at(level, &format!("{} forward, n = {n}", spec.name), || {
+                let mut y = x.clone();
+                (spec.forward)(&mut y);
+                y
+            });
+            let mut y = x.clone();
+            (spec.forward)(&mut y);
+            same_at(level, &format!("{} backward, n = {n}", spec.name), || {
+                let mut g = grads.clone();
+                (spec.backward)(&y, &mut g);
+                g
+            });
+        }
+
+        let params = uniform_vec(&mut rng, n, -1.0, 1.0);
+        let grads: Vec<Vec<f32>> = (0..3).map(|_| awkward(&mut rng, n)).collect();
+        let hyper = Hyper { learning_rate: 0.01, epsilon: 1e-6, ..Hyper::default() };
+        for &spec in optim::REGISTRY {
+            same_at(level, &format!("{} update, n = {n}", spec.name), || {
+                let mut optimizer = Optimizer::new(spec, hyper, n);
+                let mut w = params.clone();
+                for (step, g) in grads.iter().enumerate() {
+                    optimizer.update(&mut w, g, 1.0 / (step + 1) as f32);
+                }
+                w.extend_from_slice(&optimizer.state);
+                w
+            });
+        }
+
+        let rows = 1 + n % 5;
+        let bias = uniform_vec(&mut rng, n, -1.0, 1.0);
+        same_at(level, &format!("fill_rows_with_bias, width {n}"), || {
+            let mut out = vec![f32::NAN; rows * n];
+            fill_rows_with_bias(&mut out, &bias);
+            out
+        });
+        same_at(level, &format!("scale_into, n = {n}"), || {
+            let mut out = vec![f32::NAN; n];
+            scale_into(&mut out, &params, 0.37);
+            out
+        });
+        let matrix = awkward(&mut rng, rows * n);
+        same_at(level, &format!("column_sums, {rows} × {n}"), || {
+            let mut sums = vec![f32::NAN; n];
+            column_sums(&mut sums, &matrix);
+            sums
+        });
+    }
+
+    // The whole model: forward, loss, backward and an update, end to end.
+    let sizes = [33, 17, 15, 10];
+    let inputs = uniform_vec(&mut rng, 7 * 33, 0.0, 1.0);
+    let labels = random_labels(&mut rng, 7, 10);
+    for &act in activation::REGISTRY {
+        for &loss in loss::REGISTRY {
+            same_at(level, &format!("model step, {} + {}", act.name, loss.name), || {
+                let mut model = Model::new(&sizes, act, Init::Xavier, 9, 7);
+                let mut optimizer =
+                    Optimizer::new(optim::by_name("adam").unwrap(), Hyper::default(), model.params.len());
+                model.train_step(&inputs, &labels, loss, 0.1, &mut optimizer);
+                let mut out = model.grads.clone();
+                out.extend_from_slice(&model.params);
+                out
+            });
+        }
+    }
+}
+
+#[test]
+fn simd_kernels_give_the_same_bits_as_scalar() {
+    let detected = kernels::detected_level();
+    let _restore = RestoreLevel(kernels::level());
+    let mut tested = Vec::new();
+    for level in [Level::Avx2, Level::Avx512] {
+        if kernels::force_level(level) == level {
+            check_level(level);
+            tested.push(level.name());
+        }
+    }
+    println!("detected {}; compared scalar against {:?}", detected.name(), tested);
+    if tested.is_empty() {
+        // Nothing to compare on this CPU; still run the scalar path end to end.
+        check_level(Level::Scalar);
+    }
+    // On x86_64 CI machines AVX2 is standard: a silent scalar-only run there
+    // would mean the dispatch is broken, not that the test passed.
+    if cfg!(target_arch = "x86_64") && std::env::var_os("CI").is_some() {
+        assert!(!tested.is_empty(), "no SIMD level detected on an x86_64 CI machine");
+    }
+}
