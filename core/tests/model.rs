@@ -147,6 +147,10 @@ fn batch_of_one_partial_batches_and_capacity_beyond_the_data_work() {
     let mut seen = 0;
     roomy.evaluate(&inputs, &labels, cross_entropy(), |_, _| seen += 1);
     assert_eq!(seen, 37);
+
+    // An empty split (e.g. no validation rows) evaluates to nothing, not a panic.
+    let empty = roomy.evaluate(&[], &[], cross_entropy(), |_, _| panic!("no rows"));
+    assert_eq!(empty, StepStats::default());
 }
 
 #[test]

@@ -193,6 +193,41 @@ fn registry_has_all_seven_and_lookup_accepts_names_and_aliases() {
     assert_eq!(state, [0, 1, 1, 1, 2, 2, 2]);
 }
 
+/// The course defines NAG by the gradient at the look-ahead point:
+/// `u ← m·u + lr·∇f(w − m·u)`, `w ← w − u`. The registry's rule keeps the
+/// look-ahead point `w − m·u` itself; on a quadratic with exact gradients its
+/// iterates must be exactly the course form's look-ahead points.
+#[test]
+fn nag_stores_the_course_forms_look_ahead_point() {
+    let curvature = [0.5f64, 2.0, 8.0, 0.1];
+    let grad = |w: &[f64]| -> Vec<f64> { w.iter().zip(&curvature).map(|(w, a)| a * w).collect() };
+    let hyper = Hyper { learning_rate: 0.05, momentum: 0.9, ..Hyper::default() };
+    let (lr, m) = (hyper.learning_rate as f64, hyper.momentum as f64);
+    let mut w = [1.0f64, -2.0, 0.5, 3.0];
+    let mut u = [0.0f64; 4];
+    let mut stored: Vec<f32> = w.iter().map(|&x| x as f32).collect();
+    let mut optimizer = Optimizer::new(optim::by_name("nesterov").unwrap(), hyper, 4);
+    for step in 1..=30 {
+        let look_ahead: Vec<f64> = w.iter().zip(&u).map(|(w, u)| w - m * u).collect();
+        let g = grad(&look_ahead);
+        for i in 0..4 {
+            u[i] = m * u[i] + lr * g[i];
+            w[i] -= u[i];
+        }
+        let at_stored: Vec<f32> =
+            grad(&stored.iter().map(|&x| x as f64).collect::<Vec<_>>()).iter().map(|&g| g as f32).collect();
+        optimizer.update(&mut stored, &at_stored, 0.0);
+        for i in 0..4 {
+            let expected = w[i] - m * u[i];
+            assert!(
+                (stored[i] as f64 - expected).abs() < 1e-5,
+                "step {step}, coordinate {i}: {} vs {expected}",
+                stored[i]
+            );
+        }
+    }
+}
+
 /// A training batch can fit perfectly (f32 softmax gives p = 1 exactly, so the
 /// cross-entropy is exactly 0) for many steps in a row. Eve divides by the
 /// smoothed loss, so a zero loss must not turn into inf/NaN weights, also for
