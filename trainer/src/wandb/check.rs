@@ -1,0 +1,80 @@
+//! Runs `shared/tools/wandb-check` (wandb's own reader) on a run folder. Tests
+//! of this crate and of the `train` binary share it, so the rule for finding a
+//! Python with wandb lives in one place.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A Python that imports `wandb`, and the checker script.
+#[derive(Debug, Clone)]
+pub struct Checker {
+    pub python: PathBuf,
+    pub script: PathBuf,
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new(".")).to_path_buf()
+}
+
+/// `$FFN_WANDB_PYTHON`, else `<workspace>/.venv/bin/python`, else
+/// `/work/.venv-wandb/bin/python`: the first that can `import wandb`.
+/// The script is `$FFN_WANDB_CHECK` or `<workspace>/../shared/tools/wandb-check`.
+pub fn find() -> Result<Checker, String> {
+    let script = std::env::var_os("FFN_WANDB_CHECK")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("../shared/tools/wandb-check"));
+    if !script.is_file() {
+        return Err(format!("wandb-check not found at {} (set FFN_WANDB_CHECK)", script.display()));
+    }
+    let candidates: Vec<PathBuf> = match std::env::var_os("FFN_WANDB_PYTHON") {
+        Some(p) => vec![PathBuf::from(p)],
+        None => vec![workspace().join(".venv/bin/python"), PathBuf::from("/work/.venv-wandb/bin/python")],
+    };
+    let mut tried = Vec::new();
+    for python in candidates {
+        let ok = Command::new(&python).args(["-c", "import wandb"]).output().is_ok_and(|o| o.status.success());
+        if ok {
+            return Ok(Checker { python, script });
+        }
+        tried.push(python.display().to_string());
+    }
+    Err(format!(
+        "no Python with wandb found (tried {}); install with `python3 -m venv .venv && .venv/bin/pip install wandb==0.29.0` or set FFN_WANDB_PYTHON",
+        tried.join(", ")
+    ))
+}
+
+/// For tests: the checker, or `None` after printing why when it is missing and
+/// `CI` is unset. Under CI a missing checker is a failure, never a skip.
+pub fn for_tests() -> Option<Checker> {
+    match find() {
+        Ok(c) => Some(c),
+        Err(why) if std::env::var_os("CI").is_none() => {
+            eprintln!("skipping wandb-check: {why}");
+            None
+        }
+        Err(why) => panic!("CI is set but wandb-check cannot run: {why}"),
+    }
+}
+
+impl Checker {
+    /// The checker's JSON report; `Err` holds its error text when the run is invalid.
+    pub fn check(&self, run: &Path, expect_keys: &[&str]) -> Result<Value, String> {
+        let mut cmd = Command::new(&self.python);
+        cmd.arg(&self.script).arg(run).arg("--json");
+        if !expect_keys.is_empty() {
+            cmd.arg("--expect-keys").arg(expect_keys.join(","));
+        }
+        let out = cmd.output().map_err(|e| format!("cannot run {}: {e}", self.python.display()))?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let report: Value = serde_json::from_str(stdout.trim()).map_err(|e| {
+            format!("wandb-check printed no JSON ({e}): {stdout} {}", String::from_utf8_lossy(&out.stderr))
+        })?;
+        if out.status.success() && report["ok"] == Value::Bool(true) {
+            Ok(report)
+        } else {
+            Err(format!("wandb-check rejected {}: {}", run.display(), report["error"]))
+        }
+    }
+}
