@@ -1,1 +1,37 @@
-fn main() {}
+//! `train`: the course project's training command (see `ffn_trainer::flags`).
+
+use ffn_trainer::config::TrainConfig;
+use ffn_trainer::flags;
+use ffn_trainer::run::{self, signals::Signals};
+
+fn main() {
+    let args = flags::translate_args(std::env::args());
+    let matches = match flags::command().try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => ffn_trainer::cli::exit_with_clap_error(e, "train"),
+    };
+    let mut config = match TrainConfig::from_values(flags::to_values(&matches)) {
+        Ok(c) => c,
+        Err(e) => ffn_trainer::cli::fail("train", &format!("invalid configuration: {e}"), 2),
+    };
+    if let Some(dir) = config.resume.clone() {
+        let extra: Vec<_> = flags::given(&matches).into_iter().filter(|f| *f != "resume").collect();
+        if !extra.is_empty() {
+            let msg = format!("--resume takes the configuration from {dir}/config.json; drop --{}", extra.join(", --"));
+            ffn_trainer::cli::fail("train", &msg, 2);
+        }
+        let path = std::path::Path::new(&dir).join("config.json");
+        config = match std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|s| serde_json::from_str::<TrainConfig>(&s).map_err(|e| e.to_string()))
+        {
+            Ok(c) => TrainConfig { resume: Some(dir), ..c },
+            Err(e) => ffn_trainer::cli::fail("train", &format!("cannot resume from {}: {e}", path.display()), 1),
+        };
+    }
+    let signals = Signals::install();
+    match run::train(config, &signals) {
+        Ok(outcome) => std::process::exit(outcome.exit_code()),
+        Err(e) => ffn_trainer::cli::fail("train", &e.to_string(), 1),
+    }
+}

@@ -1,0 +1,23 @@
+//! What every ffn binary does with errors: one line on stderr, a non-zero
+//! exit, never a panic trace.
+
+/// Prints `<program>: error: <message>` and exits with `code`.
+pub fn fail(program: &str, message: &str, code: i32) -> ! {
+    eprintln!("{program}: error: {message}");
+    std::process::exit(code)
+}
+
+/// clap's help/version go to stdout with status 0; usage errors become one
+/// line (plus the possible values, when clap lists them) and status 2.
+pub fn exit_with_clap_error(error: clap::Error, program: &str) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        error.exit();
+    }
+    let rendered = error.render().to_string();
+    let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+    let hint = lines.find(|l| l.starts_with("[possible values") || l.starts_with("tip:")).unwrap_or("");
+    let hint = if hint.is_empty() { String::new() } else { format!(" {hint}") };
+    fail(program, &format!("{first}{hint} (see {program} --help)"), 2)
+}

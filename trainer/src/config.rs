@@ -1,0 +1,122 @@
+//! A run's resolved configuration: the flags of [`crate::flags::FLAGS`] with
+//! defaults filled in, as written to `config.json` and the wandb run.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TrainConfig {
+    pub wandb_project: String,
+    pub wandb_entity: String,
+    pub dataset: String,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub loss: String,
+    pub optimizer: String,
+    pub learning_rate: f64,
+    pub momentum: f64,
+    pub beta: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub epsilon: f64,
+    pub weight_decay: f64,
+    pub weight_init: String,
+    pub num_layers: usize,
+    pub hidden_size: usize,
+    pub activation: String,
+    pub lr_schedule: String,
+    pub warmup: f64,
+    pub label_smoothing: f64,
+    pub seed: u64,
+    pub train_limit: Option<usize>,
+    pub threads: usize,
+    pub data_dir: Option<String>,
+    pub output_dir: Option<String>,
+    pub run_name: Option<String>,
+    pub wandb_group: Option<String>,
+    pub wandb_sweep_id: Option<String>,
+    #[serde(rename = "no-wandb")]
+    pub no_wandb: bool,
+    pub resume: Option<String>,
+}
+
+impl TrainConfig {
+    pub fn from_values(values: Map<String, Value>) -> Result<Self, serde_json::Error> {
+        serde_json::from_value(Value::Object(values))
+    }
+
+    /// The defaults of the flag table.
+    pub fn defaults() -> Self {
+        let matches = crate::flags::command().get_matches_from(["train"]);
+        Self::from_values(crate::flags::to_values(&matches)).expect("the flag table's defaults are valid")
+    }
+
+    /// `[784, hidden…, 10]`.
+    pub fn sizes(&self) -> Vec<usize> {
+        let mut sizes = vec![ffn_core::INPUT_SIZE];
+        sizes.extend(std::iter::repeat_n(self.hidden_size, self.num_layers));
+        sizes.push(ffn_core::NUM_CLASSES);
+        sizes
+    }
+
+    /// A name that says what the run is, e.g. `hl_4_sz_128_bs_16_ac_ReLU_o_rmsprop_lr_0.0001`;
+    /// settings that differ from the defaults and matter are appended.
+    pub fn derived_run_name(&self) -> String {
+        let mut name = format!(
+            "hl_{}_sz_{}_bs_{}_ac_{}_o_{}_lr_{}",
+            self.num_layers, self.hidden_size, self.batch_size, self.activation, self.optimizer, self.learning_rate
+        );
+        let defaults = Self::defaults();
+        if self.dataset != defaults.dataset {
+            name = format!("{}_{name}", self.dataset);
+        }
+        if self.loss != defaults.loss {
+            name.push_str(if self.loss == "mean_squared_error" { "_mse" } else { "_ce" });
+        }
+        if self.epochs != defaults.epochs {
+            name.push_str(&format!("_ep_{}", self.epochs));
+        }
+        if self.weight_decay != defaults.weight_decay {
+            name.push_str(&format!("_wd_{}", self.weight_decay));
+        }
+        if self.weight_init != defaults.weight_init {
+            name.push_str(&format!("_wi_{}", self.weight_init));
+        }
+        if self.lr_schedule != defaults.lr_schedule {
+            name.push_str(&format!("_{}", self.lr_schedule));
+        }
+        if self.label_smoothing != defaults.label_smoothing {
+            name.push_str(&format!("_ls_{}", self.label_smoothing));
+        }
+        name
+    }
+
+    /// The hyper-parameters as a JSON object (what wandb shows as the run config).
+    pub fn hyper_values(&self) -> Map<String, Value> {
+        let all = serde_json::to_value(self).expect("config serialises");
+        let Value::Object(all) = all else { unreachable!("a struct serialises to an object") };
+        all.into_iter()
+            .filter(|(k, _)| crate::flags::flag(k).is_some_and(|f| f.hyper || k.starts_with("wandb_")))
+            .collect()
+    }
+
+    /// The `train` command line that reproduces this configuration.
+    pub fn command_line(&self) -> String {
+        let defaults = Self::defaults();
+        let (mine, theirs) = (self.hyper_values(), defaults.hyper_values());
+        let mut cmd = String::from("train");
+        for f in crate::flags::FLAGS {
+            if let (Some(a), Some(b)) = (mine.get(f.long), theirs.get(f.long))
+                && a != b
+                && !a.is_null()
+            {
+                let shown = match a {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                cmd.push_str(&format!(" --{} {shown}", f.long));
+            }
+        }
+        cmd
+    }
+}
