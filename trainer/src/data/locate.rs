@@ -1,0 +1,181 @@
+//! Where the four IDX files are looked for, in the order of SPEC §5: `--data_dir`, then
+//! `$FFN_DATA_DIR`, `../shared/data`, Debian's `/usr/share/datasets`, Keras's cache,
+//! and ffn's own download cache. The places are plain data ([`SearchPaths`]) so that
+//! tests can build them without touching the process environment.
+
+use std::path::{Path, PathBuf};
+
+use super::{DataError, DatasetName};
+
+pub const TRAIN_IMAGES: &str = "train-images-idx3-ubyte.gz";
+pub const TRAIN_LABELS: &str = "train-labels-idx1-ubyte.gz";
+pub const TEST_IMAGES: &str = "t10k-images-idx3-ubyte.gz";
+pub const TEST_LABELS: &str = "t10k-labels-idx1-ubyte.gz";
+/// The four files a dataset folder must hold to count.
+pub const FILES: [&str; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
+
+/// Keras's public mirror (it serves Fashion-MNIST as the four IDX files, MNIST as `mnist.npz`).
+pub const DEFAULT_MIRROR: &str = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/";
+
+/// The places to look, in order, and where to download to.
+#[derive(Clone, Debug, Default)]
+pub struct SearchPaths {
+    /// `--data_dir`: when set, the only place looked (the dataset folder or its parent).
+    pub data_dir: Option<PathBuf>,
+    /// Folders looked at in order, each as the dataset folder itself (`explicit`) or as a parent
+    /// holding `<dir_name>/` (or `<name>/`).
+    pub places: Vec<Place>,
+    /// ffn's download cache root (`$XDG_CACHE_HOME/ffn` or `~/.cache/ffn`): looked at last,
+    /// downloaded into as `<cache>/<dir_name>/`.
+    pub cache: Option<PathBuf>,
+    /// Base URL the files are downloaded from (`$FFN_DATA_MIRROR`, else [`DEFAULT_MIRROR`]).
+    pub mirror: String,
+}
+
+/// One folder to look in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub path: PathBuf,
+    /// Whether `path` may itself be the dataset folder (true for folders the user named).
+    pub explicit: bool,
+}
+
+impl Place {
+    pub fn parent(path: impl Into<PathBuf>) -> Self {
+        Place { path: path.into(), explicit: false }
+    }
+    pub fn explicit(path: impl Into<PathBuf>) -> Self {
+        Place { path: path.into(), explicit: true }
+    }
+}
+
+fn env_path(key: &str) -> Option<PathBuf> {
+    std::env::var_os(key).filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
+impl SearchPaths {
+    /// The standard places, from the current directory and the environment.
+    pub fn from_env(data_dir: Option<&Path>) -> Self {
+        let home = env_path("HOME");
+        let mut places = Vec::new();
+        if let Some(dir) = env_path("FFN_DATA_DIR") {
+            places.push(Place::explicit(dir));
+        }
+        places.push(Place::parent("../shared/data"));
+        // From the workspace root too, so tests and `cargo run` work from any folder.
+        let workspace_shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
+        if std::fs::canonicalize(&workspace_shared).ok() != std::fs::canonicalize("../shared/data").ok() {
+            places.push(Place::parent(workspace_shared));
+        }
+        places.push(Place::parent("/usr/share/datasets"));
+        let keras = env_path("KERAS_HOME").or_else(|| home.as_ref().map(|h| h.join(".keras")));
+        if let Some(keras) = keras {
+            places.push(Place::parent(keras.join("datasets")));
+        }
+        let cache = env_path("XDG_CACHE_HOME").or_else(|| home.map(|h| h.join(".cache"))).map(|c| c.join("ffn"));
+        let mirror = std::env::var("FFN_DATA_MIRROR").ok().filter(|m| !m.is_empty());
+        SearchPaths {
+            data_dir: data_dir.map(Path::to_path_buf),
+            places,
+            cache,
+            mirror: mirror.unwrap_or_else(|| DEFAULT_MIRROR.to_string()),
+        }
+    }
+
+    /// Candidate dataset folders in lookup order.
+    pub fn candidates(&self, name: DatasetName) -> Vec<PathBuf> {
+        if let Some(dir) = &self.data_dir {
+            return candidates_in(&Place::explicit(dir), name);
+        }
+        let mut all: Vec<PathBuf> = self.places.iter().flat_map(|p| candidates_in(p, name)).collect();
+        if let Some(cache) = &self.cache {
+            all.push(cache.join(name.dir_name()));
+        }
+        all
+    }
+
+    /// The first folder holding all four files, if any.
+    pub fn find(&self, name: DatasetName) -> Option<PathBuf> {
+        self.candidates(name).into_iter().find(|dir| has_all_files(dir))
+    }
+
+    /// The folder holding the four files, or the error listing every place looked.
+    pub fn locate(&self, name: DatasetName) -> Result<PathBuf, DataError> {
+        self.find(name).ok_or_else(|| self.not_found(name, None))
+    }
+
+    /// The error for "nothing found", with the download's failure if one was tried.
+    pub fn not_found(&self, name: DatasetName, download: Option<&DataError>) -> DataError {
+        if let Some(dir) = &self.data_dir {
+            let problem = match std::fs::metadata(dir) {
+                Err(e) => format!("cannot open it ({e})"),
+                Ok(m) if !m.is_dir() => "it is not a folder".to_string(),
+                Ok(_) => format!("neither it nor {}/ holds all four files {}", name.dir_name(), FILES.join(", ")),
+            };
+            return DataError::DataDir { path: dir.clone(), problem };
+        }
+        let looked = self.candidates(name).iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+        let download = match download {
+            Some(e) => format!("; then {e}"),
+            None => String::new(),
+        };
+        DataError::NotFound { dataset: name.name(), files: FILES.join(", "), looked, download }
+    }
+}
+
+/// The dataset folders a place stands for: `<place>/<dir_name>`, `<place>/<name>`, and for an
+/// explicit place the place itself, unless its own name says it is the other dataset.
+fn candidates_in(place: &Place, name: DatasetName) -> Vec<PathBuf> {
+    let mut out = vec![place.path.join(name.dir_name())];
+    if name.name() != name.dir_name() {
+        out.push(place.path.join(name.name()));
+    }
+    let own_name = place.path.file_name().and_then(|n| n.to_str()).and_then(DatasetName::from_name);
+    if place.explicit && own_name.is_none_or(|n| n == name) {
+        out.push(place.path.clone());
+    }
+    out
+}
+
+pub fn has_all_files(dir: &Path) -> bool {
+    FILES.iter().all(|f| dir.join(f).is_file())
+}
+
+/// `locate` with the standard places: the folder holding the four files of `name`.
+pub fn locate(name: DatasetName, data_dir: Option<&Path>) -> Result<PathBuf, DataError> {
+    SearchPaths::from_env(data_dir).locate(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explicit_places_may_be_the_folder_but_not_the_other_dataset() {
+        let fashion = Place::explicit("/x/fashion-mnist");
+        assert!(candidates_in(&fashion, DatasetName::FashionMnist).contains(&PathBuf::from("/x/fashion-mnist")));
+        assert!(!candidates_in(&fashion, DatasetName::Mnist).contains(&PathBuf::from("/x/fashion-mnist")));
+        let plain = Place::explicit("/x/data");
+        assert_eq!(
+            candidates_in(&plain, DatasetName::Mnist),
+            [PathBuf::from("/x/data/mnist"), PathBuf::from("/x/data")]
+        );
+        assert_eq!(
+            candidates_in(&Place::parent("/usr/share/datasets"), DatasetName::FashionMnist),
+            [PathBuf::from("/usr/share/datasets/fashion-mnist"), PathBuf::from("/usr/share/datasets/fashion_mnist")]
+        );
+    }
+
+    #[test]
+    fn data_dir_is_the_only_place_when_given() {
+        let paths = SearchPaths {
+            data_dir: Some("/nowhere".into()),
+            places: vec![Place::parent("/elsewhere")],
+            cache: Some("/cache".into()),
+            mirror: DEFAULT_MIRROR.into(),
+        };
+        assert_eq!(paths.candidates(DatasetName::Mnist), [PathBuf::from("/nowhere/mnist"), PathBuf::from("/nowhere")]);
+        let msg = paths.locate(DatasetName::Mnist).unwrap_err().to_string();
+        assert!(msg.starts_with("--data_dir /nowhere: cannot open it"), "{msg}");
+    }
+}
