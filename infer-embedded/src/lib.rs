@@ -19,7 +19,7 @@ mod kernels;
 mod model;
 
 pub use format::{Activation, ElementType, FormatError, INPUT_SIZE, NUM_CLASSES};
-pub use model::{Model, Prediction, Scratch};
+pub use model::{Model, Prediction, Scratch, scratch_bytes};
 
 /// The crate's one error type: everything [`Model::from_bytes`] can reject.
 pub type Error = FormatError;

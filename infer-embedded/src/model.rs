@@ -26,6 +26,12 @@ impl<const N: usize> Default for Scratch<N> {
     }
 }
 
+/// `Scratch::<width>::BYTES` for a width known only at run time.
+pub const fn scratch_bytes(width: usize) -> usize {
+    let f32_rows = 2 * width * core::mem::size_of::<f32>();
+    f32_rows + (2 * width).next_multiple_of(core::mem::align_of::<f32>())
+}
+
 /// One classified image.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Prediction {
@@ -79,6 +85,11 @@ impl<'a, const N: usize> Model<'a, N> {
     /// The widest layer output: the smallest `N` this model accepts.
     pub fn max_width(&self) -> usize {
         self.checked.max_width
+    }
+
+    /// Bytes of RAM a [`Scratch`] sized exactly for this model takes.
+    pub fn scratch_bytes(&self) -> usize {
+        scratch_bytes(self.checked.max_width)
     }
 
     /// Bytes of weights, scales and biases (what stays in flash).
@@ -154,5 +165,17 @@ impl<'a, const N: usize> Model<'a, N> {
             input_scale = output_scale;
             core::mem::swap(&mut input, &mut output);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scratch_bytes_matches_the_type() {
+        assert_eq!(scratch_bytes(128), Scratch::<128>::BYTES);
+        assert_eq!(scratch_bytes(13), Scratch::<13>::BYTES);
+        assert_eq!(scratch_bytes(1), Scratch::<1>::BYTES);
     }
 }
