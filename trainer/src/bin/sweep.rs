@@ -1,0 +1,178 @@
+//! `sweep CONFIG.yaml`: runs a wandb sweep YAML locally with N parallel
+//! `train` processes (see `ffn_trainer::sweep`).
+
+use clap::Parser;
+use ffn_trainer::sweep::config::SweepConfig;
+use ffn_trainer::sweep::runner::{Options, Outcome, Runner};
+use ffn_trainer::sweep::state::{self, SweepState};
+use ffn_trainer::sweep::{SweepError, agent, export, search, summary};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+#[derive(Parser)]
+#[command(
+    name = "sweep",
+    version,
+    about = "Run a wandb sweep YAML (grid, random or bayes; hyperband) locally with parallel `train` runs",
+    after_help = "Stop it with Ctrl-C; the same command resumes it (finished runs are kept, unfinished ones run again).\n\
+                  The same YAML works with `wandb sweep CONFIG.yaml` + `wandb agent` (see the README)."
+)]
+struct Cli {
+    /// The sweep configuration (wandb's YAML format).
+    config: PathBuf,
+    /// Runs at a time [default: number of cores].
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
+    /// Total number of runs in the sweep (with the YAML's run_cap, the smaller wins;
+    /// counted over restarts). Without either, random and bayes sweeps run until stopped.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    count: Option<u64>,
+    /// Sweep folder: state, summary and one folder per run [default: sweeps-out/<sweep name>].
+    #[arg(long = "output_dir", value_name = "DIR")]
+    output_dir: Option<PathBuf>,
+    /// The train binary [default: `train` next to this executable].
+    #[arg(long = "train_bin", value_name = "PATH")]
+    train_bin: Option<PathBuf>,
+    /// Seed of the search (random draws, bayes); fixed when the sweep starts.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Runs write no wandb offline runs.
+    #[arg(long = "no-wandb")]
+    no_wandb: bool,
+    /// After the sweep, copy a compact result folder (no model files) to DIR.
+    #[arg(long, value_name = "DIR")]
+    export: Option<PathBuf>,
+    /// Check the YAML and print the first configurations and their agent command lines, run nothing.
+    #[arg(long = "dry_run")]
+    dry_run: bool,
+    /// Extra `train` arguments for every run, after `--` (e.g. -- --train_limit=5000).
+    #[arg(last = true, value_name = "TRAIN_ARGS")]
+    train_args: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sweep: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, SweepError> {
+    let text = std::fs::read_to_string(&cli.config).map_err(SweepError::io(&cli.config))?;
+    let cfg = SweepConfig::parse(&text, &cli.config.display().to_string())?;
+    let name = sweep_name(&cfg, &cli.config);
+    let out_dir = cli.output_dir.clone().unwrap_or_else(|| Path::new("sweeps-out").join(&name));
+    let jobs = cli.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
+    let train_bin = cli.train_bin.clone().unwrap_or_else(default_train_bin);
+
+    if cli.dry_run {
+        return dry_run(&cfg, &cli, &name);
+    }
+
+    std::fs::create_dir_all(&out_dir).map_err(SweepError::io(&out_dir))?;
+    let state_path = out_dir.join(state::FILE_NAME);
+    let digest = state::config_digest(&text);
+    let state = match SweepState::load(&state_path)? {
+        Some(s) if s.config_digest != digest => {
+            return Err(SweepError::State {
+                path: state_path,
+                message: format!(
+                    "this folder holds sweep `{}`, started from a different search (method, metric, parameters or \
+                     early_terminate changed); use another --output_dir, or delete the folder to start over",
+                    s.name
+                ),
+            });
+        }
+        Some(s) => s,
+        None => SweepState::new(&name, digest, cli.seed, cfg.method, cfg.metric.clone()),
+    };
+    ffn_trainer::atomic::write(&out_dir.join("sweep.yaml"), text.as_bytes()).map_err(SweepError::io(&out_dir))?;
+
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for (signal, code) in
+        [(signal_hook::consts::SIGINT, 130), (signal_hook::consts::SIGTERM, 143), (signal_hook::consts::SIGHUP, 129)]
+    {
+        // A second signal ends the sweep at once; the state file is consistent at every moment.
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, code, Arc::clone(&interrupted));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&interrupted));
+    }
+
+    let opts = Options {
+        train_bin,
+        jobs,
+        count: cli.count.map(|c| usize::try_from(c).unwrap_or(usize::MAX)),
+        out_dir: out_dir.clone(),
+        extra_args: cli.train_args.clone(),
+        no_wandb: cli.no_wandb,
+        seed: state.seed,
+        tty: std::io::stdout().is_terminal(),
+    };
+    let mut runner = Runner::new(&cfg, &opts, state, state_path);
+    let outcome = runner.run(&interrupted);
+    // Even a failed sweep gets its summary: it says which runs failed and why.
+    let train = opts.train_bin.display().to_string();
+    let command = |r: &state::RunRecord| {
+        let mut c = vec![train.clone()];
+        c.extend(runner.run_args(r, None));
+        c
+    };
+    let full = summary::summarize(&runner.state, &command, usize::MAX);
+    let short = summary::summarize(&runner.state, &command, 20);
+    ffn_trainer::atomic::write(&out_dir.join("sweep-summary.txt"), full.text.as_bytes())
+        .map_err(SweepError::io(&out_dir))?;
+    ffn_trainer::atomic::write_json(&out_dir.join("sweep-summary.json"), &full.json)
+        .map_err(SweepError::io(&out_dir))?;
+    println!("{}", short.text);
+    println!("sweep folder: {}", out_dir.display());
+    if let Some(dest) = &cli.export {
+        let n = export::export(&out_dir, dest)?;
+        println!("exported {n} runs to {}", dest.display());
+    }
+    match outcome? {
+        Outcome::Complete => Ok(ExitCode::SUCCESS),
+        Outcome::Interrupted => {
+            eprintln!("sweep: interrupted; run the same command to resume");
+            Ok(ExitCode::from(130))
+        }
+    }
+}
+
+fn dry_run(cfg: &SweepConfig, cli: &Cli, name: &str) -> Result<ExitCode, SweepError> {
+    let budget = search::budget(cfg, cli.count.map(|c| c as usize));
+    println!("sweep {name}: method {:?}, {} runs", cfg.method, budget.map_or("unlimited".into(), |b| b.to_string()));
+    if let Some(hb) = &cfg.early_terminate {
+        let bands: Vec<String> = hb.bands.iter().take(6).map(|b| b.to_string()).collect();
+        println!("hyperband: eta {}, bands at epochs {} …", hb.eta, bands.join(", "));
+    }
+    let mut started = Vec::new();
+    for index in 0..budget.unwrap_or(5).min(5) {
+        let history = search::History { started: &started, done: &[], pending: &started };
+        let Some(config) = search::next(cfg, &history, index, cli.seed) else { break };
+        println!("{}", summary::shell_join(&agent::command(cfg, &config)));
+        started.push(config);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The YAML's `name`, else the file stem, made safe for a folder name.
+fn sweep_name(cfg: &SweepConfig, path: &Path) -> String {
+    let raw = cfg
+        .name
+        .clone()
+        .unwrap_or_else(|| path.file_stem().map_or("sweep".into(), |s| s.to_string_lossy().into_owned()));
+    let safe: String =
+        raw.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
+    if safe.is_empty() { "sweep".into() } else { safe }
+}
+
+fn default_train_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    exe.with_file_name(format!("train{}", std::env::consts::EXE_SUFFIX))
+}
