@@ -331,3 +331,76 @@ fn bad_inputs_give_clear_errors() {
     let err = WandbRun::resume(run.dir(), 0).err().expect("corrupt");
     assert!(err.to_string().contains("is not a usable wandb run log: bad CRC"), "{err}");
 }
+
+/// The first Fashion-MNIST test image as a 28×28 greyscale PNG, built with
+/// flate2 (zlib stream and CRC-32), so the test needs no image crate.
+fn fashion_png() -> Option<Vec<u8>> {
+    use std::io::{Read, Write};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/fashion-mnist/t10k-images-idx3-ubyte.gz");
+    let Ok(file) = std::fs::File::open(&path) else {
+        assert!(std::env::var_os("CI").is_none(), "missing {}", path.display());
+        eprintln!("skipping: no {}", path.display());
+        return None;
+    };
+    let mut idx = Vec::new();
+    flate2::read::GzDecoder::new(file).read_to_end(&mut idx).expect("gzip");
+    assert_eq!(&idx[..4], &[0, 0, 8, 3], "IDX magic of an image file");
+    let pixels = &idx[16..16 + 784];
+    let mut raw = Vec::new();
+    for row in pixels.chunks(28) {
+        raw.push(0); // filter type None
+        raw.extend_from_slice(row);
+    }
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(&raw).expect("deflate");
+    let idat = z.finish().expect("deflate");
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        png.extend_from_slice(kind);
+        png.extend_from_slice(data);
+        png.extend_from_slice(&crc.sum().to_be_bytes());
+    };
+    chunk(b"IHDR", &[0, 0, 0, 28, 0, 0, 0, 28, 8, 0, 0, 0, 0]);
+    chunk(b"IDAT", &idat);
+    chunk(b"IEND", &[]);
+    Some(png)
+}
+
+#[test]
+fn images_are_stored_like_wandb_image_and_survive_resume() {
+    use sha2::{Digest, Sha256};
+    let Some(png) = fashion_png() else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut run = WandbRun::create(settings(tmp.path(), "image001")).expect("create");
+    let mut first = row(0, 1.0);
+    let value = run.image_png("samples/ankle boot", &png, Some("first test image")).expect("image");
+    first.insert("samples".into(), value.clone());
+    run.log(&first).expect("log");
+    let rel = value["path"].as_str().expect("path").to_owned();
+    assert!(rel.starts_with("media/images/samples/ankle_boot_0_") && rel.ends_with(".png"), "{rel}");
+    let stored = std::fs::read(run.dir().join("files").join(&rel)).expect("image file");
+    assert_eq!(stored, png);
+    let sha: String = Sha256::digest(&png).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(value["sha256"], json!(sha));
+    assert_eq!((&value["_type"], &value["width"], &value["height"]), (&json!("image-file"), &json!(28), &json!(28)));
+    assert_eq!(value["size"], json!(png.len()));
+    let err = run.image_png("x", b"not a png at all, just some bytes", None).expect_err("not a PNG");
+    assert!(err.to_string().contains("not a PNG"), "{err}");
+    run.log(&row(1, 1.0)).expect("log");
+    let dir = run.dir().to_path_buf();
+    drop(run);
+
+    // The FilesRecord that names the image is kept by a resume before step 1.
+    let run = WandbRun::resume(&dir, 1).expect("resume");
+    let log = run.log_path().to_path_buf();
+    let dir = run.finish(0).expect("finish");
+    assert_eq!(kinds(&log).iter().filter(|&&k| k == records::FILES).count(), 2, "image + side files");
+    let Some(checker) = check::for_tests() else { return };
+    let r = checker.check(&dir, &["samples"]).expect("valid");
+    assert_eq!(r["last_history_row"]["samples"], value);
+    assert_eq!(r["history_rows"], 1);
+}

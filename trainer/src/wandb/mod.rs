@@ -11,6 +11,7 @@
 pub mod check;
 mod files;
 pub mod framing;
+mod media;
 pub mod proto;
 pub mod pyjson;
 pub mod records;

@@ -91,9 +91,15 @@ pub fn output_raw(at: SystemTime, line: &str) -> Msg {
     Msg::new().uint(1, 1).message(2, timestamp(at)).string(3, line)
 }
 
-/// `FilesRecord` policy NOW (0) and type WANDB (1): files of the run itself.
-pub fn files<S: AsRef<str>>(paths: &[S]) -> Msg {
-    Msg::new().messages(1, paths.iter().map(|p| Msg::new().string(1, p.as_ref()).uint(3, 1)))
+/// `FilesItem.type` values.
+pub const FILE_OTHER: u64 = 0;
+pub const FILE_WANDB: u64 = 1;
+
+/// `FilesRecord` with policy NOW (0): upload `files/<path>` as it is at sync
+/// time. wandb marks its own files (config, summary, metadata, console) WANDB
+/// and media files OTHER.
+pub fn files<S: AsRef<str>>(paths: &[S], file_type: u64) -> Msg {
+    Msg::new().messages(1, paths.iter().map(|p| Msg::new().string(1, p.as_ref()).uint(3, file_type)))
 }
 
 pub fn exit(exit_code: i32, runtime_secs: i32) -> Msg {

@@ -3,6 +3,7 @@
 
 use super::files;
 use super::framing;
+use super::media;
 use super::proto::Msg;
 use super::pyjson::dumps;
 use super::records::{self, RunInfo};
@@ -191,6 +192,22 @@ impl WandbRun {
         if !items.is_empty() {
             self.emit(records::SUMMARY, records::updates(items.iter().map(|(k, v)| (k.as_str(), v.as_str()))))?;
         }
+        // The exit record matters more than the side files: write it even when
+        // they fail (disk full), then report their error.
+        let side = self.write_side_files(runtime);
+        if side.is_ok() {
+            let names = [files::CONFIG_YAML, files::SUMMARY_JSON, files::METADATA_JSON, files::OUTPUT_LOG];
+            self.emit(records::FILES, records::files(&names, records::FILE_WANDB))?;
+        }
+        let runtime32 = i32::try_from(runtime).unwrap_or(i32::MAX);
+        self.emit(records::EXIT, records::exit(exit_code, runtime32))?;
+        self.emit(records::FINAL, Msg::new())?;
+        self.log.file.sync_all().map_err(|e| write_err(&self.log.path, e))?;
+        side?;
+        Ok(self.dir)
+    }
+
+    fn write_side_files(&mut self, runtime: i64) -> Result<(), WandbError> {
         let fdir = self.dir.join("files");
         let encode = |what, e: &dyn std::fmt::Display| WandbError::Encode { what, reason: e.to_string() };
         let yaml = files::config_yaml(&self.config).map_err(|e| encode("config.yaml", &e))?;
@@ -201,21 +218,33 @@ impl WandbRun {
         let meta = files::metadata_json(&self.info.host, start, &producer());
         write_atomic(&fdir.join(files::METADATA_JSON), &json(&meta)?)?;
         let out_path = fdir.join(files::OUTPUT_LOG);
-        self.output.sync_all().map_err(|e| write_err(&out_path, e))?;
-        let names = [files::CONFIG_YAML, files::SUMMARY_JSON, files::METADATA_JSON, files::OUTPUT_LOG];
-        self.emit(records::FILES, records::files(&names))?;
-        let runtime32 = i32::try_from(runtime).unwrap_or(i32::MAX);
-        self.emit(records::EXIT, records::exit(exit_code, runtime32))?;
-        self.emit(records::FINAL, Msg::new())?;
-        self.log.file.sync_all().map_err(|e| write_err(&self.log.path, e))?;
-        Ok(self.dir)
+        self.output.sync_all().map_err(|e| write_err(&out_path, e))
+    }
+
+    /// Stores a PNG under `files/media/images/` the way `wandb.Image` does and
+    /// returns the value to put under `key` in the next [`WandbRun::log`] row
+    /// (or in [`WandbRun::update_summary`]); the W&B UI shows it as an image.
+    pub fn image_png(&mut self, key: &str, png: &[u8], caption: Option<&str>) -> Result<Value, WandbError> {
+        let (width, height) = media::png_size(png).ok_or_else(|| WandbError::Encode {
+            what: "an image",
+            reason: format!("the bytes given for {key:?} are not a PNG file"),
+        })?;
+        let rel = media::image_path(key, self.step, png);
+        let path = self.dir.join("files").join(&rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| WandbError::CreateDir { path: parent.to_path_buf(), source: e })?;
+        }
+        write_atomic(&path, png)?;
+        self.emit(records::FILES, records::files(&[rel.as_str()], records::FILE_OTHER))?;
+        Ok(media::image_value(&rel, png, width, height, caption))
     }
 
     /// Reopens an offline run so a restarted process can go on logging.
     ///
     /// Keeps the records before history step `keep_steps` (the rows of epochs a
     /// checkpoint covers) and drops that row and everything after it, as well as
-    /// earlier files/exit/final records; the log is rewritten atomically, and
+    /// earlier exit/final records; the log is rewritten atomically, and
     /// `files/output.log` is rebuilt from the kept console records. Numbering
     /// goes on from the last kept row, so no step appears twice. A log cut short
     /// by a kill is fine; a damaged record in the middle is an error.
@@ -239,7 +268,7 @@ impl WandbRun {
             let bad = |e: super::proto::DecodeError| corrupt(format!("record #{}: {e}", i + 1));
             let p = records::parse(rec).map_err(bad)?;
             match p.kind {
-                records::EXIT | records::FINAL | records::FILES => continue,
+                records::EXIT | records::FINAL => continue,
                 records::RUN if info.is_none() => {
                     let (run, initial) = records::parse_run(p.body).map_err(bad)?;
                     merge(&mut config, &run.config);
