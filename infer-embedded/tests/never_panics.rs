@@ -82,7 +82,7 @@ fn mutate(bytes: &mut Vec<u8>, mutation: &Mutation) {
         return;
     }
     // Mutations aim at the header (first 64 bytes) half of the time: that is where the structure is.
-    let pick = |at: usize| if at % 2 == 0 { (at / 2) % bytes.len().min(64) } else { (at / 2) % bytes.len() };
+    let pick = |at: usize| if at.is_multiple_of(2) { (at / 2) % bytes.len().min(64) } else { (at / 2) % bytes.len() };
     match *mutation {
         Mutation::Flip { at, bits } => {
             let i = pick(at);
