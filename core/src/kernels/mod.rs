@@ -13,6 +13,8 @@
 
 pub mod elementwise;
 pub mod gemm;
+#[cfg(feature = "std")]
+pub mod parallel;
 
 use core::sync::atomic::{AtomicU8, Ordering};
 

@@ -101,16 +101,21 @@ fn main() -> Result<()> {
                 (done - trained).as_secs_f64(),
             ));
         }
+        // FNV-1a over the weights' bits: equal digests = bit-identical training.
+        let digest = model
+            .params
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, w| (h ^ w.to_bits() as u64).wrapping_mul(0x100_0000_01b3));
         epochs.sort_by(|a, b| a.0.total_cmp(&b.0));
         let (total, train_s, val_s) = epochs[epochs.len() / 2];
         if args.json {
             println!(
-                "{{\"impl\":\"ffn\",\"batch\":{batch},\"epoch_s\":{total:.6},\"train_s\":{train_s:.6},\"val_s\":{val_s:.6},\"epochs\":{},\"val_accuracy\":{val_accuracy:.4}}}",
+                "{{\"impl\":\"ffn\",\"batch\":{batch},\"epoch_s\":{total:.6},\"train_s\":{train_s:.6},\"val_s\":{val_s:.6},\"epochs\":{},\"val_accuracy\":{val_accuracy:.4},\"digest\":\"{digest:016x}\"}}",
                 args.epochs
             );
         } else {
             println!(
-                "batch {batch:>4}: {total:.3} s/epoch (train {train_s:.3} s + validation {val_s:.3} s), median of {} epochs, validation accuracy {:.2} %",
+                "batch {batch:>4}: {total:.3} s/epoch (train {train_s:.3} s + validation {val_s:.3} s), median of {} epochs, validation accuracy {:.2} %, weights digest {digest:016x}",
                 args.epochs,
                 100.0 * val_accuracy
             );
@@ -122,7 +127,7 @@ fn main() -> Result<()> {
 /// Stand-in until `ffn_trainer::data` lands: the first 54 000 training images
 /// train, the last 6 000 validate.
 fn load() -> Result<(Split, Split)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/fashion-mnist");
+    let dir = std::path::PathBuf::from("/work/shared/data/fashion-mnist");
     let images = read_idx(&dir.join("train-images-idx3-ubyte.gz"), 0x803)?;
     let labels = read_idx(&dir.join("train-labels-idx1-ubyte.gz"), 0x801)?;
     let n = labels.len();

@@ -1,0 +1,132 @@
+//! Kernel benches: every GEMM shape of one training step of the 4 × 128 model
+//! (784-128-128-128-128-10) at batch 16/64/256, each activation forward and
+//! backward, each optimizer update over the model's 151 306 parameters, and
+//! the element-wise layer kernels.
+//!
+//! GEMM throughput is reported in FLOP (`2·m·k·n`), so criterion's
+//! "elem/s" reads as FLOP/s.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use ffn_core::kernels::elementwise::{column_sums, fill_rows_with_bias, scale_into, softmax_rows};
+use ffn_core::kernels::gemm::{matmul, matmul_a_bt, matmul_at_b};
+use ffn_core::optim::{self, Hyper, Optimizer};
+use ffn_core::rng::{Rng, rng_for, uniform};
+use ffn_core::{Layout, activation};
+use std::hint::black_box;
+use std::time::Duration;
+
+const SIZES: [usize; 6] = [784, 128, 128, 128, 128, 10];
+const BATCHES: [usize; 3] = [16, 64, 256];
+
+fn random(rng: &mut Rng, n: usize) -> Vec<f32> {
+    (0..n).map(|_| uniform(rng) - 0.5).collect()
+}
+
+fn gemm(c: &mut Criterion) {
+    let mut rng = rng_for(7, 0);
+    let mut group = c.benchmark_group("gemm");
+    // The three distinct layer shapes (the three 128→128 layers share one).
+    for (fan_in, fan_out) in [(784, 128), (128, 128), (128, 10)] {
+        let weights = random(&mut rng, fan_in * fan_out);
+        for batch in BATCHES {
+            let x = random(&mut rng, batch * fan_in);
+            let dy = random(&mut rng, batch * fan_out);
+            let mut y = vec![0.0; batch * fan_out];
+            let mut dw = vec![0.0; fan_in * fan_out];
+            let mut dx = vec![0.0; batch * fan_in];
+            let shape = format!("b{batch}_{fan_in}x{fan_out}");
+            group.throughput(Throughput::Elements((2 * batch * fan_in * fan_out) as u64));
+            group.bench_function(BenchmarkId::new("forward_x_w", &shape), |b| {
+                b.iter(|| matmul(batch, fan_in, fan_out, black_box(&x), &weights, &mut y, 1.0))
+            });
+            group.bench_function(BenchmarkId::new("backward_xt_dy", &shape), |b| {
+                b.iter(|| matmul_at_b(fan_in, batch, fan_out, black_box(&x), &dy, &mut dw, 1.0))
+            });
+            group.bench_function(BenchmarkId::new("backward_dy_wt", &shape), |b| {
+                b.iter(|| matmul_a_bt(batch, fan_out, fan_in, black_box(&dy), &weights, &mut dx, 0.0))
+            });
+        }
+    }
+    group.finish();
+}
+
+fn activations(c: &mut Criterion) {
+    let mut rng = rng_for(7, 1);
+    let mut group = c.benchmark_group("activation");
+    // One hidden layer's outputs at batch 256.
+    let n = 256 * 128;
+    let pre = random(&mut rng, n);
+    let upstream = random(&mut rng, n);
+    group.throughput(Throughput::Elements(n as u64));
+    for spec in activation::REGISTRY {
+        let mut values = pre.clone();
+        let mut grads = upstream.clone();
+        group.bench_function(BenchmarkId::new("forward", spec.name), |b| {
+            b.iter(|| {
+                values.copy_from_slice(&pre);
+                (spec.forward)(black_box(&mut values))
+            })
+        });
+        (spec.forward)(&mut values);
+        group.bench_function(BenchmarkId::new("backward", spec.name), |b| {
+            b.iter(|| {
+                grads.copy_from_slice(&upstream);
+                (spec.backward)(black_box(&values), &mut grads)
+            })
+        });
+    }
+    group.finish();
+}
+
+fn optimizers(c: &mut Criterion) {
+    let mut rng = rng_for(7, 2);
+    let n = Layout::new(&SIZES).expect("valid sizes").len();
+    let mut group = c.benchmark_group("optimizer");
+    group.throughput(Throughput::Elements(n as u64));
+    let grads: Vec<f32> = random(&mut rng, n).iter().map(|g| g * 1e-2).collect();
+    for spec in optim::REGISTRY {
+        let mut params = random(&mut rng, n);
+        let mut optimizer = Optimizer::new(spec, Hyper { learning_rate: 1e-6, ..Hyper::default() }, n);
+        group.bench_function(BenchmarkId::new("update", spec.name), |b| {
+            b.iter(|| optimizer.update(black_box(&mut params), &grads, 1.0))
+        });
+    }
+    group.finish();
+}
+
+fn layer_kernels(c: &mut Criterion) {
+    let mut rng = rng_for(7, 3);
+    let mut group = c.benchmark_group("layer_kernels");
+    let bias = random(&mut rng, 128);
+    let rows = random(&mut rng, 256 * 128);
+    let mut out = vec![0.0; 256 * 128];
+    group.throughput(Throughput::Elements(out.len() as u64));
+    group
+        .bench_function("fill_rows_with_bias_b256x128", |b| b.iter(|| fill_rows_with_bias(black_box(&mut out), &bias)));
+    let mut sums = vec![0.0; 128];
+    group.bench_function("column_sums_b256x128", |b| b.iter(|| column_sums(black_box(&mut sums), &rows)));
+    let weights = random(&mut rng, 784 * 128);
+    let mut decayed = vec![0.0; weights.len()];
+    group.throughput(Throughput::Elements(weights.len() as u64));
+    group.bench_function("scale_into_784x128", |b| b.iter(|| scale_into(black_box(&mut decayed), &weights, 5e-4)));
+    let logits = random(&mut rng, 256 * 10);
+    let mut probs = logits.clone();
+    group.throughput(Throughput::Elements(logits.len() as u64));
+    group.bench_function("softmax_rows_b256x10", |b| {
+        b.iter(|| {
+            probs.copy_from_slice(&logits);
+            softmax_rows(black_box(&mut probs), 10)
+        })
+    });
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_millis(700))
+        .sample_size(20)
+}
+
+criterion_group! { name = benches; config = config(); targets = gemm, activations, optimizers, layer_kernels }
+criterion_main!(benches);

@@ -1,0 +1,195 @@
+//! A small fork-join pool that splits one kernel call over the cores.
+//!
+//! A training step is a chain of short kernels (a batch-16 GEMM takes a few
+//! microseconds), so spawning threads per call, or waking sleeping ones
+//! through the OS, would cost more than the split saves. The helpers are
+//! started once and spin on a sequence number between jobs for [`SPIN`]
+//! before they park, so back-to-back kernels hand over in about a
+//! microsecond and an idle process does not keep a core busy.
+//!
+//! Parts are claimed from a shared counter by whoever comes first, the caller
+//! included: when the machine is oversubscribed and a helper is not running,
+//! the caller does that part itself instead of waiting for it (a fixed
+//! part-per-thread hand-over made two-thread runs 20× slower under load).
+//!
+//! Every part writes its own disjoint output, and the split never changes how
+//! any single output value is computed, so results are bit-for-bit the same
+//! for every thread count and whichever thread runs a part. The thread count
+//! comes from `FFN_THREADS` (default: the available cores); `FFN_THREADS=1`
+//! turns splitting off. A call made while the pool is busy (another thread,
+//! or a nested call) runs its parts in turn.
+
+use std::boxed::Box;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::thread::{self, Thread};
+use std::time::{Duration, Instant};
+use std::vec::Vec;
+
+/// How long an idle helper spins before it parks: longer than the longest
+/// serial stretch of a training step (the optimizer update), short enough
+/// that an idle process leaves the core alone.
+const SPIN: Duration = Duration::from_micros(300);
+/// Spins between `yield_now` calls, so a spinning thread gives its core away
+/// when something else (on an oversubscribed machine) wants it.
+const SPINS_PER_YIELD: u32 = 64;
+const MAX_THREADS: usize = 16;
+
+/// The work of one call: parts `0..parts`, each run exactly once by some thread.
+type Job<'a> = dyn Fn(usize) + Sync + 'a;
+
+struct Pool {
+    /// Held by the one caller that uses the helpers at a time.
+    busy: Mutex<()>,
+    /// `job_sequence << 32 | next unclaimed part`.
+    claim: AtomicU64,
+    /// Parts of the current job.
+    parts: AtomicUsize,
+    /// Parts of the current job that have finished.
+    finished: AtomicUsize,
+    panicked: AtomicBool,
+    /// The current job's `*const Job` as its two words.
+    job: [AtomicUsize; 2],
+    /// Bumped once per job, to wake the helpers.
+    sequence: AtomicU64,
+    helpers: Vec<Helper>,
+}
+
+struct Helper {
+    sleeping: AtomicBool,
+    thread: OnceLock<Thread>,
+}
+
+static POOL: OnceLock<&'static Pool> = OnceLock::new();
+
+/// Threads a kernel may be split over (1 = no splitting).
+pub fn threads() -> usize {
+    pool().helpers.len() + 1
+}
+
+fn pool() -> &'static Pool {
+    POOL.get_or_init(|| {
+        let wanted = std::env::var("FFN_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
+            .clamp(1, MAX_THREADS);
+        let pool: &'static Pool = Box::leak(Box::new(Pool {
+            busy: Mutex::new(()),
+            claim: AtomicU64::new(0),
+            parts: AtomicUsize::new(0),
+            finished: AtomicUsize::new(0),
+            panicked: AtomicBool::new(false),
+            job: [AtomicUsize::new(0), AtomicUsize::new(0)],
+            sequence: AtomicU64::new(0),
+            helpers: (1..wanted)
+                .map(|_| Helper { sleeping: AtomicBool::new(false), thread: OnceLock::new() })
+                .collect(),
+        }));
+        for (index, helper) in pool.helpers.iter().enumerate() {
+            let spawned = thread::Builder::new()
+                .name(std::format!("ffn-kernel-{index}"))
+                .spawn(move || helper_loop(pool, helper));
+            // Without a thread behind it a helper never claims a part, and the
+            // caller runs every part itself.
+            if let Ok(handle) = spawned {
+                let _ = helper.thread.set(handle.thread().clone());
+            }
+        }
+        pool
+    })
+}
+
+/// Claims and runs parts of the job `sequence` until none is left.
+fn work(pool: &Pool, sequence: u64) {
+    loop {
+        let claim = pool.claim.load(Ordering::Acquire);
+        let part = (claim & 0xFFFF_FFFF) as usize;
+        if claim >> 32 != sequence & 0xFFFF_FFFF || part >= pool.parts.load(Ordering::Relaxed) {
+            return;
+        }
+        if pool.claim.compare_exchange_weak(claim, claim + 1, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+            continue;
+        }
+        let words = [pool.job[0].load(Ordering::Relaxed), pool.job[1].load(Ordering::Relaxed)];
+        // SAFETY: the claim succeeded for this job, whose caller wrote the job
+        // words before publishing the claim counter (release, and acquire by
+        // the exchange above) and does not return, nor reuse the words, before
+        // `finished` counts this part.
+        let job: &Job<'static> = unsafe { core::mem::transmute::<[usize; 2], &Job<'static>>(words) };
+        if catch_unwind(AssertUnwindSafe(|| job(part))).is_err() {
+            pool.panicked.store(true, Ordering::Relaxed);
+        }
+        pool.finished.fetch_add(1, Ordering::Release);
+    }
+}
+
+fn helper_loop(pool: &'static Pool, helper: &'static Helper) {
+    let mut seen = 0u64;
+    loop {
+        let started = Instant::now();
+        let mut spins = 0u32;
+        seen = loop {
+            let now = pool.sequence.load(Ordering::Acquire);
+            if now != seen {
+                break now;
+            }
+            spins = spins.wrapping_add(1);
+            if !spins.is_multiple_of(SPINS_PER_YIELD) {
+                core::hint::spin_loop();
+            } else if started.elapsed() < SPIN {
+                thread::yield_now();
+            } else {
+                helper.sleeping.store(true, Ordering::SeqCst);
+                if pool.sequence.load(Ordering::SeqCst) == seen {
+                    thread::park();
+                }
+                helper.sleeping.store(false, Ordering::SeqCst);
+            }
+        };
+        work(pool, seen);
+    }
+}
+
+/// Runs `job(0)`, …, `job(parts - 1)`, spread over the pool, and returns when
+/// all are done. A panic in a part is re-raised here.
+pub fn run(parts: usize, job: &Job<'_>) {
+    let pool = pool();
+    let guard = if parts > 1 && !pool.helpers.is_empty() { pool.busy.try_lock().ok() } else { None };
+    let Some(_guard) = guard else {
+        (0..parts).for_each(job);
+        return;
+    };
+    let sequence = pool.sequence.load(Ordering::Relaxed) + 1;
+    // SAFETY: a fat reference is two words; they are turned back into a
+    // reference only by a thread that claimed a part of this job, and this
+    // call waits below until every part has finished.
+    let words = unsafe { core::mem::transmute::<&Job<'_>, [usize; 2]>(job) };
+    pool.job[0].store(words[0], Ordering::Relaxed);
+    pool.job[1].store(words[1], Ordering::Relaxed);
+    pool.parts.store(parts, Ordering::Relaxed);
+    pool.finished.store(0, Ordering::Relaxed);
+    pool.claim.store((sequence & 0xFFFF_FFFF) << 32, Ordering::Release);
+    pool.sequence.store(sequence, Ordering::SeqCst);
+    for helper in &pool.helpers {
+        if helper.sleeping.load(Ordering::SeqCst)
+            && let Some(thread) = helper.thread.get()
+        {
+            thread.unpark();
+        }
+    }
+    work(pool, sequence);
+    let mut spins = 0u32;
+    while pool.finished.load(Ordering::Acquire) < parts {
+        spins = spins.wrapping_add(1);
+        if spins.is_multiple_of(SPINS_PER_YIELD) {
+            thread::yield_now();
+        } else {
+            core::hint::spin_loop();
+        }
+    }
+    if pool.panicked.swap(false, Ordering::Relaxed) {
+        panic!("a kernel part panicked on a helper thread");
+    }
+}
