@@ -160,3 +160,41 @@ proptest! {
         let _ = data::read_gz(&path);
     }
 }
+
+fn npy(header: &str, data: &[u8]) -> Vec<u8> {
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend((header.len() as u16).to_le_bytes());
+    out.extend(header.as_bytes());
+    out.extend(data);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_npy_and_npz_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        if let Ok(array) = data::parse_npy_u8(&bytes) {
+            prop_assert_eq!(array.shape.iter().product::<usize>(), array.data.len());
+        }
+        let _ = data::npz_to_idx(&bytes);
+        let mut zipped = b"PK\x03\x04".to_vec();
+        zipped.extend(&bytes);
+        let _ = data::npz_to_idx(&zipped);
+    }
+
+    #[test]
+    fn mutated_npy_headers_never_panic(
+        shape in "\\((\\d{0,3}, ?){0,3}\\d{0,3},?\\)",
+        descr in prop_oneof![Just("'|u1'".to_string()), "'[<>|]?[uif][0-9]'", ".{0,6}"],
+        fortran in prop_oneof![Just("False"), Just("True"), Just("")],
+        edits in proptest::collection::vec(edit(), 0..3),
+        data_len in 0usize..64,
+    ) {
+        let header = format!("{{'descr': {descr}, 'fortran_order': {fortran}, 'shape': {shape}, }}\n");
+        let bytes = apply(npy(&header, &vec![1u8; data_len]), &edits);
+        if let Ok(array) = data::parse_npy_u8(&bytes) {
+            prop_assert_eq!(array.shape.iter().product::<usize>(), array.data.len());
+        }
+    }
+}

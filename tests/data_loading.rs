@@ -418,6 +418,17 @@ fn a_wrong_checksum_is_refused_and_nothing_is_kept() {
 }
 
 #[test]
+fn mnist_comes_from_the_mirror_as_a_verified_mnist_npz() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = HashMap::from([("mnist.npz".to_string(), b"PK\x03\x04 not Keras's archive".to_vec())]);
+    let paths = download_paths(tmp.path(), serve(files, 1));
+    let message = data::load_with(MNIST, &LoadOptions::default(), &paths).unwrap_err().to_string();
+    assert!(message.contains(&format!("{}mnist.npz has SHA-256", paths.mirror)), "{message}");
+    assert!(message.contains(&format!("expected {}", data::MNIST_NPZ_SHA256)), "{message}");
+    assert!(leftovers(&tmp.path().join("cache/mnist")).is_empty(), "the bad download was not kept");
+}
+
+#[test]
 fn no_files_and_no_mirror_gives_one_error_listing_every_place() {
     let tmp = tempfile::tempdir().unwrap();
     // A port that was just free: the connection is refused at once.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use super::locate::{FILES, SearchPaths};
+use super::npz::{self, MNIST_NPZ, MNIST_NPZ_SHA256};
 use super::{DataError, DatasetName};
 
 /// SHA-256 of the original `.gz` files, in the order of [`FILES`] (shared/data/SHA256SUMS).
@@ -48,7 +49,8 @@ fn url(mirror: &str, file: &str) -> String {
 }
 
 /// Downloads the four files of `name` into `<cache>/<dir_name>/` and returns that folder.
-/// Files already there with the right checksum are kept.
+/// Files already there with the right checksum are kept. Keras's mirror serves MNIST only as
+/// `mnist.npz`: that is fetched, verified, unpacked into the four files, and removed.
 pub fn download(name: DatasetName, paths: &SearchPaths) -> Result<PathBuf, DataError> {
     let cache = paths.cache.as_ref().ok_or_else(|| DataError::Download {
         url: paths.mirror.clone(),
@@ -57,6 +59,13 @@ pub fn download(name: DatasetName, paths: &SearchPaths) -> Result<PathBuf, DataE
     let dir = cache.join(name.dir_name());
     std::fs::create_dir_all(&dir).map_err(|source| DataError::Write { path: dir.clone(), source })?;
     let agent = agent();
+    if name == DatasetName::Mnist {
+        let archive = dir.join(MNIST_NPZ);
+        fetch(&agent, &url(&paths.mirror, MNIST_NPZ), &archive, MNIST_NPZ_SHA256)?;
+        let unpacked = npz::unpack(&archive, &dir);
+        let _ = std::fs::remove_file(&archive);
+        return unpacked;
+    }
     for (file, sha) in FILES.iter().zip(checksums(name)) {
         let dest = dir.join(file);
         if sha256_file(&dest).is_some_and(|h| h == sha) {

@@ -91,24 +91,34 @@ fn dims_text(dims: &[usize]) -> String {
 
 /// Parses a decompressed IDX image file (magic 2051) of 28×28 images.
 pub fn parse_idx_images(bytes: &[u8]) -> Result<Images, DataError> {
-    let (dims, data) = split_header(bytes, IMAGES_MAGIC, "image", |dims| match dims {
+    let (count, pixels) = image_data(bytes)?;
+    Ok(Images { count, rows: ROWS, cols: COLS, pixels: pixels.to_vec() })
+}
+
+/// Parses a decompressed IDX label file (magic 2049) of labels 0–9.
+pub fn parse_idx_labels(bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+    label_data(bytes).map(<[u8]>::to_vec)
+}
+
+/// The checks of [`parse_idx_images`] without the copy: the image count and the pixels.
+pub(crate) fn image_data(bytes: &[u8]) -> Result<(usize, &[u8]), DataError> {
+    let (dims, pixels) = split_header(bytes, IMAGES_MAGIC, "image", |dims| match dims {
         [_, ROWS, COLS] => Ok(()),
         [_, rows, cols] => {
             Err(problem(format!("images are {rows}×{cols} pixels; ffn expects {ROWS}×{COLS} (MNIST-style) images")))
         }
         _ => Err(problem("an image file needs three dimensions")),
     })?;
-    let (count, rows, cols) = (dims[0], dims[1], dims[2]);
-    Ok(Images { count, rows, cols, pixels: data.to_vec() })
+    Ok((dims[0], pixels))
 }
 
-/// Parses a decompressed IDX label file (magic 2049) of labels 0–9.
-pub fn parse_idx_labels(bytes: &[u8]) -> Result<Vec<u8>, DataError> {
-    let (_, data) = split_header(bytes, LABELS_MAGIC, "label", |_| Ok(()))?;
-    if let Some(i) = data.iter().position(|&l| l as usize >= CLASSES) {
-        return Err(problem(format!("label {} of sample {i} is not a class 0–9", data[i])));
+/// The checks of [`parse_idx_labels`] without the copy.
+pub(crate) fn label_data(bytes: &[u8]) -> Result<&[u8], DataError> {
+    let (_, labels) = split_header(bytes, LABELS_MAGIC, "label", |_| Ok(()))?;
+    if let Some(i) = labels.iter().position(|&l| l as usize >= CLASSES) {
+        return Err(problem(format!("label {} of sample {i} is not a class 0–9", labels[i])));
     }
-    Ok(data.to_vec())
+    Ok(labels)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::npz::{self, MNIST_NPZ};
 use super::{DataError, DatasetName};
 
 pub const TRAIN_IMAGES: &str = "train-images-idx3-ubyte.gz";
@@ -94,14 +95,39 @@ impl SearchPaths {
         all
     }
 
+    /// Keras's `mnist.npz` files that may stand in for the MNIST folder, in lookup order.
+    pub fn npz_candidates(&self, name: DatasetName) -> Vec<PathBuf> {
+        match (name, &self.data_dir) {
+            (DatasetName::FashionMnist, _) => Vec::new(),
+            (DatasetName::Mnist, Some(dir)) => vec![dir.join(MNIST_NPZ)],
+            (DatasetName::Mnist, None) => self.places.iter().map(|p| p.path.join(MNIST_NPZ)).collect(),
+        }
+    }
+
     /// The first folder holding all four files, if any.
     pub fn find(&self, name: DatasetName) -> Option<PathBuf> {
         self.candidates(name).into_iter().find(|dir| has_all_files(dir))
     }
 
+    /// [`find`](Self::find), else the first `mnist.npz` unpacked into the cache (once: the
+    /// cache is a candidate folder itself).
+    pub fn find_or_unpack(&self, name: DatasetName) -> Result<Option<PathBuf>, DataError> {
+        if let Some(dir) = self.find(name) {
+            return Ok(Some(dir));
+        }
+        let Some(archive) = self.npz_candidates(name).into_iter().find(|p| p.is_file()) else {
+            return Ok(None);
+        };
+        let cache = self.cache.as_ref().ok_or_else(|| DataError::Npz {
+            file: archive.display().to_string(),
+            problem: "no cache folder to unpack it into (neither XDG_CACHE_HOME nor HOME is set)".into(),
+        })?;
+        npz::unpack(&archive, &cache.join(name.dir_name())).map(Some)
+    }
+
     /// The folder holding the four files, or the error listing every place looked.
     pub fn locate(&self, name: DatasetName) -> Result<PathBuf, DataError> {
-        self.find(name).ok_or_else(|| self.not_found(name, None))
+        self.find_or_unpack(name)?.ok_or_else(|| self.not_found(name, None))
     }
 
     /// The error for "nothing found", with the download's failure if one was tried.
@@ -110,11 +136,15 @@ impl SearchPaths {
             let problem = match std::fs::metadata(dir) {
                 Err(e) => format!("cannot open it ({e})"),
                 Ok(m) if !m.is_dir() => "it is not a folder".to_string(),
-                Ok(_) => format!("neither it nor {}/ holds all four files {}", name.dir_name(), FILES.join(", ")),
+                Ok(_) => {
+                    let npz = if self.npz_candidates(name).is_empty() { "" } else { " (nor is there a mnist.npz)" };
+                    format!("neither it nor {}/ holds all four files {}{npz}", name.dir_name(), FILES.join(", "))
+                }
             };
             return DataError::DataDir { path: dir.clone(), problem };
         }
-        let looked = self.candidates(name).iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+        let looked = self.candidates(name).into_iter().chain(self.npz_candidates(name));
+        let looked = looked.map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
         let download = match download {
             Some(e) => format!("; then {e}"),
             None => String::new(),
@@ -177,5 +207,35 @@ mod tests {
         assert_eq!(paths.candidates(DatasetName::Mnist), [PathBuf::from("/nowhere/mnist"), PathBuf::from("/nowhere")]);
         let msg = paths.locate(DatasetName::Mnist).unwrap_err().to_string();
         assert!(msg.starts_with("--data_dir /nowhere: cannot open it"), "{msg}");
+    }
+
+    #[test]
+    fn a_keras_mnist_npz_is_unpacked_into_the_cache_once() {
+        let tmp = std::env::temp_dir().join(format!("ffn-locate-npz-{}", std::process::id()));
+        let keras = tmp.join("keras/datasets");
+        std::fs::create_dir_all(&keras).unwrap();
+        std::fs::write(keras.join(MNIST_NPZ), super::super::npz::tests::npz(12, 4, 3)).unwrap();
+        let paths = SearchPaths {
+            data_dir: None,
+            places: vec![Place::parent(tmp.join("empty")), Place::parent(&keras)],
+            cache: Some(tmp.join("cache")),
+            mirror: DEFAULT_MIRROR.into(),
+        };
+        assert_eq!(paths.find(DatasetName::Mnist), None);
+        assert!(paths.find_or_unpack(DatasetName::FashionMnist).unwrap().is_none(), "no npz for Fashion-MNIST");
+        let dir = paths.locate(DatasetName::Mnist).unwrap();
+        assert_eq!(dir, tmp.join("cache/mnist"));
+        let labels = super::super::read_gz(&dir.join(TEST_LABELS)).unwrap();
+        assert_eq!(super::super::parse_idx_labels(&labels).unwrap(), [3, 3, 3, 3]);
+        // Unpacked once: later lookups find the cache folder itself.
+        std::fs::remove_file(keras.join(MNIST_NPZ)).unwrap();
+        assert_eq!(paths.find(DatasetName::Mnist), Some(dir));
+
+        // A damaged npz is an error naming it, not a silent skip.
+        std::fs::remove_dir_all(tmp.join("cache")).unwrap();
+        std::fs::write(keras.join(MNIST_NPZ), b"PK\x03\x04 damaged").unwrap();
+        let msg = paths.locate(DatasetName::Mnist).unwrap_err().to_string();
+        assert!(msg.contains(&keras.join(MNIST_NPZ).display().to_string()) && msg.contains("not a zip"), "{msg}");
+        std::fs::remove_dir_all(&tmp).unwrap();
     }
 }

@@ -14,6 +14,7 @@ mod gz;
 mod idx;
 mod locate;
 mod name;
+mod npz;
 mod split;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ pub use locate::{
     locate,
 };
 pub use name::DatasetName;
+pub use npz::{MNIST_NPZ, MNIST_NPZ_SHA256, NpyBytes, npz_to_idx, parse_npy_u8};
 pub use split::{SPLIT_STREAM, Split, split_indices};
 
 /// A dataset in memory: the training file split into `train` and `validation`, and `test`.
@@ -68,7 +70,7 @@ pub fn load(name: DatasetName, opts: &LoadOptions) -> Result<Dataset, DataError>
 /// [`load`] with explicit places to look (`opts.data_dir` is ignored: `paths.data_dir` rules).
 pub fn load_with(name: DatasetName, opts: &LoadOptions, paths: &SearchPaths) -> Result<Dataset, DataError> {
     check_options(opts)?;
-    let dir = match paths.find(name) {
+    let dir = match paths.find_or_unpack(name)? {
         Some(dir) => dir,
         None if opts.allow_download && paths.data_dir.is_none() => {
             download(name, paths).map_err(|e| paths.not_found(name, Some(&e)))?
@@ -92,48 +94,53 @@ fn check_options(opts: &LoadOptions) -> Result<(), DataError> {
 /// Loads the four files of `dir` (which must hold them) and splits the training file.
 pub fn load_dir(name: DatasetName, dir: &Path, opts: &LoadOptions) -> Result<Dataset, DataError> {
     check_options(opts)?;
-    // The 47 MB training images dominate: decompress them beside the three small files.
-    let (train_images, (train_labels, test_images, test_labels)) = std::thread::scope(|s| {
-        let big = s.spawn(|| read_images(&dir.join(TRAIN_IMAGES)));
-        let rest = (
-            read_labels(&dir.join(TRAIN_LABELS)),
-            read_images(&dir.join(TEST_IMAGES)),
-            read_labels(&dir.join(TEST_LABELS)),
-        );
-        (big.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), rest)
+    // The 47 MB training images take most of the time: decompress them on their own thread
+    // while this one reads the three small files and builds the test split.
+    let (train_images, small) = std::thread::scope(|s| {
+        let big = s.spawn(|| read_gz(&dir.join(TRAIN_IMAGES)));
+        let small = read_gz(&dir.join(TRAIN_LABELS))
+            .and_then(|labels| Ok((labels, read_split(dir, TEST_IMAGES, TEST_LABELS)?)));
+        (big.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), small)
     });
-    let (train_images, train_labels) = (train_images?, train_labels?);
-    let (test_images, test_labels) = (test_images?, test_labels?);
-    same_count(dir, TRAIN_IMAGES, train_images.count, TRAIN_LABELS, train_labels.len())?;
-    same_count(dir, TEST_IMAGES, test_images.count, TEST_LABELS, test_labels.len())?;
+    let (train_images, (train_labels, test)) = (train_images?, small?);
+    let (pixels, labels) = checked(dir, TRAIN_IMAGES, &train_images, TRAIN_LABELS, &train_labels)?;
 
-    let (mut train_order, validation_order) = split_indices(train_labels.len(), opts.seed, opts.validation_fraction);
+    let (mut train_order, validation_order) = split_indices(labels.len(), opts.seed, opts.validation_fraction);
     if train_order.is_empty() {
         return Err(DataError::Option(format!(
             "{} holds {} samples: nothing is left to train on after holding out {} for validation",
             dir.join(TRAIN_LABELS).display(),
-            train_labels.len(),
+            labels.len(),
             validation_order.len()
         )));
     }
     if let Some(limit) = opts.train_limit {
         train_order.truncate(limit);
     }
-    let (train, validation) = std::thread::scope(|s| {
-        let train = s.spawn(|| Split::gather(&train_images.pixels, &train_labels, &train_order));
-        let validation = Split::gather(&train_images.pixels, &train_labels, &validation_order);
-        (train.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), validation)
-    });
-    let test = Split::from_parts(test_images.pixels, test_labels);
+    let train = Split::gather(pixels, labels, &train_order);
+    let validation = Split::gather(pixels, labels, &validation_order);
     Ok(Dataset { name, source: dir.to_path_buf(), train, validation, test })
 }
 
-fn read_images(path: &Path) -> Result<Images, DataError> {
-    parse_idx_images(&read_gz(path)?).map_err(|e| e.in_file(path))
+/// A whole image file and its label file as one split, in file order.
+fn read_split(dir: &Path, images: &str, labels: &str) -> Result<Split, DataError> {
+    let (image_bytes, label_bytes) = (read_gz(&dir.join(images))?, read_gz(&dir.join(labels))?);
+    let (pixels, labels) = checked(dir, images, &image_bytes, labels, &label_bytes)?;
+    Ok(Split::gather(pixels, labels, &(0..labels.len()).collect::<Vec<_>>()))
 }
 
-fn read_labels(path: &Path) -> Result<Vec<u8>, DataError> {
-    parse_idx_labels(&read_gz(path)?).map_err(|e| e.in_file(path))
+/// The pixels and labels of a decompressed image/label file pair, checked to agree.
+fn checked<'a>(
+    dir: &Path,
+    images: &str,
+    image_bytes: &'a [u8],
+    labels: &str,
+    label_bytes: &'a [u8],
+) -> Result<(&'a [u8], &'a [u8]), DataError> {
+    let (count, pixels) = idx::image_data(image_bytes).map_err(|e| e.in_file(&dir.join(images)))?;
+    let label_data = idx::label_data(label_bytes).map_err(|e| e.in_file(&dir.join(labels)))?;
+    same_count(dir, images, count, labels, label_data.len())?;
+    Ok((pixels, label_data))
 }
 
 fn same_count(dir: &Path, images: &str, image_count: usize, labels: &str, label_count: usize) -> Result<(), DataError> {

@@ -8,17 +8,15 @@ use super::idx::IMAGE_LEN;
 /// The RNG stream of the validation split (stream 0/1 are the weights and batch order).
 pub const SPLIT_STREAM: u64 = 2;
 
-/// `i / 255` for every pixel value, so the scaling is one table load per pixel and
-/// bit-identical to `pixel as f32 / 255.0` wherever else it is computed (e.g. on the device).
-static SCALE: [f32; 256] = {
-    let mut table = [0.0f32; 256];
-    let mut i = 0;
-    while i < 256 {
-        table[i] = i as f32 / 255.0;
-        i += 1;
+/// Below this many pixels a split is filled on the calling thread (test fixtures, `--train_limit`).
+const PARALLEL_PIXELS: usize = 1 << 20;
+
+fn threads_for(pixels: usize) -> usize {
+    if pixels < PARALLEL_PIXELS {
+        return 1;
     }
-    table
-};
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
 
 /// `n` samples: `pixels` and `images` are row-major n×784 (`images[k] = pixels[k] / 255`).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -47,27 +45,44 @@ impl Split {
         &self.pixels[i * IMAGE_LEN..(i + 1) * IMAGE_LEN]
     }
 
-    /// All samples, in file order. `pixels.len()` must be `labels.len() * 784`.
+    /// All samples of `pixels` (n×784, file order) and `labels`.
     pub fn from_parts(pixels: Vec<u8>, labels: Vec<u8>) -> Self {
-        debug_assert_eq!(pixels.len(), labels.len() * IMAGE_LEN);
-        let images = pixels.iter().map(|&p| SCALE[p as usize]).collect();
-        Split { pixels, images, labels }
+        let order: Vec<usize> = (0..labels.len()).collect();
+        Split::gather(&pixels, &labels, &order)
     }
 
-    /// The samples at `order`, in that order.
+    /// The samples at `order`, in that order. Every index must be below `labels.len()`, and
+    /// `pixels` must hold 784 bytes per label.
     pub fn gather(pixels: &[u8], labels: &[u8], order: &[usize]) -> Self {
-        let mut out = Split {
-            pixels: Vec::with_capacity(order.len() * IMAGE_LEN),
-            images: Vec::with_capacity(order.len() * IMAGE_LEN),
-            labels: Vec::with_capacity(order.len()),
-        };
-        for &i in order {
-            let src = &pixels[i * IMAGE_LEN..(i + 1) * IMAGE_LEN];
-            out.pixels.extend_from_slice(src);
-            out.images.extend(src.iter().map(|&p| SCALE[p as usize]));
-            out.labels.push(labels[i]);
-        }
+        let n = order.len();
+        // Zeroed allocations are lazily mapped pages: the writing threads fault them in.
+        let mut out = Split { pixels: vec![0; n * IMAGE_LEN], images: vec![0.0; n * IMAGE_LEN], labels: vec![0; n] };
+        let chunk = n.div_ceil(threads_for(n * IMAGE_LEN)).max(1);
+        let parts = order
+            .chunks(chunk)
+            .zip(out.pixels.chunks_mut(chunk * IMAGE_LEN))
+            .zip(out.images.chunks_mut(chunk * IMAGE_LEN))
+            .zip(out.labels.chunks_mut(chunk));
+        std::thread::scope(|s| {
+            for (((order, px), im), lb) in parts {
+                s.spawn(move || fill(pixels, labels, order, px, im, lb));
+            }
+        });
         out
+    }
+}
+
+fn fill(pixels: &[u8], labels: &[u8], order: &[usize], px: &mut [u8], im: &mut [f32], lb: &mut [u8]) {
+    let rows = px.chunks_exact_mut(IMAGE_LEN).zip(im.chunks_exact_mut(IMAGE_LEN)).zip(lb.iter_mut());
+    for (((px, im), lb), &i) in rows.zip(order) {
+        let src = &pixels[i * IMAGE_LEN..(i + 1) * IMAGE_LEN];
+        px.copy_from_slice(src);
+        // A plain division (not a reciprocal multiply): bit-identical to `pixel / 255` wherever
+        // else it is computed, e.g. on the device; it vectorises all the same.
+        for (x, &p) in im.iter_mut().zip(src) {
+            *x = p as f32 / 255.0;
+        }
+        *lb = labels[i];
     }
 }
 
@@ -91,14 +106,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scale_is_exact_division() {
-        for p in 0..=255u8 {
-            assert_eq!(SCALE[p as usize].to_bits(), (p as f32 / 255.0).to_bits());
-        }
-        assert_eq!(SCALE[255], 1.0);
-    }
-
-    #[test]
     fn split_is_a_seeded_partition() {
         let (train, val) = split_indices(60_000, 0, 0.1);
         assert_eq!((train.len(), val.len()), (54_000, 6_000));
@@ -120,5 +127,19 @@ mod tests {
         assert!(split.image(1).iter().all(|&x| x == 0.0));
         assert_eq!(split.image(0)[5], 200.0 / 255.0);
         assert_eq!(Split::from_parts(pixels.clone(), vec![7, 8, 9]).raw(1), &pixels[IMAGE_LEN..2 * IMAGE_LEN]);
+    }
+
+    #[test]
+    fn parallel_fill_equals_the_plain_loop() {
+        let n = 3000; // above PARALLEL_PIXELS
+        let pixels: Vec<u8> = (0..n * IMAGE_LEN).map(|i| (i * 7 % 256) as u8).collect();
+        let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+        let (order, _) = split_indices(n, 5, 0.0);
+        let split = Split::gather(&pixels, &labels, &order);
+        for (k, &i) in order.iter().enumerate() {
+            assert_eq!(split.raw(k), &pixels[i * IMAGE_LEN..(i + 1) * IMAGE_LEN]);
+            assert_eq!(split.labels[k], labels[i]);
+            assert!(split.image(k).iter().zip(split.raw(k)).all(|(&x, &p)| x == p as f32 / 255.0));
+        }
     }
 }
