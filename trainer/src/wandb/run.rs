@@ -303,8 +303,11 @@ impl WandbRun {
         std::fs::create_dir_all(run_dir.join("files"))
             .map_err(|e| WandbError::CreateDir { path: run_dir.join("files"), source: e })?;
         write_atomic(&output_path, lines.as_bytes())?;
-        // The upload marker belongs to the old contents.
-        let _ = std::fs::remove_file(path.with_extension("wandb.synced"));
+        // Upload markers describe the old contents: `.synced` would make `wandb
+        // sync` skip the run, `.syncstate` holds where a live sync stopped.
+        for marker in ["wandb.synced", "wandb.syncstate"] {
+            let _ = std::fs::remove_file(path.with_extension(marker));
+        }
         let file = OpenOptions::new().append(true).open(&path).map_err(|e| write_err(&path, e))?;
         Ok(WandbRun {
             log: LogFile { file, path, offset: log_bytes.len() as u64 },
