@@ -234,6 +234,8 @@ fn data_dir_is_used_alone() {
 #[test]
 fn environment_lookup_order() {
     let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+    const KEYS: [&str; 5] = ["HOME", "XDG_CACHE_HOME", "KERAS_HOME", "FFN_DATA_DIR", "FFN_DATA_MIRROR"];
+    let saved = KEYS.map(std::env::var_os);
     let tmp = tempfile::tempdir().unwrap();
     write_dataset(&tmp.path().join("env/fashion-mnist"), 8);
     write_dataset(&tmp.path().join("itself"), 9);
@@ -273,8 +275,11 @@ fn environment_lookup_order() {
     assert!(data::has_all_files(&found) && found.ends_with("fashion-mnist"), "{found:?}");
     set("FFN_DATA_MIRROR", Path::new("http://127.0.0.1:9/m/"));
     assert_eq!(SearchPaths::from_env(None).mirror, "http://127.0.0.1:9/m/");
-    for key in ["HOME", "XDG_CACHE_HOME", "KERAS_HOME", "FFN_DATA_MIRROR"] {
-        unsafe { std::env::remove_var(key) };
+    for (key, value) in KEYS.iter().zip(saved) {
+        match value {
+            Some(v) => unsafe { std::env::set_var(key, v) },
+            None => unsafe { std::env::remove_var(key) },
+        }
     }
 }
 
@@ -423,7 +428,7 @@ fn mnist_comes_from_the_mirror_as_a_verified_mnist_npz() {
     let files = HashMap::from([("mnist.npz".to_string(), b"PK\x03\x04 not Keras's archive".to_vec())]);
     let paths = download_paths(tmp.path(), serve(files, 1));
     let message = data::load_with(MNIST, &LoadOptions::default(), &paths).unwrap_err().to_string();
-    assert!(message.contains(&format!("{}mnist.npz has SHA-256", paths.mirror)), "{message}");
+    assert!(message.contains(&format!("{}mnist.npz had SHA-256", paths.mirror)), "{message}");
     assert!(message.contains(&format!("expected {}", data::MNIST_NPZ_SHA256)), "{message}");
     assert!(leftovers(&tmp.path().join("cache/mnist")).is_empty(), "the bad download was not kept");
 }

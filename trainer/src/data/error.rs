@@ -4,18 +4,16 @@
 
 use std::path::PathBuf;
 
-/// Where to get the original files, appended to every "replace the file" hint.
-const GET_FILES: &str = "get the original four .gz files (Fashion-MNIST: `apt-get install dataset-fashion-mnist` or \
-     github.com/zalandoresearch/fashion-mnist; MNIST: the IDX files from yann.lecun.com/exdb/mnist or the \
-     fgnt/mnist repository)";
+/// The hint of every error about a damaged file.
+const REPLACE: &str = "replace it with an intact copy of the original file";
 
 #[derive(thiserror::Error, Debug)]
 pub enum DataError {
     #[error(
         "{dataset} data not found: no folder holds all four files ({files}); looked in: {looked}{download}; \
-         pass --data_dir DIR or set FFN_DATA_DIR to a folder that has them, or {GET_FILES}"
+         get them ({how_to_get}) and pass --data_dir DIR or set FFN_DATA_DIR to their folder"
     )]
-    NotFound { dataset: &'static str, files: String, looked: String, download: String },
+    NotFound { dataset: &'static str, files: String, looked: String, download: String, how_to_get: &'static str },
 
     #[error("--data_dir {path}: {problem}; point --data_dir at the folder holding the four .gz files (or its parent)")]
     DataDir { path: PathBuf, problem: String },
@@ -23,34 +21,34 @@ pub enum DataError {
     #[error("cannot read {path}: {source}; check that the file exists and is readable")]
     Read { path: PathBuf, source: std::io::Error },
 
-    #[error("{path} is not a gzip file (it starts with {start}); replace it with the original .gz file: {GET_FILES}")]
+    #[error("{path} is not a gzip file (it starts with {start}); {REPLACE}")]
     NotGzip { path: PathBuf, start: String },
 
-    #[error("{path} is a damaged gzip file ({reason}); replace it with the original .gz file: {GET_FILES}")]
+    #[error("{path} is a damaged gzip file ({reason}); {REPLACE}")]
     CorruptGzip { path: PathBuf, reason: String },
 
-    #[error("{file}: {problem}; replace it with the original file: {GET_FILES}")]
+    #[error("{file}: {problem}; {REPLACE}")]
     Idx { file: String, problem: String },
 
     #[error(
         "{images} holds {image_count} images but {labels} holds {label_count} labels; the two files must come from \
-         the same set: {GET_FILES}"
+         the same set: {REPLACE}"
     )]
     CountMismatch { images: PathBuf, image_count: usize, labels: PathBuf, label_count: usize },
 
-    #[error("download of {url} failed: {reason}; check the network or set FFN_DATA_MIRROR, or {GET_FILES}")]
+    #[error("download of {url} failed: {reason}; check the network, or set FFN_DATA_MIRROR to a mirror that has it")]
     Download { url: String, reason: String },
 
     #[error(
         "{url} has SHA-256 {actual}, expected {expected}: the mirror served a different file and it was not kept; \
-         set FFN_DATA_MIRROR to a mirror of the original files, or {GET_FILES}"
+         set FFN_DATA_MIRROR to a mirror of the original files"
     )]
     Checksum { url: String, expected: String, actual: String },
 
     #[error("cannot write {path}: {source}; check that the folder is writable (or set XDG_CACHE_HOME)")]
     Write { path: PathBuf, source: std::io::Error },
 
-    #[error("{file}: {problem}; delete it so that it is downloaded again, or {GET_FILES}")]
+    #[error("{file}: {problem}; delete it, or {REPLACE}")]
     Npz { file: String, problem: String },
 
     #[error("invalid data option: {0}")]
@@ -58,6 +56,17 @@ pub enum DataError {
 }
 
 impl DataError {
+    /// The message without its advice, for an error reported inside another one.
+    pub(crate) fn summary(&self) -> String {
+        match self {
+            DataError::Download { url, reason } => format!("download of {url} failed: {reason}"),
+            DataError::Checksum { url, expected, actual } => {
+                format!("{url} had SHA-256 {actual}, expected {expected} (not kept)")
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// An IDX/npz parse error (raised on bytes, without a name) now naming its file.
     pub(crate) fn in_file(self, path: &std::path::Path) -> Self {
         let file = path.display().to_string();

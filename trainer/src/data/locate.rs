@@ -146,10 +146,11 @@ impl SearchPaths {
         let looked = self.candidates(name).into_iter().chain(self.npz_candidates(name));
         let looked = looked.map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
         let download = match download {
-            Some(e) => format!("; then {e}"),
+            Some(e) => format!("; then {} (set FFN_DATA_MIRROR for another mirror)", e.summary()),
             None => String::new(),
         };
-        DataError::NotFound { dataset: name.name(), files: FILES.join(", "), looked, download }
+        let how_to_get = name.how_to_get();
+        DataError::NotFound { dataset: name.name(), files: FILES.join(", "), looked, download, how_to_get }
     }
 }
 

@@ -46,6 +46,19 @@ impl DatasetName {
         }
     }
 
+    /// Where a user gets the original files, for error messages.
+    pub fn how_to_get(self) -> &'static str {
+        match self {
+            DatasetName::Mnist => {
+                "the four IDX .gz files of yann.lecun.com/exdb/mnist, also in the fgnt/mnist GitHub repository; \
+                 or Keras's mnist.npz in ~/.keras/datasets"
+            }
+            DatasetName::FashionMnist => {
+                "`apt-get install dataset-fashion-mnist`, or the four .gz files of github.com/zalandoresearch/fashion-mnist"
+            }
+        }
+    }
+
     /// Parses a CLI value or folder name, ignoring case: `fashion_mnist`, `fashion-mnist`, `mnist`.
     pub fn from_name(s: &str) -> Option<Self> {
         let s = s.trim().to_ascii_lowercase().replace('-', "_");
