@@ -4,6 +4,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+const GIB: f64 = (1u64 << 30) as f64;
+/// Above this a run is refused up front (see [`TrainConfig::validate`]).
+const MEMORY_LIMIT_BYTES: f64 = 8.0 * GIB;
+/// Far beyond what trains on 28×28 images; bounds per-layer bookkeeping.
+const MAX_HIDDEN_LAYERS: usize = 1000;
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct TrainConfig {
     pub wandb_project: String,
@@ -49,6 +55,59 @@ impl TrainConfig {
     pub fn defaults() -> Self {
         let matches = crate::flags::command().get_matches_from(["train"]);
         Self::from_values(crate::flags::to_values(&matches)).expect("the flag table's defaults are valid")
+    }
+
+    /// Checks what the per-flag ranges cannot: that the model fits in memory
+    /// (an allocation failure aborts with a trace instead of an error) and
+    /// that the run name cannot escape `runs/`.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.num_layers > MAX_HIDDEN_LAYERS {
+            return Err(format!(
+                "--num_layers {} is too large: it must be at most {MAX_HIDDEN_LAYERS}",
+                self.num_layers
+            ));
+        }
+        let bytes = self.estimated_memory_bytes();
+        if bytes > MEMORY_LIMIT_BYTES {
+            return Err(format!(
+                "this model needs about {:.1} GiB of memory (--num_layers {} --hidden_size {} --batch_size {}); \
+                 the limit is {:.0} GiB: choose smaller values",
+                bytes / GIB,
+                self.num_layers,
+                self.hidden_size,
+                self.batch_size,
+                MEMORY_LIMIT_BYTES / GIB
+            ));
+        }
+        if let Some(name) = &self.run_name {
+            let bad = name.is_empty()
+                || name == "."
+                || name == ".."
+                || name.chars().any(|c| c == '/' || c == '\\' || c.is_control());
+            if bad {
+                return Err(format!(
+                    "--run_name {name:?} is not usable as a folder name: use letters, digits, '_', '-' and '.', \
+                     without '/' (put the run elsewhere with --output_dir)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Weights, gradients, optimizer state (at most three slots) and the
+    /// checkpoint copy, plus activations and deltas for the largest batch; in
+    /// f64 so absurd sizes cannot overflow the estimate itself.
+    fn estimated_memory_bytes(&self) -> f64 {
+        let (layers, width) = (self.num_layers as f64, self.hidden_size as f64);
+        let (input, classes) = (ffn_core::INPUT_SIZE as f64, ffn_core::NUM_CLASSES as f64);
+        let params = if self.num_layers == 0 {
+            (input + 1.0) * classes
+        } else {
+            (input + 1.0) * width + (layers - 1.0) * (width + 1.0) * width + (width + 1.0) * classes
+        };
+        let max_batch = self.batch_size.max(1000) as f64;
+        let activations = max_batch * (input + layers * width + classes) * 4.0;
+        4.0 * (params * 6.0 + activations)
     }
 
     /// `[784, hidden…, 10]`.

@@ -12,7 +12,8 @@ pub enum Kind {
     Text,
     /// One of the listed names; matched case-insensitively, stored as listed.
     Choice(&'static [&'static str]),
-    /// A whole number `>= min`.
+    /// A whole number `>= min` (upper bounds that depend on other flags, such
+    /// as memory, are checked by `TrainConfig::validate`).
     Int {
         min: i64,
     },
@@ -295,6 +296,14 @@ pub const FLAGS: &[Flag] = &[
         kind: Kind::Switch,
         default: None,
         help: "Do not write a Weights & Biases run (also: WANDB_MODE=disabled)",
+        hyper: false,
+    },
+    Flag {
+        long: "dry_run",
+        short: None,
+        kind: Kind::Switch,
+        default: None,
+        help: "Print the resolved configuration as JSON and exit without training",
         hyper: false,
     },
     Flag {

@@ -15,7 +15,8 @@ fn main() {
         Err(e) => ffn_trainer::cli::fail("train", &format!("invalid configuration: {e}"), 2),
     };
     if let Some(dir) = config.resume.clone() {
-        let extra: Vec<_> = flags::given(&matches).into_iter().filter(|f| *f != "resume").collect();
+        let extra: Vec<_> =
+            flags::given(&matches).into_iter().filter(|f| !matches!(*f, "resume" | "dry_run")).collect();
         if !extra.is_empty() {
             let msg = format!("--resume takes the configuration from {dir}/config.json; drop --{}", extra.join(", --"));
             ffn_trainer::cli::fail("train", &msg, 2);
@@ -28,6 +29,20 @@ fn main() {
             Ok(c) => TrainConfig { resume: Some(dir), ..c },
             Err(e) => ffn_trainer::cli::fail("train", &format!("cannot resume from {}: {e}", path.display()), 1),
         };
+    }
+    if let Err(e) = config.validate() {
+        ffn_trainer::cli::fail("train", &format!("invalid configuration: {e}"), 2);
+    }
+    if matches.get_flag("dry_run") {
+        let resolved = TrainConfig {
+            run_name: Some(config.run_name.clone().unwrap_or_else(|| config.derived_run_name())),
+            ..config
+        };
+        match serde_json::to_string_pretty(&resolved) {
+            Ok(json) => println!("{json}"),
+            Err(e) => ffn_trainer::cli::fail("train", &format!("cannot print the configuration: {e}"), 1),
+        }
+        return;
     }
     let signals = Signals::install();
     match run::train(config, &signals) {

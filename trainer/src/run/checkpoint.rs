@@ -36,7 +36,14 @@ impl Checkpoint {
 
     pub fn load(run_dir: &Path) -> Result<Checkpoint, String> {
         let path = run_dir.join(FILE_NAME);
-        let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => format!(
+                "no checkpoint in {}: it is not a run folder, or the run stopped before its first checkpoint \
+                 (start it again without --resume)",
+                run_dir.display()
+            ),
+            _ => format!("cannot read {}: {e}", path.display()),
+        })?;
         Self::decode(&bytes).map_err(|why| format!("{} is not a usable checkpoint: {why}", path.display()))
     }
 

@@ -104,11 +104,20 @@ fn choose_run_dir(config: &TrainConfig, name: &str) -> PathBuf {
 /// problems; a run that started reports how it ended through [`Outcome`].
 pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, TrainError> {
     let started = Instant::now();
+    config.validate().map_err(TrainError::Config)?;
     let resume_dir = config.resume.clone().map(PathBuf::from);
     let checkpoint = match &resume_dir {
         Some(dir) => Some(Checkpoint::load(dir).map_err(TrainError::Config)?),
         None => None,
     };
+    if let (Some(dir), Some(ck)) = (&resume_dir, &checkpoint)
+        && ck.epochs_done >= config.epochs
+        && finished_before(dir)
+    {
+        // Resuming again would only redo the test evaluation and reopen a closed wandb run.
+        println!("{} already finished all {} epochs: nothing to resume", dir.display(), ck.epochs_done);
+        return Ok(Outcome::Finished);
+    }
     let name = config.run_name.clone().unwrap_or_else(|| config.derived_run_name());
     config.run_name = Some(name.clone());
     let run_dir = resume_dir.clone().unwrap_or_else(|| choose_run_dir(&config, &name));
@@ -193,6 +202,22 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
     };
     let wandb_dir = wandb_run.as_ref().map(|r| r.dir().display().to_string());
     let mut console = Console { wandb: wandb_run };
+    if checkpoint.is_none() {
+        // An epoch-0 checkpoint makes a run killed during its first epoch
+        // resumable, into the same wandb run.
+        Checkpoint {
+            epochs_done: 0,
+            params: model.params.clone(),
+            optimizer_state: optimizer.state.clone(),
+            optimizer_scalars: optimizer.scalars,
+            optimizer_step: optimizer.step,
+            history: Vec::new(),
+            wandb_dir: wandb_dir.clone(),
+            wall_seconds: 0.0,
+        }
+        .save(&run_dir)
+        .map_err(output_error(&run_dir))?;
+    }
 
     let metrics_path = run_dir.join("metrics.jsonl");
     let mut metrics_lines = String::new();
@@ -311,7 +336,25 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
         ));
         history.push(m.clone());
 
-        // The checkpoint comes first: a crash after it loses nothing.
+        let last = epoch == config.epochs;
+        let stop_requested = run_dir.join(STOP_FILE).exists();
+        let mut row = serde_json::to_value(&m).expect("metrics serialise");
+        if (last || stop_requested)
+            && let Some(obj) = row.as_object_mut()
+        {
+            // The test set is scored once, at the end, and logged with the last epoch.
+            let (scores, confusion) = evaluate_test(&mut model, &dataset.test, loss, &classes);
+            obj.insert("test_loss".into(), scores.0.into());
+            obj.insert("test_accuracy".into(), scores.1.into());
+            test = Some(scores);
+            finish_outputs(&run_dir, &model, &confusion, &mut console).map_err(output_error(&run_dir))?;
+        }
+        // The wandb row goes before the checkpoint that covers it: a kill in
+        // between leaves one row too many, which a resume drops and redoes,
+        // never one too few.
+        if let (Some(run), Some(obj)) = (console.wandb.as_mut(), row.as_object()) {
+            run.log(obj)?;
+        }
         Checkpoint {
             epochs_done: epoch,
             params: model.params.clone(),
@@ -328,26 +371,24 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
         metrics_lines.push('\n');
         crate::atomic::write(&metrics_path, metrics_lines.as_bytes()).map_err(output_error(&run_dir))?;
 
-        let last = epoch == config.epochs;
-        let stop_requested = run_dir.join(STOP_FILE).exists();
-        let mut row = serde_json::to_value(&m).expect("metrics serialise");
-        if (last || stop_requested)
-            && let Some(obj) = row.as_object_mut()
-        {
-            // The test set is scored once, at the end, and logged with the last epoch.
-            let (scores, confusion) = evaluate_test(&mut model, &dataset.test, loss, &classes);
-            obj.insert("test_loss".into(), scores.0.into());
-            obj.insert("test_accuracy".into(), scores.1.into());
-            test = Some(scores);
-            finish_outputs(&run_dir, &model, &confusion, &mut console).map_err(output_error(&run_dir))?;
-        }
-        if let (Some(run), Some(obj)) = (console.wandb.as_mut(), row.as_object()) {
-            run.log(obj)?;
-        }
         if stop_requested && !last {
             outcome = Outcome::Stopped;
             console.say(&format!("stopped after epoch {epoch}: the sweep asked this run to stop early"));
             break;
+        }
+    }
+
+    if outcome == Outcome::Finished && test.is_none() && !history.is_empty() {
+        // Killed after the last checkpoint but before the summary: the model
+        // is the checkpoint's, so scoring it again gives the same outputs.
+        let (scores, confusion) = evaluate_test(&mut model, &dataset.test, loss, &classes);
+        test = Some(scores);
+        finish_outputs(&run_dir, &model, &confusion, &mut console).map_err(output_error(&run_dir))?;
+        if let Some(run) = console.wandb.as_mut() {
+            let mut values = serde_json::Map::new();
+            values.insert("test_loss".into(), scores.0.into());
+            values.insert("test_accuracy".into(), scores.1.into());
+            run.update_summary(&values)?;
         }
     }
 
@@ -406,6 +447,14 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
         println!("wandb: upload it with: {sync}");
     }
     Ok(outcome)
+}
+
+/// Whether the run folder's summary says the run finished.
+fn finished_before(run_dir: &Path) -> bool {
+    std::fs::read(run_dir.join("summary.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Summary>(&bytes).ok())
+        .is_some_and(|s| s.state == Outcome::Finished.state())
 }
 
 /// Test loss/accuracy and the confusion matrix.

@@ -14,10 +14,11 @@ impl Signals {
     pub fn install() -> Self {
         let signals = Signals::default();
         // A second Ctrl-C while stopping kills at once, as users expect.
-        for (sig, flag) in
-            [(signal_hook::consts::SIGINT, &signals.interrupt), (signal_hook::consts::SIGTERM, &signals.terminate)]
-        {
-            let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(flag));
+        for (sig, flag, code) in [
+            (signal_hook::consts::SIGINT, &signals.interrupt, 130),
+            (signal_hook::consts::SIGTERM, &signals.terminate, 143),
+        ] {
+            let _ = signal_hook::flag::register_conditional_shutdown(sig, code, Arc::clone(flag));
             let _ = signal_hook::flag::register(sig, Arc::clone(flag));
         }
         signals
