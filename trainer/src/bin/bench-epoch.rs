@@ -5,7 +5,8 @@
 //! pass over the training split (gathering the batches included) followed by
 //! one validation pass, and both parts are also printed on their own.
 //! `benches/compare.sh` runs it beside the NumPy and PyTorch versions of the
-//! same model (`benches/python/`).
+//! same model (`benches/python/`). Splits come from `ffn_trainer::data` (54 000
+//! training and 6 000 validation images).
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
@@ -13,6 +14,7 @@ use ffn_core::model::Model;
 use ffn_core::optim::{Hyper, Optimizer};
 use ffn_core::rng::{rng_for, shuffle};
 use ffn_core::{Init, activation, loss, optim};
+use ffn_trainer::data::{self, Dataset, DatasetName, LoadOptions};
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
@@ -29,23 +31,22 @@ struct Args {
     /// Print one JSON object per batch size instead of text (for compare.sh).
     #[arg(long)]
     json: bool,
+    /// Folder with the Fashion-MNIST files (default: the trainer's search order).
+    #[arg(long)]
+    data_dir: Option<std::path::PathBuf>,
 }
 
 /// Shuffling stream of the benchmark (the trainer has its own).
 const SHUFFLE_STREAM: u64 = 2;
 const HIDDEN: [usize; 4] = [128; 4];
 
-struct Split {
-    images: Vec<f32>,
-    labels: Vec<u8>,
-}
-
 fn main() -> Result<()> {
     let args = Args::parse();
     if args.epochs == 0 || args.batch_sizes.contains(&0) {
         bail!("--epochs and every --batch-sizes entry must be at least 1");
     }
-    let (train, validation) = load()?;
+    let options = LoadOptions { data_dir: args.data_dir.clone(), ..LoadOptions::default() };
+    let Dataset { train, validation, .. } = data::load(DatasetName::FashionMnist, &options)?;
     let width = ffn_core::INPUT_SIZE;
     let mut sizes = vec![width];
     sizes.extend(HIDDEN);
@@ -122,37 +123,4 @@ fn main() -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Stand-in until `ffn_trainer::data` lands: the first 54 000 training images
-/// train, the last 6 000 validate.
-fn load() -> Result<(Split, Split)> {
-    let dir = std::path::PathBuf::from("/work/shared/data/fashion-mnist");
-    let images = read_idx(&dir.join("train-images-idx3-ubyte.gz"), 0x803)?;
-    let labels = read_idx(&dir.join("train-labels-idx1-ubyte.gz"), 0x801)?;
-    let n = labels.len();
-    if images.len() != n * ffn_core::INPUT_SIZE {
-        bail!("image and label counts differ in {}", dir.display());
-    }
-    let cut = n - n / 10;
-    let scale = |bytes: &[u8]| bytes.iter().map(|&b| b as f32 / 255.0).collect::<Vec<_>>();
-    let w = ffn_core::INPUT_SIZE;
-    Ok((
-        Split { images: scale(&images[..cut * w]), labels: labels[..cut].to_vec() },
-        Split { images: scale(&images[cut * w..]), labels: labels[cut..].to_vec() },
-    ))
-}
-
-fn read_idx(path: &std::path::Path, magic: u32) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut bytes = Vec::new();
-    flate2::read::GzDecoder::new(file)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot decompress {}", path.display()))?;
-    let header = if magic == 0x803 { 16 } else { 8 };
-    if bytes.len() < header || u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) != magic {
-        bail!("{} is not an IDX file of the expected kind", path.display());
-    }
-    Ok(bytes.split_off(header))
 }
