@@ -65,7 +65,21 @@ static POOL: OnceLock<&'static Pool> = OnceLock::new();
 
 /// Threads a kernel may be split over (1 = no splitting).
 pub fn threads() -> usize {
-    pool().helpers.len() + 1
+    let pool = pool();
+    match LIMIT.load(Ordering::Relaxed) {
+        0 => pool.helpers.len() + 1,
+        limit => limit.min(pool.helpers.len() + 1),
+    }
+}
+
+/// 0 = every thread of the pool.
+static LIMIT: AtomicUsize = AtomicUsize::new(0);
+
+/// Use at most `n` threads from now on (benchmarks compare 1 and 2 threads in
+/// one process; results do not depend on it); returns the count in force.
+pub fn set_threads(n: usize) -> usize {
+    LIMIT.store(n.max(1), Ordering::Relaxed);
+    threads()
 }
 
 fn pool() -> &'static Pool {

@@ -10,6 +10,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+use ffn_core::kernels::{gemm, parallel};
 use ffn_core::model::Model;
 use ffn_core::optim::{Hyper, Optimizer};
 use ffn_core::rng::{rng_for, shuffle};
@@ -31,6 +32,9 @@ struct Args {
     /// Print one JSON object per batch size instead of text (for compare.sh).
     #[arg(long)]
     json: bool,
+    /// Batch size of the GEMM throughput comparison (0 = skip it).
+    #[arg(long, default_value_t = 256)]
+    gemm_batch: usize,
     /// Folder with the Fashion-MNIST files (default: the trainer's search order).
     #[arg(long)]
     data_dir: Option<std::path::PathBuf>,
@@ -65,6 +69,7 @@ fn main() -> Result<()> {
             ffn_core::kernels::level().name()
         );
     }
+    let mut step_seconds = None;
     for &batch in &args.batch_sizes {
         let mut model = Model::new(&sizes, relu, Init::Xavier, args.seed, batch);
         let mut optimizer = Optimizer::new(rmsprop, hyper, model.params.len());
@@ -109,9 +114,13 @@ fn main() -> Result<()> {
             .fold(0xcbf2_9ce4_8422_2325u64, |h, w| (h ^ w.to_bits() as u64).wrapping_mul(0x100_0000_01b3));
         epochs.sort_by(|a, b| a.0.total_cmp(&b.0));
         let (total, train_s, val_s) = epochs[epochs.len() / 2];
+        if batch == args.gemm_batch {
+            step_seconds = Some(train_s / train.labels.len().div_ceil(batch) as f64);
+        }
         if args.json {
             println!(
-                "{{\"impl\":\"ffn\",\"batch\":{batch},\"epoch_s\":{total:.6},\"train_s\":{train_s:.6},\"val_s\":{val_s:.6},\"epochs\":{},\"val_accuracy\":{val_accuracy:.4},\"digest\":\"{digest:016x}\"}}",
+                "{{\"impl\":\"ffn\",\"threads\":{},\"batch\":{batch},\"epoch_s\":{total:.6},\"train_s\":{train_s:.6},\"val_s\":{val_s:.6},\"epochs\":{},\"val_accuracy\":{val_accuracy:.4},\"digest\":\"{digest:016x}\"}}",
+                parallel::threads(),
                 args.epochs
             );
         } else {
@@ -122,5 +131,94 @@ fn main() -> Result<()> {
             );
         }
     }
+    if args.gemm_batch > 0 {
+        gemm_report(&sizes, args.gemm_batch, step_seconds, args.json);
+    }
     Ok(())
+}
+
+/// The sgemm calls of one training step at `batch`: `(m, k, n, kind)` with
+/// kind 0 = `X·W`, 1 = `Xᵀ·dY`, 2 = `dY·Wᵀ` (the first layer needs no `dX`).
+fn step_gemms(sizes: &[usize], batch: usize) -> Vec<(usize, usize, usize, u8)> {
+    let mut calls = Vec::new();
+    for (layer, pair) in sizes.windows(2).enumerate() {
+        let (fan_in, fan_out) = (pair[0], pair[1]);
+        calls.push((batch, fan_in, fan_out, 0));
+        calls.push((fan_in, batch, fan_out, 1));
+        if layer > 0 {
+            calls.push((batch, fan_out, fan_in, 2));
+        }
+    }
+    calls
+}
+
+/// Runs the step's sgemm calls back to back for about `seconds`; returns calls sequences per second.
+fn gemm_rate(calls: &[(usize, usize, usize, u8)], seconds: f64) -> f64 {
+    let largest = calls.iter().map(|&(m, k, n, _)| (m * k).max(k * n).max(m * n)).max().unwrap_or(0);
+    let a = vec![0.5f32; largest];
+    let b = vec![0.25f32; largest];
+    let mut c = vec![0.0f32; largest];
+    let run = |c: &mut [f32]| {
+        for &(m, k, n, kind) in calls {
+            match kind {
+                0 => gemm::matmul(m, k, n, &a, &b, c, 1.0),
+                1 => gemm::matmul_at_b(m, k, n, &a, &b, c, 1.0),
+                _ => gemm::matmul_a_bt(m, k, n, &a, &b, c, 0.0),
+            }
+        }
+    };
+    run(&mut c);
+    let start = Instant::now();
+    let mut rounds = 0u64;
+    while start.elapsed().as_secs_f64() < seconds {
+        run(&mut c);
+        rounds += 1;
+    }
+    rounds as f64 / start.elapsed().as_secs_f64()
+}
+
+/// How close the training step's GEMMs come to the machine: the same sgemm
+/// calls on one core, on every core at once (one independent sequence per
+/// core: the throughput ceiling), split over the cores as training does, and
+/// as a share of the measured training step.
+fn gemm_report(sizes: &[usize], batch: usize, step_seconds: Option<f64>, json: bool) {
+    let calls = step_gemms(sizes, batch);
+    let flops: f64 = calls.iter().map(|&(m, k, n, _)| 2.0 * (m * k * n) as f64).sum();
+    let cores = parallel::set_threads(usize::MAX);
+    let split = gemm_rate(&calls, 1.0) * flops;
+    parallel::set_threads(1);
+    let one_core = gemm_rate(&calls, 1.0) * flops;
+    let all_cores: f64 = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..cores).map(|_| scope.spawn(|| gemm_rate(&calls, 1.0))).collect();
+        workers.into_iter().map(|w| w.join().unwrap_or(0.0)).sum::<f64>() * flops
+    });
+    parallel::set_threads(usize::MAX);
+    let step = step_seconds.map(|s| flops / s);
+    let giga = |f: f64| f / 1e9;
+    if json {
+        println!(
+            "{{\"impl\":\"ffn-gemm\",\"batch\":{batch},\"cores\":{cores},\"flops_per_step\":{flops},\"one_core_gflops\":{:.2},\"all_cores_gflops\":{:.2},\"split_gflops\":{:.2},\"step_gflops\":{}}}",
+            giga(one_core),
+            giga(all_cores),
+            giga(split),
+            step.map_or("null".into(), |s| format!("{:.2}", giga(s)))
+        );
+        return;
+    }
+    println!(
+        "GEMMs of one batch-{batch} step ({} sgemm calls, {:.1} MFLOP): 1 core {:.1} GFLOP/s, {cores} cores independently {:.1} GFLOP/s (ceiling); split as in training {:.1} GFLOP/s = {:.0} % of the ceiling",
+        calls.len(),
+        flops / 1e6,
+        giga(one_core),
+        giga(all_cores),
+        giga(split),
+        100.0 * split / all_cores
+    );
+    if let Some(step) = step {
+        println!(
+            "whole training step at batch {batch} (GEMM FLOPs / step time): {:.1} GFLOP/s = {:.0} % of the ceiling",
+            giga(step),
+            100.0 * step / all_cores
+        );
+    }
 }

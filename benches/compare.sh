@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Seconds per epoch of the same model (784-128-128-128-128-10 ReLU, Xavier,
+# rmsprop lr 1e-4 β 0.9 ε 1e-8, weight decay 5e-4, cross-entropy) on
+# Fashion-MNIST: ffn (1 thread and all cores), a NumPy float32 version (1
+# thread) and PyTorch on the CPU (1 and 2 threads), at batch 16, 64 and 256,
+# then the table of ratios. Usage: benches/compare.sh [EPOCHS] [BATCH_SIZES]
+# (defaults 3 and 16,64,256). The first run creates benches/python/.venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+epochs="${1:-3}"
+batches="${2:-16,64,256}"
+venv=benches/python/.venv
+out="$(mktemp)"
+trap 'rm -f "$out"' EXIT
+
+echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
+cargo build --release --quiet -p ffn-trainer --bin bench-epoch
+for threads in 1 "$(nproc)"; do
+    FFN_THREADS="$threads" ./target/release/bench-epoch --json --epochs "$epochs" --batch-sizes "$batches" \
+        --gemm-batch "$([ "$threads" = 1 ] && echo 0 || echo 256)" | tee -a "$out"
+done
+
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --upgrade pip
+    "$venv/bin/pip" install --quiet -r benches/python/requirements.txt
+fi
+# The machine's OpenBLAS overrides must not pick the references' kernels.
+py() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$venv/bin/python" "$@"; }
+echo "== BLAS and OpenMP libraries (threadpoolctl)"
+py benches/python/blas_info.py
+py benches/python/epoch_numpy.py --threads 1 --epochs "$epochs" --batch-sizes "$batches" | tee -a "$out"
+for threads in 1 2; do
+    py benches/python/epoch_torch.py --threads "$threads" --epochs "$epochs" --batch-sizes "$batches" | tee -a "$out"
+done
+echo
+py benches/python/table.py <"$out"
