@@ -239,7 +239,8 @@ fn every_state_a_kill_can_leave_is_a_readable_log() {
         let d = framing::decode_log(snap);
         assert_eq!((d.error, d.records.len()), (None, 2 + 3 * i), "snapshot {i}");
         let dir = write_log(&tmp.path().join(format!("snap{i}")), "kill0001", &d.records);
-        if let Some(c) = &checker {
+        // wandb's reader is slow to start: ask it about the first and the last state.
+        if let Some(c) = checker.as_ref().filter(|_| i == 0 || i + 1 == snapshots.len()) {
             let err = c.check(&dir, &[]).expect_err("no exit record");
             assert!(err.contains("no exit record") && !err.contains("CRC") && !err.contains("truncated"), "{err}");
         }
