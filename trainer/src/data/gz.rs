@@ -12,11 +12,18 @@ const MAX_SIZE_HINT: usize = 256 << 20;
 
 /// Reads and decompresses a single-member gzip file.
 pub fn read_gz(path: &Path) -> Result<Vec<u8>, DataError> {
-    let compressed = std::fs::read(path).map_err(|source| DataError::Read { path: path.into(), source })?;
-    gunzip(&compressed).map_err(|e| match e {
-        GunzipError::NotGzip(start) => DataError::NotGzip { path: path.into(), start },
-        GunzipError::Corrupt(reason) => DataError::CorruptGzip { path: path.into(), reason },
-    })
+    gunzip(&read_compressed(path)?).map_err(|e| e.in_file(path))
+}
+
+/// The bytes of a file, as they are.
+pub(crate) fn read_compressed(path: &Path) -> Result<Vec<u8>, DataError> {
+    std::fs::read(path).map_err(|source| DataError::Read { path: path.into(), source })
+}
+
+/// A streaming decoder of `compressed` (the content of `path`), once it looks like gzip.
+pub(crate) fn decoder<'a>(path: &Path, compressed: &'a [u8]) -> Result<GzDecoder<&'a [u8]>, DataError> {
+    check_magic(compressed).map_err(|e| e.in_file(path))?;
+    Ok(GzDecoder::new(compressed))
 }
 
 pub(crate) enum GunzipError {
@@ -24,16 +31,30 @@ pub(crate) enum GunzipError {
     Corrupt(String),
 }
 
-pub(crate) fn gunzip(compressed: &[u8]) -> Result<Vec<u8>, GunzipError> {
-    if !compressed.starts_with(&[0x1f, 0x8b]) {
-        let start = match compressed.len() {
-            0 => "nothing: the file is empty".to_string(),
-            _ => compressed.iter().take(4).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" "),
-        };
-        return Err(GunzipError::NotGzip(start));
+impl GunzipError {
+    pub(crate) fn in_file(self, path: &Path) -> DataError {
+        match self {
+            GunzipError::NotGzip(start) => DataError::NotGzip { path: path.into(), start },
+            GunzipError::Corrupt(reason) => DataError::CorruptGzip { path: path.into(), reason },
+        }
     }
+}
+
+fn check_magic(compressed: &[u8]) -> Result<(), GunzipError> {
+    if compressed.starts_with(&[0x1f, 0x8b]) {
+        return Ok(());
+    }
+    let start = match compressed.len() {
+        0 => "nothing: the file is empty".to_string(),
+        _ => compressed.iter().take(4).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" "),
+    };
+    Err(GunzipError::NotGzip(start))
+}
+
+pub(crate) fn gunzip(compressed: &[u8]) -> Result<Vec<u8>, GunzipError> {
+    check_magic(compressed)?;
     // The gzip trailer's last four bytes hold the decompressed size (mod 2^32): reserving
-    // it up front saves the repeated doubling of a 47 MB buffer.
+    // it up front saves the repeated doubling of a large buffer.
     let hint = compressed
         .last_chunk::<4>()
         .map(|b| u32::from_le_bytes(*b) as usize)

@@ -41,14 +41,22 @@ fn describe_magic(magic: u32) -> String {
     }
 }
 
-/// Checks the magic, the dimensions (with `check_dims`, before the length, whose error
-/// would otherwise hide the real problem) and the length; returns the dimensions and the data.
-fn split_header<'a>(
-    bytes: &'a [u8],
+/// The header of an IDX file: its dimensions and the data length they announce.
+pub(crate) struct Header {
+    pub dims: Vec<usize>,
+    pub len: usize,
+    /// In u64, saturating: a header announcing 2^32 × 2^32 × 2^32 bytes is just "truncated".
+    pub data_len: u64,
+}
+
+/// Checks the magic and the dimensions (with `check_dims`, before any length check, whose
+/// error would otherwise hide the real problem). `bytes` may hold more than the header.
+fn parse_header(
+    bytes: &[u8],
     magic: u32,
     what: &str,
     check_dims: fn(&[usize]) -> Result<(), DataError>,
-) -> Result<(Vec<usize>, &'a [u8]), DataError> {
+) -> Result<Header, DataError> {
     let found = be_u32(bytes, 0).ok_or_else(|| {
         problem(format!("{} bytes is too short for an IDX {what} file (the header alone is longer)", bytes.len()))
     })?;
@@ -60,29 +68,45 @@ fn split_header<'a>(
         )));
     }
     let ndims = (magic & 0xff) as usize;
-    let header_len = 4 + 4 * ndims;
-    let dims: Vec<usize> =
-        (0..ndims).map(|d| be_u32(bytes, 4 + 4 * d).map(|v| v as usize)).collect::<Option<_>>().ok_or_else(|| {
-            problem(format!("truncated header: {} bytes, an IDX {what} header has {header_len}", bytes.len()))
-        })?;
+    let len = 4 + 4 * ndims;
+    let dims: Vec<usize> = (0..ndims)
+        .map(|d| be_u32(bytes, 4 + 4 * d).map(|v| v as usize))
+        .collect::<Option<_>>()
+        .ok_or_else(|| problem(format!("truncated header: {} bytes, an IDX {what} header has {len}", bytes.len())))?;
     check_dims(&dims)?;
-    // In u64, saturating: a header announcing 2^32 × 2^32 × 2^32 bytes is just "truncated".
     let data_len = dims.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d as u64)).unwrap_or(u64::MAX);
-    let actual = (bytes.len() - header_len) as u64;
-    if actual < data_len {
-        return Err(problem(format!(
-            "truncated: the header announces {} with {data_len} data bytes but only {actual} follow",
-            dims_text(&dims)
-        )));
+    Ok(Header { dims, len, data_len })
+}
+
+impl Header {
+    /// Checks that `actual` data bytes follow the header, as it announces.
+    pub(crate) fn check_data_len(&self, actual: u64) -> Result<(), DataError> {
+        let (dims, data_len) = (dims_text(&self.dims), self.data_len);
+        if actual < data_len {
+            return Err(problem(format!(
+                "truncated: the header announces {dims} with {data_len} data bytes but only {actual} follow"
+            )));
+        }
+        if actual > data_len {
+            let extra = actual - data_len;
+            return Err(problem(format!(
+                "{extra} unexpected trailing bytes after the {data_len} data bytes of {dims}"
+            )));
+        }
+        Ok(())
     }
-    if actual > data_len {
-        return Err(problem(format!(
-            "{} unexpected trailing bytes after the {data_len} data bytes of {}",
-            actual - data_len,
-            dims_text(&dims)
-        )));
-    }
-    Ok((dims, &bytes[header_len..]))
+}
+
+/// [`parse_header`] and the length check; returns the dimensions and the data.
+fn split_header<'a>(
+    bytes: &'a [u8],
+    magic: u32,
+    what: &str,
+    check_dims: fn(&[usize]) -> Result<(), DataError>,
+) -> Result<(Vec<usize>, &'a [u8]), DataError> {
+    let header = parse_header(bytes, magic, what, check_dims)?;
+    header.check_data_len((bytes.len() - header.len) as u64)?;
+    Ok((header.dims, &bytes[header.len..]))
 }
 
 fn dims_text(dims: &[usize]) -> String {
@@ -102,14 +126,26 @@ pub fn parse_idx_labels(bytes: &[u8]) -> Result<Vec<u8>, DataError> {
 
 /// The checks of [`parse_idx_images`] without the copy: the image count and the pixels.
 pub(crate) fn image_data(bytes: &[u8]) -> Result<(usize, &[u8]), DataError> {
-    let (dims, pixels) = split_header(bytes, IMAGES_MAGIC, "image", |dims| match dims {
+    let (dims, pixels) = split_header(bytes, IMAGES_MAGIC, "image", check_image_dims)?;
+    Ok((dims[0], pixels))
+}
+
+/// The header of an image file from its first [`IMAGES_HEADER_LEN`] bytes (or fewer, if the
+/// file is shorter), for a reader that streams the pixels.
+pub(crate) fn image_header(bytes: &[u8]) -> Result<Header, DataError> {
+    parse_header(bytes, IMAGES_MAGIC, "image", check_image_dims)
+}
+
+pub(crate) const IMAGES_HEADER_LEN: usize = 16;
+
+fn check_image_dims(dims: &[usize]) -> Result<(), DataError> {
+    match dims {
         [_, ROWS, COLS] => Ok(()),
         [_, rows, cols] => {
             Err(problem(format!("images are {rows}×{cols} pixels; ffn expects {ROWS}×{COLS} (MNIST-style) images")))
         }
         _ => Err(problem("an image file needs three dimensions")),
-    })?;
-    Ok((dims[0], pixels))
+    }
 }
 
 /// The checks of [`parse_idx_labels`] without the copy.

@@ -16,6 +16,7 @@ mod locate;
 mod name;
 mod npz;
 mod split;
+mod stream;
 
 use std::path::{Path, PathBuf};
 
@@ -94,17 +95,8 @@ fn check_options(opts: &LoadOptions) -> Result<(), DataError> {
 /// Loads the four files of `dir` (which must hold them) and splits the training file.
 pub fn load_dir(name: DatasetName, dir: &Path, opts: &LoadOptions) -> Result<Dataset, DataError> {
     check_options(opts)?;
-    // The 47 MB training images take most of the time: decompress them on their own thread
-    // while this one reads the three small files and builds the test split.
-    let (train_images, small) = std::thread::scope(|s| {
-        let big = s.spawn(|| read_gz(&dir.join(TRAIN_IMAGES)));
-        let small = read_gz(&dir.join(TRAIN_LABELS))
-            .and_then(|labels| Ok((labels, read_split(dir, TEST_IMAGES, TEST_LABELS)?)));
-        (big.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), small)
-    });
-    let (train_images, (train_labels, test)) = (train_images?, small?);
-    let (pixels, labels) = checked(dir, TRAIN_IMAGES, &train_images, TRAIN_LABELS, &train_labels)?;
-
+    let train_labels = read_gz(&dir.join(TRAIN_LABELS))?;
+    let labels = idx::label_data(&train_labels).map_err(|e| e.in_file(&dir.join(TRAIN_LABELS)))?;
     let (mut train_order, validation_order) = split_indices(labels.len(), opts.seed, opts.validation_fraction);
     if train_order.is_empty() {
         return Err(DataError::Option(format!(
@@ -117,8 +109,14 @@ pub fn load_dir(name: DatasetName, dir: &Path, opts: &LoadOptions) -> Result<Dat
     if let Some(limit) = opts.train_limit {
         train_order.truncate(limit);
     }
-    let train = Split::gather(pixels, labels, &train_order);
-    let validation = Split::gather(pixels, labels, &validation_order);
+    // The training images take most of the time (stream.rs): the test split is built beside them.
+    let (train_validation, test) = std::thread::scope(|s| {
+        let test = s.spawn(|| read_split(dir, TEST_IMAGES, TEST_LABELS));
+        let (images, labels_path) = (dir.join(TRAIN_IMAGES), dir.join(TRAIN_LABELS));
+        let train_validation = stream::scatter_images(&images, &labels_path, labels, &train_order, &validation_order);
+        (train_validation, test.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    });
+    let ((train, validation), test) = (train_validation?, test?);
     Ok(Dataset { name, source: dir.to_path_buf(), train, validation, test })
 }
 

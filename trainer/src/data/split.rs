@@ -45,6 +45,19 @@ impl Split {
         &self.pixels[i * IMAGE_LEN..(i + 1) * IMAGE_LEN]
     }
 
+    /// `n` blank samples, to be written with [`Split::set`].
+    pub(crate) fn zeroed(n: usize) -> Self {
+        // Zeroed allocations are lazily mapped pages: the writing threads fault them in.
+        Split { pixels: vec![0; n * IMAGE_LEN], images: vec![0.0; n * IMAGE_LEN], labels: vec![0; n] }
+    }
+
+    /// Sets sample `i` to `row` (784 bytes) with `label`.
+    pub(crate) fn set(&mut self, i: usize, row: &[u8], label: u8) {
+        let span = i * IMAGE_LEN..(i + 1) * IMAGE_LEN;
+        write_row(&mut self.pixels[span.clone()], &mut self.images[span], row);
+        self.labels[i] = label;
+    }
+
     /// All samples of `pixels` (n×784, file order) and `labels`.
     pub fn from_parts(pixels: Vec<u8>, labels: Vec<u8>) -> Self {
         let order: Vec<usize> = (0..labels.len()).collect();
@@ -55,8 +68,7 @@ impl Split {
     /// `pixels` must hold 784 bytes per label.
     pub fn gather(pixels: &[u8], labels: &[u8], order: &[usize]) -> Self {
         let n = order.len();
-        // Zeroed allocations are lazily mapped pages: the writing threads fault them in.
-        let mut out = Split { pixels: vec![0; n * IMAGE_LEN], images: vec![0.0; n * IMAGE_LEN], labels: vec![0; n] };
+        let mut out = Split::zeroed(n);
         let chunk = n.div_ceil(threads_for(n * IMAGE_LEN)).max(1);
         let parts = order
             .chunks(chunk)
@@ -75,14 +87,17 @@ impl Split {
 fn fill(pixels: &[u8], labels: &[u8], order: &[usize], px: &mut [u8], im: &mut [f32], lb: &mut [u8]) {
     let rows = px.chunks_exact_mut(IMAGE_LEN).zip(im.chunks_exact_mut(IMAGE_LEN)).zip(lb.iter_mut());
     for (((px, im), lb), &i) in rows.zip(order) {
-        let src = &pixels[i * IMAGE_LEN..(i + 1) * IMAGE_LEN];
-        px.copy_from_slice(src);
-        // A plain division (not a reciprocal multiply): bit-identical to `pixel / 255` wherever
-        // else it is computed, e.g. on the device; it vectorises all the same.
-        for (x, &p) in im.iter_mut().zip(src) {
-            *x = p as f32 / 255.0;
-        }
+        write_row(px, im, &pixels[i * IMAGE_LEN..(i + 1) * IMAGE_LEN]);
         *lb = labels[i];
+    }
+}
+
+fn write_row(px: &mut [u8], im: &mut [f32], row: &[u8]) {
+    px.copy_from_slice(row);
+    // A plain division (not a reciprocal multiply): bit-identical to `pixel / 255` wherever
+    // else it is computed, e.g. on the device; it vectorises all the same.
+    for (x, &p) in im.iter_mut().zip(row) {
+        *x = p as f32 / 255.0;
     }
 }
 
