@@ -16,8 +16,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 const RESERVED: [&str; 3] = ["_step", "_runtime", "_timestamp"];
 
-/// The `.wandb` file, appended one whole record per `write` so a kill can only
-/// cut the last record short.
+/// The `.wandb` file, opened for appending and written one whole record per
+/// `write`, so a kill can only cut the last record short.
 struct LogFile {
     file: File,
     path: PathBuf,
@@ -28,7 +28,12 @@ impl LogFile {
     fn append(&mut self, payload: &[u8]) -> Result<(), WandbError> {
         let mut bytes = Vec::with_capacity(payload.len() + 16);
         let end = framing::frame_record(self.offset, payload, &mut bytes);
-        self.file.write_all(&bytes).and_then(|()| self.file.flush()).map_err(|e| write_err(&self.path, e))?;
+        if let Err(e) = self.file.write_all(&bytes).and_then(|()| self.file.flush()) {
+            // A partial record (disk full) would shift the framing of every later
+            // one: cut it off so the log stays valid up to the last whole record.
+            let _ = self.file.set_len(self.offset);
+            return Err(write_err(&self.path, e));
+        }
         self.offset = end;
         Ok(())
     }
@@ -113,7 +118,7 @@ impl WandbRun {
             start_time: Some(start),
         };
         let path = dir.join(format!("run-{run_id}.wandb"));
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| write_err(&path, e))?;
+        let mut file = OpenOptions::new().append(true).create_new(true).open(&path).map_err(|e| write_err(&path, e))?;
         file.write_all(&framing::FILE_HEADER).map_err(|e| write_err(&path, e))?;
         let output = open_append(&dir.join("files").join(files::OUTPUT_LOG))?;
         let mut run = WandbRun {
