@@ -136,6 +136,7 @@ impl SearchPaths {
             let problem = match std::fs::metadata(dir) {
                 Err(e) => format!("cannot open it ({e})"),
                 Ok(m) if !m.is_dir() => "it is not a folder".to_string(),
+                Ok(_) if has_all_files(dir) => format!("its name says it holds another dataset, not {}", name.name()),
                 Ok(_) => {
                     let npz = if self.npz_candidates(name).is_empty() { "" } else { " (nor is there a mnist.npz)" };
                     format!("neither it nor {}/ holds all four files {}{npz}", name.dir_name(), FILES.join(", "))
@@ -208,6 +209,12 @@ mod tests {
         assert_eq!(paths.candidates(DatasetName::Mnist), [PathBuf::from("/nowhere/mnist"), PathBuf::from("/nowhere")]);
         let msg = paths.locate(DatasetName::Mnist).unwrap_err().to_string();
         assert!(msg.starts_with("--data_dir /nowhere: cannot open it"), "{msg}");
+
+        let fashion = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/fashion-mnist");
+        let paths = SearchPaths { data_dir: Some(fashion), ..paths };
+        assert!(paths.locate(DatasetName::FashionMnist).is_ok());
+        let msg = paths.locate(DatasetName::Mnist).unwrap_err().to_string();
+        assert!(msg.contains("its name says it holds another dataset, not mnist"), "{msg}");
     }
 
     #[test]
