@@ -423,6 +423,37 @@ fn a_wrong_checksum_is_refused_and_nothing_is_kept() {
 }
 
 #[test]
+fn identical_content_in_another_gzip_header_is_accepted() {
+    // Debian's package and possibly other mirrors re-wrap the same deflate data: here the
+    // gzip mtime field (bytes 4..8) of every file differs from the original's.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut files = real_files(FASHION);
+    files.values_mut().for_each(|gz| gz[4..8].copy_from_slice(&[1, 2, 3, 4]));
+    let paths = download_paths(tmp.path(), serve(files.clone(), 4));
+    let ds =
+        data::load_with(FASHION, &LoadOptions { train_limit: Some(10), ..LoadOptions::default() }, &paths).unwrap();
+    assert_eq!(ds.test.labels[..10], [9, 2, 1, 1, 6, 1, 4, 6, 5, 7]);
+    let cached = std::fs::read(tmp.path().join("cache/fashion-mnist").join(TRAIN_LABELS)).unwrap();
+    assert_eq!(cached, files[TRAIN_LABELS]);
+}
+
+#[test]
+fn mnist_idx_files_are_used_when_the_mirror_has_no_mnist_npz() {
+    let tmp = tempfile::tempdir().unwrap();
+    let paths = download_paths(tmp.path(), serve(real_files(MNIST), 5));
+    let ds = data::load_with(MNIST, &LoadOptions { train_limit: Some(10), ..LoadOptions::default() }, &paths).unwrap();
+    assert_eq!(ds.source, tmp.path().join("cache/mnist"));
+    assert_eq!(ds.test.labels[..10], [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
+
+    let empty = download_paths(&tmp.path().join("other"), serve(HashMap::new(), 2));
+    let message = data::load_with(MNIST, &LoadOptions::default(), &empty).unwrap_err().to_string();
+    assert!(
+        message.contains("train-images-idx3-ubyte.gz failed: not on the mirror (HTTP 404), and neither is mnist.npz"),
+        "{message}"
+    );
+}
+
+#[test]
 fn mnist_comes_from_the_mirror_as_a_verified_mnist_npz() {
     let tmp = tempfile::tempdir().unwrap();
     let files = HashMap::from([("mnist.npz".to_string(), b"PK\x03\x04 not Keras's archive".to_vec())]);
