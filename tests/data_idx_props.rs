@@ -198,3 +198,48 @@ proptest! {
         }
     }
 }
+
+fn gz(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+proptest! {
+    // Each case writes and loads a small dataset: fewer cases.
+    #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+
+    /// The streaming reader of the training images (and the whole load) on mutated files.
+    #[test]
+    fn load_of_mutated_training_files_never_panics(
+        image_edits in proptest::collection::vec(edit(), 0..3),
+        label_edits in proptest::collection::vec(edit(), 0..2),
+        train_limit in prop_oneof![Just(None), (1usize..25).prop_map(Some)],
+    ) {
+        let (labels, images) = &*REAL;
+        let dir = tempfile::tempdir().unwrap();
+        let mut train_labels = labels[..8 + 20].to_vec();
+        train_labels[4..8].copy_from_slice(&20u32.to_be_bytes());
+        let files = [
+            (data::TRAIN_IMAGES, apply(images.clone(), &image_edits)),
+            (data::TRAIN_LABELS, apply(train_labels, &label_edits)),
+            (TEST_IMAGES, images.clone()),
+            (TEST_LABELS, {
+                let mut l = labels[..8 + 20].to_vec();
+                l[4..8].copy_from_slice(&20u32.to_be_bytes());
+                l
+            }),
+        ];
+        for (name, content) in &files {
+            std::fs::write(dir.path().join(name), gz(content)).unwrap();
+        }
+        let opts = data::LoadOptions { train_limit, ..data::LoadOptions::default() };
+        if let Ok(ds) = data::load_dir(data::DatasetName::FashionMnist, dir.path(), &opts) {
+            let n = ds.train.len() + ds.validation.len();
+            prop_assert!(n <= 20 && ds.validation.len() == 2);
+            prop_assert_eq!(ds.train.images.len(), ds.train.len() * IMAGE_LEN);
+            prop_assert!(ds.train.labels.iter().all(|&l| l < 10));
+        }
+    }
+}
