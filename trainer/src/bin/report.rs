@@ -1,0 +1,44 @@
+//! `report`: one self-contained HTML page answering the course project's
+//! questions from run folders (see `ffn_trainer::report`).
+
+use clap::Parser;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "report", version, about = "Write one self-contained HTML report from train/sweep run folders")]
+struct Args {
+    /// Folders searched recursively for run folders (each holds config.json, metrics.jsonl, ...).
+    #[arg(required = true, value_name = "RUNS_DIR")]
+    runs: Vec<PathBuf>,
+    /// The HTML file to write.
+    #[arg(short, long, default_value = "report.html")]
+    output: PathBuf,
+    /// Folder with the gzipped IDX files (default: the places train looks).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+fn main() {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => ffn_trainer::cli::exit_with_clap_error(e, "report"),
+    };
+    let mut opts = ffn_trainer::report::Options::new(args.runs);
+    opts.data_dir = args.data_dir;
+    opts.command = std::iter::once("report".to_string()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
+    // SOURCE_DATE_EPOCH (reproducible builds' convention) pins the date shown in the page.
+    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<u64>().ok()) {
+        opts.generated = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    }
+    match ffn_trainer::report::write(&opts, &args.output) {
+        Ok(w) => println!(
+            "report: wrote {} ({} KiB): {} runs{}, sections {}",
+            args.output.display(),
+            w.bytes / 1024,
+            w.runs,
+            if w.skipped > 0 { format!(" ({} unreadable folders left out)", w.skipped) } else { String::new() },
+            w.sections.join(", ")
+        ),
+        Err(e) => ffn_trainer::cli::fail("report", &e.to_string(), 1),
+    }
+}

@@ -1,0 +1,212 @@
+//! Finding run folders under the report's inputs and reading what `train`
+//! wrote into them (`config.json`, `metrics.jsonl`, `summary.json`,
+//! `confusion.json`).
+
+use super::ReportError;
+use crate::run::metrics::{Confusion, Summary};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// Folders never searched for runs: wandb's own files and hidden folders.
+const SKIPPED_DIRS: &[&str] = &["wandb", "node_modules", "target"];
+/// Deep enough for `results/<sweep>/<group>/<run>`, shallow enough to stop at a symlink loop.
+const MAX_DEPTH: usize = 8;
+
+/// One epoch line of `metrics.jsonl`. Every number is optional because a
+/// diverged run writes its NaN loss as `null`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Epoch {
+    pub epoch: usize,
+    pub loss: Option<f64>,
+    pub accuracy: Option<f64>,
+    pub val_loss: Option<f64>,
+    pub val_accuracy: Option<f64>,
+    pub learning_rate: Option<f64>,
+    pub seconds: Option<f64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub dir: PathBuf,
+    pub name: String,
+    pub config: Map<String, Value>,
+    pub epochs: Vec<Epoch>,
+    pub summary: Option<Summary>,
+    pub confusion: Option<Confusion>,
+    /// When the run started (modification time of its `config.json`).
+    pub started: Option<SystemTime>,
+    /// The run folder relative to the input folder it was found under.
+    pub relative: PathBuf,
+}
+
+fn finite(x: Option<f64>) -> Option<f64> {
+    x.filter(|v| v.is_finite())
+}
+
+impl Run {
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.config.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+    }
+
+    pub fn dataset(&self) -> &str {
+        self.text("dataset").unwrap_or("fashion_mnist")
+    }
+
+    pub fn loss(&self) -> &str {
+        self.text("loss").unwrap_or("cross_entropy")
+    }
+
+    pub fn is_mnist(&self) -> bool {
+        self.dataset() == "mnist"
+    }
+
+    /// `finished`, `stopped`, `failed`, `interrupted`, or `running` while
+    /// there is no summary yet.
+    pub fn state(&self) -> &str {
+        self.summary.as_ref().map_or("running", |s| s.state.as_str())
+    }
+
+    /// The validation accuracy the sweeps optimise: the last epoch's.
+    pub fn val_accuracy(&self) -> Option<f64> {
+        finite(self.summary.as_ref().and_then(|s| s.val_accuracy))
+            .or_else(|| self.epochs.iter().rev().find_map(|e| finite(e.val_accuracy)))
+    }
+
+    pub fn best_val_accuracy(&self) -> Option<f64> {
+        finite(self.summary.as_ref().and_then(|s| s.best_val_accuracy))
+            .or_else(|| self.epochs.iter().filter_map(|e| finite(e.val_accuracy)).reduce(f64::max))
+    }
+
+    pub fn test_accuracy(&self) -> Option<f64> {
+        finite(self.summary.as_ref().and_then(|s| s.test_accuracy))
+    }
+}
+
+/// What was found under the input folders: the runs in start order, and the
+/// folders that looked like runs but could not be read (with why).
+#[derive(Debug, Default)]
+pub struct Found {
+    pub runs: Vec<Run>,
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// Every run folder (a folder with `config.json`) under each root, recursively.
+pub fn find(roots: &[PathBuf]) -> Result<Found, ReportError> {
+    let mut found = Found::default();
+    for root in roots {
+        if !root.is_dir() {
+            return Err(ReportError::NotAFolder(root.clone()));
+        }
+        let mut dirs = Vec::new();
+        collect(root, 0, &mut dirs);
+        for dir in dirs {
+            match load(&dir) {
+                Ok(mut run) => {
+                    run.relative = dir.strip_prefix(root).unwrap_or(&dir).to_path_buf();
+                    found.runs.push(run);
+                }
+                Err(why) => found.skipped.push((dir, why)),
+            }
+        }
+    }
+    found.runs.sort_by(|a, b| a.started.cmp(&b.started).then_with(|| a.name.cmp(&b.name)));
+    Ok(found)
+}
+
+fn collect(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    if dir.join("config.json").is_file() {
+        out.push(dir.to_path_buf());
+        return;
+    }
+    if depth >= MAX_DEPTH {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut subdirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            !name.starts_with('.') && !SKIPPED_DIRS.contains(&name.as_ref())
+        })
+        .map(|e| e.path())
+        .collect();
+    subdirs.sort();
+    for sub in subdirs {
+        collect(&sub, depth + 1, out);
+    }
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+/// Reads one run folder. A missing or corrupt `config.json` makes the folder
+/// unusable; an unreadable summary or confusion file only loses that part.
+pub fn load(dir: &Path) -> Result<Run, String> {
+    let config_path = dir.join("config.json");
+    let config: Map<String, Value> = read_json(&config_path)?.ok_or("no config.json")?;
+    let started = std::fs::metadata(&config_path).and_then(|m| m.modified()).ok();
+    let epochs = match std::fs::read_to_string(dir.join("metrics.jsonl")) {
+        // A run killed mid-write can leave a torn last line: keep the whole ones.
+        Ok(text) => text.lines().filter_map(|l| serde_json::from_str::<Epoch>(l).ok()).collect(),
+        Err(_) => Vec::new(),
+    };
+    let summary = read_json::<Summary>(&dir.join("summary.json")).ok().flatten();
+    let confusion = read_json::<Confusion>(&dir.join("confusion.json"))
+        .ok()
+        .flatten()
+        .filter(|c| c.classes.len() == c.matrix.len() && c.matrix.iter().all(|r| r.len() == c.classes.len()));
+    let name = config
+        .get("run_name")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.display().to_string());
+    Ok(Run { dir: dir.to_path_buf(), name, config, epochs, summary, confusion, started, relative: PathBuf::new() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_nested_runs_skips_wandb_and_reports_corrupt_ones() {
+        let tmp = std::env::temp_dir().join(format!("ffn-report-runs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let good = tmp.join("sweep_a/run_1");
+        let bad = tmp.join("sweep_a/run_2");
+        std::fs::create_dir_all(good.join("wandb/run-x")).unwrap();
+        std::fs::create_dir_all(&bad).unwrap();
+        std::fs::write(good.join("config.json"), r#"{"run_name":"r1","dataset":"mnist"}"#).unwrap();
+        std::fs::write(good.join("wandb/run-x/config.json"), "{}").unwrap();
+        std::fs::write(
+            good.join("metrics.jsonl"),
+            "{\"epoch\":1,\"loss\":null,\"val_accuracy\":0.5}\n{\"epoch\":2,\"val_accuracy\":0.75}\n{\"epo",
+        )
+        .unwrap();
+        std::fs::write(bad.join("config.json"), "{not json").unwrap();
+        let found = find(std::slice::from_ref(&tmp)).unwrap();
+        assert_eq!(found.runs.len(), 1);
+        let run = &found.runs[0];
+        assert_eq!(run.name, "r1");
+        assert!(run.is_mnist());
+        assert_eq!(run.epochs.len(), 2);
+        assert_eq!(run.val_accuracy(), Some(0.75));
+        assert_eq!(run.state(), "running");
+        assert_eq!(run.relative, Path::new("sweep_a/run_1"));
+        assert_eq!(found.skipped.len(), 1);
+        assert_eq!(found.skipped[0].0, bad);
+        assert!(find(&[tmp.join("missing")]).is_err());
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
+}

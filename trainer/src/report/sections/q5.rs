@@ -1,0 +1,57 @@
+//! Q5: the validation accuracy of every Fashion-MNIST run, the best marked.
+
+use super::{empty, figure};
+use crate::report::Context;
+use crate::report::charts::scatter::{Point, scatter};
+use crate::report::html::Section;
+use crate::report::observations::pct;
+use crate::report::stats::median;
+use crate::report::svg::esc;
+
+pub fn render(ctx: &Context) -> Section {
+    let scored = ctx.scored(false);
+    let title = "Best validation accuracy across runs".to_string();
+    let Some(best) = ctx.best(&scored) else {
+        return Section {
+            id: "q5-best",
+            question: "Q5",
+            title,
+            body: empty("No Fashion-MNIST run has a validation accuracy yet."),
+        };
+    };
+    // Colour by sweep; only the sweeps that have scored runs get a legend entry.
+    let mut groups: Vec<usize> = scored.iter().filter_map(|&i| ctx.sweep_of(i)).collect();
+    groups.sort();
+    groups.dedup();
+    let points: Vec<Point> = scored
+        .iter()
+        .map(|&i| Point {
+            value: ctx.runs[i].val_accuracy().unwrap_or(0.0),
+            label: ctx.runs[i].name.clone(),
+            group: ctx.sweep_of(i).and_then(|s| groups.iter().position(|g| *g == s)).unwrap_or(0),
+        })
+        .collect();
+    let names: Vec<String> = groups.iter().map(|&g| ctx.sweeps[g].name.clone()).collect();
+    let values: Vec<f64> = points.iter().map(|p| p.value).collect();
+    let run = &ctx.runs[best];
+    let above = |t: f64| values.iter().filter(|&&v| v >= t).count();
+    let mut body = format!(
+        "<p class=\"lead\"><span class=\"big\">{}</span> best validation accuracy, by <b>{}</b> (run {} of the {} Fashion-MNIST runs, in start order).</p>",
+        pct(run.val_accuracy().unwrap_or(0.0)),
+        esc(&run.name),
+        scored.iter().position(|&i| i == best).map_or(0, |p| p + 1),
+        scored.len()
+    );
+    body.push_str(&format!(
+        "<p>Median run: {}. Runs at or above 85%: {}; at or above 88%: {}. Its best epoch reached {}.</p>",
+        pct(median(&values).unwrap_or(0.0)),
+        above(0.85),
+        above(0.88),
+        pct(run.best_val_accuracy().unwrap_or(0.0))
+    ));
+    body.push_str(&figure(
+        &scatter(&points, &names, "validation accuracy"),
+        "Each dot is one run, in the order the runs started, coloured by sweep; the dashed line is the best so far. Hover a dot for its run.",
+    ));
+    Section { id: "q5-best", question: "Q5", title, body }
+}

@@ -1,0 +1,195 @@
+//! Q6: what worked and what did not — parallel coordinates, the importance
+//! and correlation table, observations written from the numbers, and the
+//! configuration to recommend.
+
+use super::{command_line, empty, figure};
+use crate::report::Context;
+use crate::report::charts::parallel::parallel;
+use crate::report::html::{Section, cell_bar, table};
+use crate::report::observations::{self, by_level, pct};
+use crate::report::params::Table;
+use crate::report::stats::{self, mean};
+use crate::report::svg::esc;
+
+/// The course project's target accuracy for the recommendation.
+const TARGET: f64 = 0.95;
+
+pub fn render(ctx: &Context) -> Section {
+    let title = "What worked: parameters, importance and observations".to_string();
+    let scored = ctx.scored(false);
+    if scored.len() < 3 {
+        let body = empty(&format!(
+            "{} Fashion-MNIST runs with a validation accuracy: at least 3 are needed to compare configurations.",
+            scored.len()
+        ));
+        return Section { id: "q6-params", question: "Q6", title, body };
+    }
+    let configs: Vec<_> = scored.iter().map(|&i| &ctx.runs[i].config).collect();
+    let metric: Vec<f64> = scored.iter().map(|&i| ctx.runs[i].val_accuracy().unwrap_or(0.0)).collect();
+    let names: Vec<String> = scored.iter().map(|&i| ctx.runs[i].name.clone()).collect();
+    let table_data = Table::new(&configs, metric, names);
+    if table_data.params.is_empty() {
+        let body =
+            empty(&format!("All {} Fashion-MNIST runs share one configuration: nothing to compare.", scored.len()));
+        return Section { id: "q6-params", question: "Q6", title, body };
+    }
+    let importance = stats::importance(&table_data);
+    let mut body = String::new();
+    body.push_str(&format!(
+        "<p>{} Fashion-MNIST runs, {} hyper-parameters that vary. Each line is a run, coloured by validation accuracy (yellow = best).</p><p class=\"brush-info\">Drag along any axis to select the runs that pass through a range.</p>",
+        table_data.len(),
+        table_data.params.len()
+    ));
+    body.push_str(&figure(
+        &parallel(&table_data, "val_accuracy"),
+        "Parallel coordinates: categorical and few-valued axes are evenly spaced levels; continuous ones are linear, or logarithmic when they span 10× or more.",
+    ));
+
+    body.push_str("<h3>Parameter importance and correlation with validation accuracy</h3>");
+    body.push_str(&format!(
+        "<p>Importance is <b>η² (eta squared, the correlation ratio)</b>: the share of the variance of validation accuracy explained by the parameter's levels (continuous parameters cut into {} equal-count bins), each parameter taken alone. Correlation is Pearson's r between validation accuracy and the value (log₁₀ on log axes), or, for a categorical parameter, with the indicator of each level (one-hot).</p>",
+        stats::CONTINUOUS_BINS
+    ));
+    let rows: Vec<Vec<String>> = importance
+        .iter()
+        .map(|row| {
+            let param = &table_data.params[row.param];
+            let corr: Vec<String> = row
+                .correlations
+                .iter()
+                .map(|(label, r)| {
+                    let short = label.split_once('=').map_or("r", |(_, v)| v);
+                    let text = r.map_or("–".to_string(), |r| format!("{short} {r:+.2}"));
+                    cell_bar(*r, true, &text)
+                })
+                .collect();
+            let levels = if param.is_discrete() {
+                by_level(&table_data, row.param)
+                    .iter()
+                    .map(|(l, ys)| {
+                        format!(
+                            "{} {} <span class=\"meta\">({})</span>",
+                            esc(l),
+                            pct(mean(ys).unwrap_or(0.0)),
+                            ys.len()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("<br>")
+            } else {
+                format!("{} distinct values", param.level_count())
+            };
+            vec![
+                format!("<b>{}</b>", esc(&param.name)),
+                cell_bar(row.eta2, false, &row.eta2.map_or("–".into(), |e| format!("{e:.3}"))),
+                corr.join("<br>"),
+                levels,
+            ]
+        })
+        .collect();
+    body.push_str(&table(
+        &["parameter", "importance (η²)", "correlation r", "mean validation accuracy per level (runs)"],
+        &rows,
+        "importance",
+    ));
+
+    body.push_str("<h3>Observations</h3><ul class=\"obs\">");
+    for line in observations::observations(&table_data, &importance) {
+        body.push_str(&format!("<li>{}</li>", esc(&line)));
+    }
+    for line in run_outcomes(ctx) {
+        body.push_str(&format!("<li>{}</li>", esc(&line)));
+    }
+    body.push_str("</ul>");
+
+    if let Some(rec) = observations::recommendation(&table_data) {
+        let run = &ctx.runs[scored[rec.best_run]];
+        body.push_str("<div class=\"rec\"><h3>Recommendation</h3>");
+        body.push_str(&format!(
+            "<p>Use the best run's configuration, <b>{}</b> ({} validation accuracy):</p><p><code>{}</code></p>",
+            esc(&run.name),
+            pct(table_data.metric[rec.best_run]),
+            esc(&command_line(run))
+        ));
+        let disagree: Vec<String> = rec
+            .marginal
+            .iter()
+            .filter(|m| m.1 != m.3)
+            .map(|m| format!("{} = {} ({} on average; the best run uses {})", m.0, m.1, pct(m.2), m.3))
+            .collect();
+        if disagree.is_empty() {
+            body.push_str("<p>It uses the level with the best average accuracy on every discrete parameter.</p>");
+        } else {
+            body.push_str(&format!(
+                "<p>Levels with a better average than the best run's choice (worth a try, though averages mix in other settings): {}.</p>",
+                esc(&disagree.join("; "))
+            ));
+        }
+        body.push_str(&format!("<p>{}</p>", esc(&toward_target(run, table_data.metric[rec.best_run]))));
+        body.push_str("</div>");
+    }
+    Section { id: "q6-params", question: "Q6", title, body }
+}
+
+/// How far the best run is from the course's 95 %, and whether it was still improving.
+fn toward_target(run: &crate::report::runs::Run, best: f64) -> String {
+    let mut s = if best >= TARGET {
+        format!("It reaches the course project's {} target.", pct(TARGET))
+    } else {
+        format!("It is {:.1} points short of the course project's {} target.", (TARGET - best) * 100.0, pct(TARGET))
+    };
+    let vals: Vec<f64> = run.epochs.iter().filter_map(|e| e.val_accuracy).collect();
+    let trains: Vec<f64> = run.epochs.iter().filter_map(|e| e.accuracy).collect();
+    if let [.., a, b] = vals[..] {
+        if b > a {
+            s.push_str(&format!(
+                " Its validation accuracy was still rising at the last epoch (+{:.2} points), so more epochs should help.",
+                (b - a) * 100.0
+            ));
+        } else {
+            s.push_str(&format!(
+                " Its validation accuracy had stopped rising by the last epoch ({:+.2} points), so more epochs alone will not close the gap.",
+                (b - a) * 100.0
+            ));
+        }
+    }
+    if let (Some(t), Some(v)) = (trains.last(), vals.last())
+        && t - v > 0.03
+    {
+        s.push_str(&format!(
+            " Train accuracy ({}) is {:.1} points above validation: more regularisation (weight decay, label smoothing) is the next thing to try.",
+            pct(*t),
+            (t - v) * 100.0
+        ));
+    }
+    s
+}
+
+/// Sentences about runs that did not finish normally.
+fn run_outcomes(ctx: &Context) -> Vec<String> {
+    let fashion: Vec<&crate::report::runs::Run> = ctx.runs.iter().filter(|r| !r.is_mnist()).collect();
+    let mut out = Vec::new();
+    let failed: Vec<&&crate::report::runs::Run> = fashion.iter().filter(|r| r.state() == "failed").collect();
+    if !failed.is_empty() {
+        let mut reasons: Vec<String> =
+            failed.iter().filter_map(|r| r.summary.as_ref().and_then(|s| s.reason.clone())).collect();
+        reasons.sort();
+        reasons.dedup();
+        out.push(format!(
+            "{} runs failed{}{}.",
+            failed.len(),
+            if reasons.is_empty() { "" } else { ": " },
+            reasons.into_iter().take(3).collect::<Vec<_>>().join("; ")
+        ));
+    }
+    let stopped = fashion.iter().filter(|r| r.state() == "stopped").count();
+    if stopped > 0 {
+        let epochs: Vec<f64> =
+            fashion.iter().filter(|r| r.state() == "stopped").map(|r| r.epochs.len() as f64).collect();
+        out.push(format!(
+            "{stopped} runs were stopped early by the sweep's early termination, after {:.1} epochs on average.",
+            mean(&epochs).unwrap_or(0.0)
+        ));
+    }
+    out
+}
