@@ -104,6 +104,9 @@ fn choose_run_dir(config: &TrainConfig, name: &str) -> PathBuf {
 /// problems; a run that started reports how it ended through [`Outcome`].
 pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, TrainError> {
     let started = Instant::now();
+    if config.threads > 0 {
+        ffn_core::kernels::parallel::set_threads(config.threads);
+    }
     config.validate().map_err(TrainError::Config)?;
     let resume_dir = config.resume.clone().map(PathBuf::from);
     let checkpoint = match &resume_dir {
