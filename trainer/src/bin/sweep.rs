@@ -76,6 +76,12 @@ fn run(cli: Cli) -> Result<ExitCode, SweepError> {
         return dry_run(&cfg, &cli, &name);
     }
 
+    if !train_bin.is_file() {
+        return Err(SweepError::Train(format!(
+            "train binary not found at {}: build it with `cargo build --release --bin train`, or pass --train_bin",
+            train_bin.display()
+        )));
+    }
     std::fs::create_dir_all(&out_dir).map_err(SweepError::io(&out_dir))?;
     let state_path = out_dir.join(state::FILE_NAME);
     let digest = state::config_digest(&text);
@@ -94,6 +100,8 @@ fn run(cli: Cli) -> Result<ExitCode, SweepError> {
         None => SweepState::new(&name, digest, cli.seed, cfg.method, cfg.metric.clone()),
     };
     ffn_trainer::atomic::write(&out_dir.join("sweep.yaml"), text.as_bytes()).map_err(SweepError::io(&out_dir))?;
+    // The folder belongs to this sweep from now on, even if no run starts.
+    state.save(&state_path)?;
 
     let interrupted = Arc::new(AtomicBool::new(false));
     for (signal, code) in

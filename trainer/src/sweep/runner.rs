@@ -257,6 +257,8 @@ impl<'a> Runner<'a> {
         };
         let child = Command::new(&self.opts.train_bin)
             .args(&args)
+            // An id inherited from an enclosing wandb agent would give every run the same id.
+            .env_remove("WANDB_RUN_ID")
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(err))

@@ -30,7 +30,8 @@ pub fn ranked(state: &SweepState) -> Vec<&RunRecord> {
 pub fn summarize(state: &SweepState, command: &dyn Fn(&RunRecord) -> Vec<String>, show: usize) -> Summary {
     let metric_name = state.metric.as_ref().map_or("metric", |m| m.name.as_str());
     let count = |s: RunState| state.runs.iter().filter(|r| r.state == s).count();
-    let wall: f64 = state.runs.iter().filter_map(|r| r.wall_seconds).sum();
+    // `+ 0.0`: an empty f64 sum is -0.0.
+    let wall: f64 = state.runs.iter().filter_map(|r| r.wall_seconds).sum::<f64>() + 0.0;
     let mut text = format!(
         "sweep {} ({}): {} runs: {} finished, {} stopped early, {} failed, {} unfinished; {:.0} run-seconds\n",
         state.name,
