@@ -112,3 +112,42 @@ fn the_agents_argument_lists_run_the_real_train_binary() {
         assert!(wandb.iter().any(|n| n.starts_with("offline-run-") && n.ends_with(&run_id)), "{wandb:?}");
     }
 }
+
+#[test]
+fn the_agent_wrapper_passes_project_and_entity_and_uploads_the_run() {
+    let (train, _) = bins();
+    let data = workspace().join("../shared/data").canonicalize().unwrap().display().to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    // A stand-in `wandb` that records how it was called.
+    let fake_bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&fake_bin).unwrap();
+    let calls = tmp.path().join("wandb-calls.txt");
+    let fake = fake_bin.join("wandb");
+    std::fs::write(&fake, format!("#!/bin/sh\necho \"$@\" >> {}\n", calls.display())).unwrap();
+    std::process::Command::new("chmod").arg("+x").arg(&fake).status().unwrap();
+    let path = format!("{}:{}", fake_bin.display(), std::env::var("PATH").unwrap_or_default());
+
+    let out = Command::new("/usr/bin/env")
+        .arg(workspace().join("sweeps/wandb-train.sh"))
+        .args(["--epochs=1", "--train_limit=500", "--hidden_size=16", "--num_layers=1", &format!("--data_dir={data}")])
+        .current_dir(tmp.path())
+        .env("PATH", path)
+        .env("FFN_TRAIN", train)
+        .env("WANDB_RUN_ID", "wraprun1")
+        .env("WANDB_SWEEP_ID", "swp12345")
+        .env("WANDB_DIR", tmp.path())
+        .env("WANDB_PROJECT", "proj-x")
+        .env("WANDB_ENTITY", "ent-y")
+        .env_remove("WANDB_MODE")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let runs: Vec<_> = std::fs::read_dir(tmp.path().join("runs")).unwrap().flatten().map(|e| e.path()).collect();
+    assert_eq!(runs.len(), 1);
+    let config = read_json(&runs[0].join("config.json"));
+    assert_eq!((config["wandb_project"].as_str(), config["wandb_entity"].as_str()), (Some("proj-x"), Some("ent-y")));
+    let calls = std::fs::read_to_string(&calls).expect("wandb was called");
+    let line = calls.lines().next().unwrap();
+    assert!(line.starts_with("sync ") && line.ends_with("-wraprun1"), "{line}");
+    assert!(line.contains(&format!("{}/wandb/offline-run-", tmp.path().display())), "{line}");
+}

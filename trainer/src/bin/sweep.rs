@@ -154,7 +154,8 @@ fn run(cli: Cli) -> Result<ExitCode, SweepError> {
 
 fn dry_run(cfg: &SweepConfig, cli: &Cli, name: &str) -> Result<ExitCode, SweepError> {
     let budget = search::budget(cfg, cli.count.map(|c| c as usize));
-    println!("sweep {name}: method {:?}, {} runs", cfg.method, budget.map_or("unlimited".into(), |b| b.to_string()));
+    let method = serde_json::to_value(cfg.method).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    println!("sweep {name}: method {method}, {} runs", budget.map_or("unlimited".into(), |b| b.to_string()));
     if let Some(hb) = &cfg.early_terminate {
         let bands: Vec<String> = hb.bands.iter().take(6).map(|b| b.to_string()).collect();
         println!("hyperband: eta {}, bands at epochs {} …", hb.eta, bands.join(", "));
