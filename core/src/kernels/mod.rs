@@ -15,6 +15,7 @@ pub mod elementwise;
 pub mod gemm;
 #[cfg(feature = "std")]
 pub mod parallel;
+pub mod split;
 
 use core::sync::atomic::{AtomicU8, Ordering};
 
@@ -83,6 +84,12 @@ pub fn force_level(wanted: Level) -> Level {
 
 /// Defines a public kernel function whose body is compiled once per [`Level`]
 /// and dispatched at run time. The body must be safe code.
+///
+/// With `std`, a call whose slice arguments all have the same, large length is
+/// cut into aligned pieces run on the [`parallel`] pool (see [`split`]), so a
+/// body must treat equal-length slices element by element: index `i` of an
+/// output may depend only on index `i` of the inputs (and on the scalars).
+/// Every activation and optimizer kernel is like that.
 #[macro_export]
 macro_rules! simd_kernel {
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $body:block) => {
@@ -91,25 +98,50 @@ macro_rules! simd_kernel {
             #[inline(always)]
             fn body($($arg: $ty),*) $body
 
-            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            fn dispatch($($arg: $ty),*) {
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                {
+                    // SAFETY (both arms): `level()` never reports a level above what
+                    // `is_x86_feature_detected!` found on this CPU.
+                    match $crate::kernels::level() {
+                        $crate::kernels::Level::Avx512 => {
+                            #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+                            unsafe fn wide($($arg: $ty),*) { body($($arg),*) }
+                            return unsafe { wide($($arg),*) };
+                        }
+                        $crate::kernels::Level::Avx2 => {
+                            #[target_feature(enable = "avx2,fma")]
+                            unsafe fn wide($($arg: $ty),*) { body($($arg),*) }
+                            return unsafe { wide($($arg),*) };
+                        }
+                        $crate::kernels::Level::Scalar => {}
+                    }
+                }
+                body($($arg),*)
+            }
+
+            #[cfg(feature = "std")]
             {
-                // SAFETY (both arms): `level()` never reports a level above what
-                // `is_x86_feature_detected!` found on this CPU.
-                match $crate::kernels::level() {
-                    $crate::kernels::Level::Avx512 => {
-                        #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
-                        unsafe fn wide($($arg: $ty),*) { body($($arg),*) }
-                        return unsafe { wide($($arg),*) };
-                    }
-                    $crate::kernels::Level::Avx2 => {
-                        #[target_feature(enable = "avx2,fma")]
-                        unsafe fn wide($($arg: $ty),*) { body($($arg),*) }
-                        return unsafe { wide($($arg),*) };
-                    }
-                    $crate::kernels::Level::Scalar => {}
+                use $crate::kernels::split::{self, KernelArg};
+                $(let $arg = <$ty as KernelArg>::into_raw($arg);)*
+                let len = split::common_len(&[$(<$ty as KernelArg>::len(&$arg)),*]);
+                let pieces = len.map_or(1, split::pieces);
+                if let (Some(len), true) = (len, pieces > 1) {
+                    let piece = |index: usize| {
+                        let range = split::piece_range(len, pieces, index);
+                        // SAFETY: the pieces' ranges are disjoint and within every
+                        // slice (all have length `len`), and `run` returns only
+                        // after every piece is done, while the borrows are live.
+                        dispatch($(unsafe { <$ty as KernelArg>::piece($arg, range.clone()) }),*)
+                    };
+                    $crate::kernels::parallel::run(pieces, &piece);
+                } else {
+                    // SAFETY: the original borrows, each rebuilt once.
+                    dispatch($(unsafe { <$ty as KernelArg>::whole($arg) }),*)
                 }
             }
-            body($($arg),*)
+            #[cfg(not(feature = "std"))]
+            dispatch($($arg),*)
         }
     };
 }
