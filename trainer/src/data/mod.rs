@@ -20,7 +20,7 @@ mod stream;
 
 use std::path::{Path, PathBuf};
 
-pub use download::{checksums, download};
+pub use download::{checksums, download, raw_checksums};
 pub use error::DataError;
 pub use gz::read_gz;
 pub use idx::{CLASSES, COLS, IMAGE_LEN, IMAGES_MAGIC, Images, LABELS_MAGIC, ROWS, parse_idx_images, parse_idx_labels};
