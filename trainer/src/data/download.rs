@@ -54,13 +54,25 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Generous: the largest file is 26 MB.
 const BODY_TIMEOUT: Duration = Duration::from_secs(600);
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
+/// An agent with short timeouts that honours the proxy variables (`HTTPS_PROXY`, ...), except
+/// for a mirror on this machine (a loopback address), which no proxy can reach.
+fn agent(mirror: &str) -> ureq::Agent {
+    let mut config = ureq::Agent::config_builder()
         .timeout_connect(Some(CONNECT_TIMEOUT))
         .timeout_recv_response(Some(RESPONSE_TIMEOUT))
-        .timeout_recv_body(Some(BODY_TIMEOUT))
-        .build()
-        .into()
+        .timeout_recv_body(Some(BODY_TIMEOUT));
+    if is_loopback(mirror) {
+        config = config.proxy(None);
+    }
+    config.build().into()
+}
+
+fn is_loopback(url: &str) -> bool {
+    let host = url.parse::<ureq::http::Uri>().ok().and_then(|uri| uri.host().map(str::to_owned));
+    host.is_some_and(|h| {
+        let h = h.trim_start_matches('[').trim_end_matches(']');
+        h.eq_ignore_ascii_case("localhost") || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    })
 }
 
 fn url(mirror: &str, file: &str) -> String {
@@ -86,7 +98,7 @@ pub fn download(name: DatasetName, paths: &SearchPaths) -> Result<PathBuf, DataE
     })?;
     let dir = cache.join(name.dir_name());
     std::fs::create_dir_all(&dir).map_err(|source| DataError::Write { path: dir.clone(), source })?;
-    let agent = agent();
+    let agent = agent(&paths.mirror);
     let mut missing = "not on the mirror (HTTP 404)";
     if name == DatasetName::Mnist {
         let archive = dir.join(MNIST_NPZ);
@@ -175,6 +187,16 @@ fn fetch(agent: &ureq::Agent, url: &str, dest: &Path, expected: Expected) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_this_machine_bypasses_proxies() {
+        for url in ["http://127.0.0.1:8000/x/", "http://localhost/", "http://[::1]:80/", "http://127.5.0.1/"] {
+            assert!(is_loopback(url), "{url}");
+        }
+        for url in [crate::data::DEFAULT_MIRROR, "http://10.0.0.1/", "not a url", "http://localhost.example.com/"] {
+            assert!(!is_loopback(url), "{url}");
+        }
+    }
 
     #[test]
     fn urls_join_with_one_slash() {
