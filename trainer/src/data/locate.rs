@@ -62,10 +62,13 @@ impl SearchPaths {
         if let Some(dir) = env_path("FFN_DATA_DIR") {
             places.push(Place::explicit(dir));
         }
-        places.push(Place::parent("../shared/data"));
+        // Absolute, so that error messages say where it was.
+        let cwd_shared = std::env::current_dir().unwrap_or_default().join("../shared/data");
         // From the workspace root too, so tests and `cargo run` work from any folder.
         let workspace_shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data");
-        if std::fs::canonicalize(&workspace_shared).ok() != std::fs::canonicalize("../shared/data").ok() {
+        let same = std::fs::canonicalize(&workspace_shared).ok() == std::fs::canonicalize(&cwd_shared).ok();
+        places.push(Place::parent(cwd_shared));
+        if !same {
             places.push(Place::parent(workspace_shared));
         }
         places.push(Place::parent("/usr/share/datasets"));
