@@ -83,6 +83,7 @@ fn run(cli: Cli) -> Result<ExitCode, SweepError> {
         )));
     }
     std::fs::create_dir_all(&out_dir).map_err(SweepError::io(&out_dir))?;
+    let _lock = Lock::take(&out_dir)?;
     let state_path = out_dir.join(state::FILE_NAME);
     let digest = state::config_digest(&text);
     let state = match SweepState::load(&state_path)? {
@@ -184,4 +185,37 @@ fn sweep_name(cfg: &SweepConfig, path: &Path) -> String {
 fn default_train_bin() -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();
     exe.with_file_name(format!("train{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// One sweep per folder at a time: `sweep.lock` holds the owner's pid; a lock
+/// whose process is gone (a killed sweep) is taken over.
+struct Lock(PathBuf);
+
+impl Lock {
+    fn take(dir: &Path) -> Result<Lock, SweepError> {
+        let path = dir.join("sweep.lock");
+        if let Some(pid) = std::fs::read_to_string(&path).ok().and_then(|t| t.trim().parse::<i32>().ok())
+            && pid != std::process::id() as i32
+            && alive(pid)
+        {
+            return Err(SweepError::State {
+                path,
+                message: format!("another sweep (pid {pid}) is running in this folder; wait for it or stop it first"),
+            });
+        }
+        ffn_trainer::atomic::write(&path, format!("{}\n", std::process::id()).as_bytes())
+            .map_err(SweepError::io(&path))?;
+        Ok(Lock(path))
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
+    pid > 0 && unsafe { libc::kill(pid, 0) } == 0
 }

@@ -68,6 +68,8 @@ pub struct Runner<'a> {
     budget: Option<usize>,
     threads: usize,
     abort: Option<String>,
+    /// Runs in a row that failed before training (no summary): a broken setup, not a bad configuration.
+    setup_failures: usize,
 }
 
 impl<'a> Runner<'a> {
@@ -85,6 +87,7 @@ impl<'a> Runner<'a> {
             budget: search::budget(cfg, opts.count),
             threads: (cores / opts.jobs.max(1)).max(1),
             abort: None,
+            setup_failures: 0,
         }
     }
 
@@ -438,14 +441,15 @@ impl<'a> Runner<'a> {
             .and_then(|m| summary.as_ref().and_then(|s| s.get(&m.name)).and_then(|v| v.as_f64()))
             .or_else(|| rec.history.iter().rev().flatten().next().copied());
         rec.summary = summary;
-        if code == Some(2)
-            && reported.is_none()
-            && !self.state.runs.iter().any(|r| matches!(r.state, RunState::Finished | RunState::Stopped))
-        {
+        let setup_failure = rec.state == RunState::Failed && reported.is_none();
+        self.setup_failures = if setup_failure { self.setup_failures + 1 } else { 0 };
+        let none_succeeded = !self.state.runs.iter().any(|r| matches!(r.state, RunState::Finished | RunState::Stopped));
+        if setup_failure && ((code == Some(2) && none_succeeded) || self.setup_failures >= 3) {
             let rec = &self.state.runs[a.slot];
             self.abort = Some(format!(
-                "run {} failed before any run succeeded; {}. Command: {} {}",
+                "run {} failed before training ({} such failures in a row); {}. Command: {} {}",
                 rec.name,
+                self.setup_failures,
                 rec.reason.clone().unwrap_or_default(),
                 self.opts.train_bin.display(),
                 self.run_args(rec, Some(&a.dir)).join(" ")
