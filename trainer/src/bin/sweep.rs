@@ -12,6 +12,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+/// `println!` that ignores a closed stdout (`sweep … | head`) instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "sweep",
@@ -138,11 +146,11 @@ fn run(cli: Cli) -> Result<ExitCode, SweepError> {
         .map_err(SweepError::io(&out_dir))?;
     ffn_trainer::atomic::write_json(&out_dir.join("sweep-summary.json"), &full.json)
         .map_err(SweepError::io(&out_dir))?;
-    println!("{}", short.text);
-    println!("sweep folder: {}", out_dir.display());
+    say!("{}", short.text);
+    say!("sweep folder: {}", out_dir.display());
     if let Some(dest) = &cli.export {
         let n = export::export(&out_dir, dest)?;
-        println!("exported {n} runs to {}", dest.display());
+        say!("exported {n} runs to {}", dest.display());
     }
     match outcome? {
         Outcome::Complete => Ok(ExitCode::SUCCESS),
@@ -156,16 +164,16 @@ fn run(cli: Cli) -> Result<ExitCode, SweepError> {
 fn dry_run(cfg: &SweepConfig, cli: &Cli, name: &str) -> Result<ExitCode, SweepError> {
     let budget = search::budget(cfg, cli.count.map(|c| c as usize));
     let method = serde_json::to_value(cfg.method).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-    println!("sweep {name}: method {method}, {} runs", budget.map_or("unlimited".into(), |b| b.to_string()));
+    say!("sweep {name}: method {method}, {} runs", budget.map_or("unlimited".into(), |b| b.to_string()));
     if let Some(hb) = &cfg.early_terminate {
         let bands: Vec<String> = hb.bands.iter().take(6).map(|b| b.to_string()).collect();
-        println!("hyperband: eta {}, bands at epochs {} …", hb.eta, bands.join(", "));
+        say!("hyperband: eta {}, bands at epochs {} …", hb.eta, bands.join(", "));
     }
     let mut started = Vec::new();
     for index in 0..budget.unwrap_or(5).min(5) {
         let history = search::History { started: &started, done: &[], pending: &started };
         let Some(config) = search::next(cfg, &history, index, cli.seed) else { break };
-        println!("{}", summary::shell_join(&agent::command(cfg, &config)));
+        say!("{}", summary::shell_join(&agent::command(cfg, &config)));
         started.push(config);
     }
     Ok(ExitCode::SUCCESS)

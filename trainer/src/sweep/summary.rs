@@ -46,13 +46,14 @@ pub fn summarize(state: &SweepState, command: &dyn Fn(&RunRecord) -> Vec<String>
     let runs = ranked(state);
     let num = |r: &RunRecord, key: &str| r.summary.as_ref().and_then(|s| s.get(key)).and_then(|v| v.as_f64());
     let fmt = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.4}"));
+    let w = runs.iter().map(|r| r.name.len()).max().unwrap_or(3).max(3);
     text.push_str(&format!(
-        "{:>4}  {:<56} {:<11} {:>6} {:>13} {:>13}\n",
+        "{:>4}  {:<w$} {:<11} {:>6} {:>13} {:>13}\n",
         "rank", "run", "state", "epochs", metric_name, "test_accuracy"
     ));
     for (rank, r) in runs.iter().enumerate().take(show) {
         text.push_str(&format!(
-            "{:>4}  {:<56} {:<11} {:>6} {:>13} {:>13}\n",
+            "{:>4}  {:<w$} {:<11} {:>6} {:>13} {:>13}\n",
             rank + 1,
             r.name,
             r.state.as_str(),

@@ -42,9 +42,16 @@ impl Table {
         }
         let mut text = format!("{header}\n");
         if !rows.is_empty() {
-            text.push_str(&format_row("run", "epoch", "val_acc", "state"));
+            let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(3).max(3);
+            text.push_str(&format_row("run", w, "epoch", "val_acc", "state"));
             for r in rows {
-                text.push_str(&format_row(&r.name, &epoch_text(r.epoch, r.epochs), &percent(r.val_accuracy), &r.state));
+                text.push_str(&format_row(
+                    &r.name,
+                    w,
+                    &epoch_text(r.epoch, r.epochs),
+                    &percent(r.val_accuracy),
+                    &r.state,
+                ));
             }
         }
         let mut out = std::io::stdout().lock();
@@ -70,8 +77,8 @@ impl Table {
     }
 }
 
-pub fn format_row(name: &str, epoch: &str, val: &str, state: &str) -> String {
-    format!("  {name:<56} {epoch:>7} {val:>8}  {state}\n")
+pub fn format_row(name: &str, width: usize, epoch: &str, val: &str, state: &str) -> String {
+    format!("  {name:<width$} {epoch:>7} {val:>8}  {state}\n")
 }
 
 pub fn epoch_text(epoch: usize, epochs: Option<usize>) -> String {
