@@ -13,12 +13,12 @@ fn data_dir() -> String {
     workspace().join("../shared/data").canonicalize().expect("../shared/data exists").display().to_string()
 }
 
-/// Runs whose epochs take about a second or more on this machine, so the sweep
-/// sees each epoch before the next ends.
-fn slow_params() -> String {
+/// Runs whose epochs take over half a second on this machine (2 cores), so the
+/// sweep sees each epoch well before the next one ends.
+fn slow_params(epochs: usize) -> String {
     format!(
-        "  train_limit: {{value: 6000}}\n  num_layers: {{value: 2}}\n  hidden_size: {{value: 512}}\n  \
-         batch_size: {{value: 32}}\n  epochs: {{value: 3}}\n  data_dir: {{value: {}}}\n",
+        "  train_limit: {{value: 12000}}\n  num_layers: {{value: 2}}\n  hidden_size: {{value: 512}}\n  \
+         batch_size: {{value: 32}}\n  epochs: {{value: {epochs}}}\n  data_dir: {{value: {}}}\n",
         data_dir()
     )
 }
@@ -50,7 +50,7 @@ fn a_grid_sweep_with_hyperband_runs_stops_and_summarises() {
             "name: hb-test\nmethod: grid\nmetric: {{name: val_accuracy, goal: maximize}}\n\
              early_terminate: {{type: hyperband, min_iter: 1, eta: 3}}\nparameters:\n  \
              optimizer: {{values: [adam, sgd]}}\n  learning_rate: {{values: [0.001, 0.00001]}}\n{}",
-            slow_params()
+            slow_params(3)
         ),
     )
     .unwrap();
@@ -149,7 +149,7 @@ fn an_interrupted_sweep_resumes_without_redoing_finished_runs() {
         format!(
             "name: resume-test\nmethod: random\nmetric: {{name: val_accuracy, goal: maximize}}\nparameters:\n  \
              learning_rate: {{distribution: log_uniform_values, min: 0.0001, max: 0.001}}\n  optimizer: {{value: adam}}\n{}",
-            slow_params()
+            slow_params(5)
         ),
     )
     .unwrap();
@@ -196,8 +196,8 @@ fn an_interrupted_sweep_resumes_without_redoing_finished_runs() {
     for r in after {
         let name = r["name"].as_str().unwrap();
         assert_eq!(r["state"], "finished", "{r}");
-        assert_eq!(r["epochs_done"], 3);
-        assert_eq!(r["history"].as_array().unwrap().len(), 3, "{name}: one metric per epoch");
+        assert_eq!(r["epochs_done"], 5);
+        assert_eq!(r["history"].as_array().unwrap().len(), 5, "{name}: one metric per epoch");
         let attempts = r["attempts"].as_u64().unwrap();
         if finished_before.iter().any(|n| n == name) {
             assert_eq!(attempts, 1, "{name} finished before the interrupt and must not run again");

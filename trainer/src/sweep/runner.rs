@@ -44,7 +44,7 @@ pub enum Outcome {
 
 /// How long runs get to end cleanly after SIGTERM before they are killed.
 const GRACE: Duration = Duration::from_secs(30);
-const TICK: Duration = Duration::from_millis(200);
+const TICK: Duration = Duration::from_millis(100);
 const CHECKPOINT: &str = crate::run::checkpoint::FILE_NAME;
 
 struct Active {
