@@ -1,11 +1,14 @@
 //! One full training step (`Model::train_step`: forward, cross-entropy,
 //! backward, rmsprop update) of the 4 × 128 ReLU model at batch 16/64/256, and
-//! one full epoch (54 000 images) at each batch size.
+//! one full epoch (54 000 images) at each batch size. Steps are measured on
+//! one thread and on all (`train_step/1t/16`, `train_step/2t/16`, …); the
+//! epochs on all.
 //!
 //! Inputs are seeded uniform pixels rather than Fashion-MNIST, so the benches
 //! need no data files; the work per step does not depend on pixel values.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use ffn_core::kernels::parallel;
 use ffn_core::model::Model;
 use ffn_core::optim::{Hyper, Optimizer};
 use ffn_core::rng::{rng_for, uniform};
@@ -37,21 +40,26 @@ fn train_step(c: &mut Criterion) {
     let cross_entropy = loss::by_name("cross_entropy").expect("registered");
     let (pixels, labels) = data(256);
     let mut group = c.benchmark_group("train_step");
-    for batch in BATCHES {
-        let (mut model, mut optimizer) = setup(batch);
-        group.throughput(Throughput::Elements(batch as u64));
-        group.bench_function(BenchmarkId::from_parameter(batch), |b| {
-            b.iter(|| {
-                model.train_step(
-                    black_box(&pixels[..batch * SIZES[0]]),
-                    &labels[..batch],
-                    cross_entropy,
-                    0.0,
-                    &mut optimizer,
-                )
-            })
-        });
+    let all = parallel::set_threads(usize::MAX);
+    for threads in [1, all] {
+        parallel::set_threads(threads);
+        for batch in BATCHES {
+            let (mut model, mut optimizer) = setup(batch);
+            group.throughput(Throughput::Elements(batch as u64));
+            group.bench_function(BenchmarkId::new(format!("{threads}t"), batch), |b| {
+                b.iter(|| {
+                    model.train_step(
+                        black_box(&pixels[..batch * SIZES[0]]),
+                        &labels[..batch],
+                        cross_entropy,
+                        0.0,
+                        &mut optimizer,
+                    )
+                })
+            });
+        }
     }
+    parallel::set_threads(usize::MAX);
     group.finish();
 }
 

@@ -30,10 +30,13 @@ pub fn matmul_a_bt(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [
 }
 
 /// Below this many multiply-adds a GEMM runs on one thread: the hand-over
-/// (about a microsecond) and the second copy of the shared operand's packing
-/// would cost more than half the work saves.
+/// (about a microsecond), the second packing of the shared operand and the
+/// moves of data between the cores' caches cost more than the split saves.
+/// Measured on 2 cores (train_step bench): 96 Ki multiply-adds made batch 16
+/// slower (229 µs a step) than 400 K (202 µs), which splits only the 784-wide
+/// layer there; 1.1 M and more lost at batch 16 and 256 again.
 #[cfg(feature = "std")]
-const SPLIT_MIN_MULADDS: usize = 96 * 1024;
+const SPLIT_MIN_MULADDS: usize = 400_000;
 /// Blocks start on multiples of the widest micro-kernel tile (16 × 16), so
 /// no block adds a partial tile that one unsplit call would not have.
 #[cfg(feature = "std")]

@@ -62,11 +62,12 @@ fn main() -> Result<()> {
 
     if !args.json {
         println!(
-            "ffn: {} train / {} validation images, 784-{}-10 ReLU, rmsprop, SIMD level {}",
+            "ffn: {} train / {} validation images, 784-{}-10 ReLU, rmsprop, SIMD level {}, {} threads",
             train.labels.len(),
             validation.labels.len(),
             HIDDEN.map(|h| h.to_string()).join("-"),
-            ffn_core::kernels::level().name()
+            ffn_core::kernels::level().name(),
+            parallel::threads()
         );
     }
     let mut step_seconds = None;
