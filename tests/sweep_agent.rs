@@ -41,7 +41,7 @@ parameters:
 fn the_agents_argument_lists_run_the_real_train_binary() {
     let (train, _) = bins();
     let train = train.display().to_string();
-    let data = workspace().join("../shared/data").canonicalize().expect("../shared/data exists").display().to_string();
+    let data = sweep_support::data_dir();
     let cfg = SweepConfig::parse(&yaml(&train, &data), "agent.yaml").unwrap();
     let grid = cfg.space.grid().unwrap();
     assert_eq!(cfg.space.grid_size(), Some(4));
@@ -116,7 +116,7 @@ fn the_agents_argument_lists_run_the_real_train_binary() {
 #[test]
 fn the_agent_wrapper_passes_project_and_entity_and_uploads_the_run() {
     let (train, _) = bins();
-    let data = workspace().join("../shared/data").canonicalize().unwrap().display().to_string();
+    let data = sweep_support::data_dir();
     let tmp = tempfile::tempdir().unwrap();
     // A stand-in `wandb` that records how it was called.
     let fake_bin = tmp.path().join("bin");

@@ -7,10 +7,10 @@ mod sweep_support;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-use sweep_support::{bins, read_json, workspace};
+use sweep_support::{bins, read_json};
 
 fn data_dir() -> String {
-    workspace().join("../shared/data").canonicalize().expect("../shared/data exists").display().to_string()
+    sweep_support::data_dir()
 }
 
 /// Runs whose epochs take over half a second on this machine (2 cores), so the

@@ -57,3 +57,10 @@ pub fn read_json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// The folder holding the datasets: `$FFN_DATA_DIR`, else `../shared/data`
+/// beside the repository (as on CI), as an absolute path.
+pub fn data_dir() -> String {
+    let dir = std::env::var_os("FFN_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("../shared/data"));
+    dir.canonicalize().unwrap_or_else(|e| panic!("{}: {e} (set FFN_DATA_DIR)", dir.display())).display().to_string()
+}

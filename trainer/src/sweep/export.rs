@@ -1,6 +1,7 @@
 //! A compact copy of a sweep for committing (`results/`): the YAML, state and
 //! summary, and per run only what a report reads (config, per-epoch metrics,
-//! summary, confusion matrix): no model files, logs or wandb transaction logs.
+//! summary, confusion matrix) of runs that ended: no model files, logs or wandb
+//! transaction logs.
 
 use super::error::{Result, SweepError};
 use std::path::Path;
@@ -17,11 +18,17 @@ pub fn export(out_dir: &Path, dest: &Path) -> Result<usize> {
             std::fs::copy(&from, dest.join(f)).map_err(SweepError::io(&from))?;
         }
     }
+    // Only runs with their final result: a run still going (an export while
+    // the sweep runs) or interrupted would show half a learning curve.
+    let state = super::state::SweepState::load(&out_dir.join(super::state::FILE_NAME))?;
+    let done: Vec<&str> = state
+        .as_ref()
+        .map_or(Vec::new(), |s| s.runs.iter().filter(|r| r.state.is_final()).map(|r| r.name.as_str()).collect());
     let runs = out_dir.join("runs");
     let mut copied = 0;
     let Ok(entries) = std::fs::read_dir(&runs) else { return Ok(0) };
     for entry in entries.flatten() {
-        if !entry.path().is_dir() {
+        if !entry.path().is_dir() || !done.iter().any(|n| entry.file_name() == **n) {
             continue;
         }
         let to = dest.join("runs").join(entry.file_name());
