@@ -22,10 +22,10 @@ struct Args {
     #[arg(short = 'd', long, value_parser = parse_dataset)]
     dataset: Option<DatasetName>,
     /// Folder holding the four IDX files (default: the usual places, as for `train`).
-    #[arg(long)]
+    #[arg(long = "data_dir", visible_alias = "data-dir")]
     data_dir: Option<PathBuf>,
     /// Training images used to calibrate the int8 activation scales.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long = "calibration_samples", visible_alias = "calibration-samples", default_value_t = 2000)]
     calibration_samples: usize,
     /// Activation range mapped to ±127: `max`, a quantile such as `0.9999`, or `auto` (best on validation data).
     #[arg(long, default_value = "auto", value_parser = parse_calibration)]
@@ -51,7 +51,7 @@ fn parse_calibration(s: &str) -> Result<CalibrationArg, String> {
 }
 
 fn main() {
-    let args = Args::parse();
+    let args = Args::try_parse().unwrap_or_else(|e| ffn_trainer::cli::exit_with_clap_error(e, "export"));
     let options = ExportOptions {
         input: args.input,
         int8_out: args.int8,
@@ -63,9 +63,6 @@ fn main() {
     };
     match run(&options) {
         Ok(report) => println!("{report}"),
-        Err(error) => {
-            eprintln!("export: {error:#}");
-            std::process::exit(1);
-        }
+        Err(error) => ffn_trainer::cli::fail("export", &format!("{error:#}"), 1),
     }
 }

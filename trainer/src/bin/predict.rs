@@ -52,9 +52,8 @@ fn run(args: &Args) -> anyhow::Result<()> {
 }
 
 fn main() {
-    let args = Args::parse();
+    let args = Args::try_parse().unwrap_or_else(|e| ffn_trainer::cli::exit_with_clap_error(e, "predict"));
     if let Err(error) = run(&args) {
-        eprintln!("predict: {error:#}");
-        std::process::exit(1);
+        ffn_trainer::cli::fail("predict", &format!("{error:#}"), 1);
     }
 }

@@ -34,15 +34,8 @@ pub fn read_model(path: &Path) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Writes `bytes` through a temporary file in the same folder and a rename, so
-/// an interrupted export never leaves a half-written model behind.
+/// Writes a model file atomically (temporary sibling + rename), so an
+/// interrupted export never leaves a half-written model behind.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().with_context(|| format!("{} is not a file path", path.display()))?;
-    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot move {} to {}", tmp.display(), path.display())
-    })
+    crate::atomic::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }

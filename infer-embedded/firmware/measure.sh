@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the firmware for each configuration, runs it in QEMU with `-icount shift=0`
+# (one guest instruction = 1 ns of virtual time, so SysTick counts instructions) and
+# prints its footprint and speed. Usage: infer-embedded/firmware/measure.sh [FFN_MODEL]
+set -euo pipefail
+cd "$(dirname "$0")"
+[ $# -ge 1 ] && export FFN_MODEL="$(realpath "$1")"
+elf=target/thumbv7em-none-eabihf/release/ffn-firmware
+
+printf '%-5s %-12s %6s %9s %9s %8s %8s %9s %7s %7s %12s\n' \
+  model board images accuracy flash code model_B images_B static stack instr/image
+measure() { # feature-flags machine
+  local features=$1 machine=$2
+  cargo build --release --quiet ${features:+--features "$features"}
+  local log
+  log=$(timeout 120 qemu-system-arm -cpu cortex-m4 -machine "$machine" -nographic \
+        -semihosting-config enable=on,target=native -icount shift=0 -kernel "$elf" 2>&1) || {
+    echo "$log"; echo "firmware failed on $machine" >&2; exit 1; }
+  # Sections loaded into flash: vector table + code + read-only data (model and images are in .rodata).
+  local sizes text flash
+  sizes=$(arm-none-eabi-size -A "$elf")
+  text=$(awk '$1==".text"{print $2}' <<<"$sizes")
+  flash=$(awk '$1==".vector_table"||$1==".text"||$1==".rodata"||$1==".data"{s+=$2} END{print s}' <<<"$sizes")
+  awk -v text="$text" -v flash="$flash" -v machine="$machine" '
+    /^ffn-firmware on/ { element=$5; model=substr($8,2) }
+    /^accuracy/ { acc=$2 }
+    /^host mismatches/ { if ($3 != 0) { print "host mismatches: " $3 > "/dev/stderr"; exit 1 } }
+    /^systick_ticks/ { ticks=$2; ns=$4; images=$6 }
+    /^static_ram_bytes/ { ram=$2; stack=$4 }
+    END {
+      # Images, labels and the host predictions are embedded as 784 + 1 + 1 bytes each.
+      printf "%-5s %-12s %6d %9s %9d %8d %8d %9d %7d %7d %12d\n", element, machine, images, acc, flash, text, model, images*786, ram, stack, ticks*ns/images
+    }' <<<"$log"
+}
+measure "" mps2-an386
+measure f32 mps2-an386
+measure lm3s6965 lm3s6965evb
