@@ -123,7 +123,10 @@ impl<'a> Runner<'a> {
             }
             while stopping_since.is_none() && self.abort.is_none() && self.active.len() < self.opts.jobs.max(1) {
                 let Some(slot) = self.next_job() else { break };
-                self.start(slot)?;
+                // Runs already going finish first; the failed slot runs again on resume.
+                if let Err(e) = self.start(slot) {
+                    self.abort = Some(e.to_string());
+                }
             }
             let mut changed = false;
             let mut still = Vec::with_capacity(self.active.len());
@@ -139,8 +142,8 @@ impl<'a> Runner<'a> {
                 }
             }
             self.active = still;
-            if changed {
-                self.state.save(&self.state_path)?;
+            if changed && let Err(e) = self.state.save(&self.state_path) {
+                self.abort.get_or_insert(e.to_string());
             }
             if self.active.is_empty() && (stopping_since.is_some() || self.abort.is_some() || !self.can_launch()) {
                 break;
