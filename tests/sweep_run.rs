@@ -130,6 +130,20 @@ fn a_grid_sweep_with_hyperband_runs_stops_and_summarises() {
         assert!(run0.join(f).is_file(), "{f}");
     }
     assert!(!run0.join("model.ffn").exists() && !run0.join("wandb").exists() && !run0.join("train.log").exists());
+    assert_eq!(std::fs::read_dir(export.join("runs")).unwrap().count(), 4);
+
+    // --export_only copies without running (also while a sweep runs: it takes no lock)...
+    let only = tmp.path().join("only");
+    let status = sweep_cmd(&yaml, &out, &["--export", only.to_str().unwrap(), "--export_only"]).output().unwrap();
+    assert!(status.status.success(), "{}", text(&status));
+    assert_eq!(read_json(&only.join("sweep-summary.json"))["best"]["name"], "o_adam_lr_0.001_r000");
+    // ...and never mixes two sweeps in one folder.
+    let mut other = read_json(&only.join("sweep-state.json"));
+    other["sweep_id"] = "zzzzzzzz".into();
+    std::fs::write(only.join("sweep-state.json"), other.to_string()).unwrap();
+    let status = sweep_cmd(&yaml, &out, &["--export", only.to_str().unwrap(), "--export_only"]).output().unwrap();
+    assert_eq!(status.status.code(), Some(2), "{}", text(&status));
+    assert!(String::from_utf8_lossy(&status.stderr).contains("holds sweep hb-test (zzzzzzzz)"), "{}", text(&status));
 }
 
 fn wait_for(mut ready: impl FnMut() -> bool, limit: Duration) {

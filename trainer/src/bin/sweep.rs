@@ -53,6 +53,10 @@ struct Cli {
     /// After the sweep, copy a compact result folder (no model files) to DIR.
     #[arg(long, value_name = "DIR")]
     export: Option<PathBuf>,
+    /// Only export (with --export) the runs that ended so far; run nothing. Works
+    /// while the sweep is running.
+    #[arg(long = "export_only", requires = "export")]
+    export_only: bool,
     /// Check the YAML and print the first configurations and their agent command lines, run nothing.
     #[arg(long = "dry_run")]
     dry_run: bool,
@@ -84,6 +88,35 @@ fn run(cli: Cli) -> Result<ExitCode, SweepError> {
         return dry_run(&cfg, &cli, &name);
     }
 
+    let state_path = out_dir.join(state::FILE_NAME);
+    let digest = state::config_digest(&text);
+    let options = |seed: u64| Options {
+        train_bin: train_bin.clone(),
+        jobs,
+        count: cli.count.map(|c| usize::try_from(c).unwrap_or(usize::MAX)),
+        out_dir: out_dir.clone(),
+        extra_args: cli.train_args.clone(),
+        no_wandb: cli.no_wandb,
+        seed,
+        tty: std::io::stdout().is_terminal(),
+    };
+
+    if cli.export_only {
+        let dest = cli.export.as_deref().unwrap_or(Path::new("."));
+        let state = same_sweep(SweepState::load(&state_path)?, &digest, &state_path)?.ok_or_else(|| {
+            SweepError::State { path: state_path.clone(), message: "no sweep has run in this folder".into() }
+        })?;
+        let opts = options(state.seed);
+        let runner = Runner::new(&cfg, &opts, state, state_path.clone());
+        let n = export::export(&out_dir, dest)?;
+        // The running sweep writes its summary at the end; this one is of now.
+        let (full, short) = summaries(&runner);
+        write_summary(dest, &full)?;
+        say!("{}", short.text);
+        say!("exported {n} ended runs to {}", dest.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+
     if !train_bin.is_file() {
         return Err(SweepError::Train(format!(
             "train binary not found at {}: build it with `cargo build --release --bin train`, or pass --train_bin",
@@ -92,21 +125,9 @@ fn run(cli: Cli) -> Result<ExitCode, SweepError> {
     }
     std::fs::create_dir_all(&out_dir).map_err(SweepError::io(&out_dir))?;
     let _lock = Lock::take(&out_dir)?;
-    let state_path = out_dir.join(state::FILE_NAME);
-    let digest = state::config_digest(&text);
-    let state = match SweepState::load(&state_path)? {
-        Some(s) if s.config_digest != digest => {
-            return Err(SweepError::State {
-                path: state_path,
-                message: format!(
-                    "this folder holds sweep `{}`, started from a different search (method, metric, parameters or \
-                     early_terminate changed); use another --output_dir, or delete the folder to start over",
-                    s.name
-                ),
-            });
-        }
+    let state = match same_sweep(SweepState::load(&state_path)?, &digest, &state_path)? {
         Some(s) => s,
-        None => SweepState::new(&name, digest, cli.seed, cfg.method, cfg.metric.clone()),
+        None => SweepState::new(&name, digest.clone(), cli.seed, cfg.method, cfg.metric.clone()),
     };
     ffn_trainer::atomic::write(&out_dir.join("sweep.yaml"), text.as_bytes()).map_err(SweepError::io(&out_dir))?;
     // The folder belongs to this sweep from now on, even if no run starts.
@@ -121,31 +142,12 @@ fn run(cli: Cli) -> Result<ExitCode, SweepError> {
         let _ = signal_hook::flag::register(signal, Arc::clone(&interrupted));
     }
 
-    let opts = Options {
-        train_bin,
-        jobs,
-        count: cli.count.map(|c| usize::try_from(c).unwrap_or(usize::MAX)),
-        out_dir: out_dir.clone(),
-        extra_args: cli.train_args.clone(),
-        no_wandb: cli.no_wandb,
-        seed: state.seed,
-        tty: std::io::stdout().is_terminal(),
-    };
+    let opts = options(state.seed);
     let mut runner = Runner::new(&cfg, &opts, state, state_path);
     let outcome = runner.run(&interrupted);
     // Even a failed sweep gets its summary: it says which runs failed and why.
-    let train = opts.train_bin.display().to_string();
-    let command = |r: &state::RunRecord| {
-        let mut c = vec![train.clone()];
-        c.extend(runner.run_args(r, None));
-        c
-    };
-    let full = summary::summarize(&runner.state, &command, usize::MAX);
-    let short = summary::summarize(&runner.state, &command, 20);
-    ffn_trainer::atomic::write(&out_dir.join("sweep-summary.txt"), full.text.as_bytes())
-        .map_err(SweepError::io(&out_dir))?;
-    ffn_trainer::atomic::write_json(&out_dir.join("sweep-summary.json"), &full.json)
-        .map_err(SweepError::io(&out_dir))?;
+    let (full, short) = summaries(&runner);
+    write_summary(&out_dir, &full)?;
     say!("{}", short.text);
     say!("sweep folder: {}", out_dir.display());
     if let Some(dest) = &cli.export {
@@ -159,6 +161,37 @@ fn run(cli: Cli) -> Result<ExitCode, SweepError> {
             Ok(ExitCode::from(130))
         }
     }
+}
+
+/// The state, unless it belongs to a different search than the YAML's.
+fn same_sweep(state: Option<SweepState>, digest: &str, path: &Path) -> Result<Option<SweepState>, SweepError> {
+    match state {
+        Some(s) if s.config_digest != digest => Err(SweepError::State {
+            path: path.to_path_buf(),
+            message: format!(
+                "this folder holds sweep `{}`, started from a different search (method, metric, parameters or \
+                 early_terminate changed); use another --output_dir, or delete the folder to start over",
+                s.name
+            ),
+        }),
+        other => Ok(other),
+    }
+}
+
+/// The full summary (for the files) and the top 20 (for the terminal).
+fn summaries(runner: &Runner) -> (summary::Summary, summary::Summary) {
+    let train = runner.train_bin().display().to_string();
+    let command = |r: &state::RunRecord| {
+        let mut c = vec![train.clone()];
+        c.extend(runner.run_args(r, None));
+        c
+    };
+    (summary::summarize(&runner.state, &command, usize::MAX), summary::summarize(&runner.state, &command, 20))
+}
+
+fn write_summary(dir: &Path, full: &summary::Summary) -> Result<(), SweepError> {
+    ffn_trainer::atomic::write(&dir.join("sweep-summary.txt"), full.text.as_bytes()).map_err(SweepError::io(dir))?;
+    ffn_trainer::atomic::write_json(&dir.join("sweep-summary.json"), &full.json).map_err(SweepError::io(dir))
 }
 
 fn dry_run(cfg: &SweepConfig, cli: &Cli, name: &str) -> Result<ExitCode, SweepError> {

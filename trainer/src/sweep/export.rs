@@ -11,6 +11,25 @@ const RUN_FILES: &[&str] = &["config.json", "metrics.jsonl", "summary.json", "co
 
 /// Copies the compact sweep from `out_dir` to `dest`; returns the number of runs copied.
 pub fn export(out_dir: &Path, dest: &Path) -> Result<usize> {
+    let state = super::state::SweepState::load(&out_dir.join(super::state::FILE_NAME))?;
+    // Runs of two sweeps must not mix in one folder (runs are only ever added,
+    // so refreshing the same sweep's export in place is safe).
+    let dest_state = dest.join(super::state::FILE_NAME);
+    if let (Some(old), Some(new)) = (super::state::SweepState::load(&dest_state)?, &state)
+        && old.sweep_id != new.sweep_id
+    {
+        return Err(SweepError::State {
+            path: dest_state,
+            message: format!(
+                "{} holds sweep {} ({}), not {} ({}); export to another folder or delete it first",
+                dest.display(),
+                old.name,
+                old.sweep_id,
+                new.name,
+                new.sweep_id
+            ),
+        });
+    }
     std::fs::create_dir_all(dest).map_err(SweepError::io(dest))?;
     for f in SWEEP_FILES {
         let from = out_dir.join(f);
@@ -20,7 +39,6 @@ pub fn export(out_dir: &Path, dest: &Path) -> Result<usize> {
     }
     // Only runs with their final result: a run still going (an export while
     // the sweep runs) or interrupted would show half a learning curve.
-    let state = super::state::SweepState::load(&out_dir.join(super::state::FILE_NAME))?;
     let done: Vec<&str> = state
         .as_ref()
         .map_or(Vec::new(), |s| s.runs.iter().filter(|r| r.state.is_final()).map(|r| r.name.as_str()).collect());

@@ -231,6 +231,10 @@ impl<'a> Runner<'a> {
         Some(index)
     }
 
+    pub fn train_bin(&self) -> &Path {
+        &self.opts.train_bin
+    }
+
     pub fn run_dir(&self, rec: &RunRecord) -> PathBuf {
         self.opts.out_dir.join("runs").join(&rec.name)
     }
