@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # Builds the firmware for each configuration, runs it in QEMU with `-icount shift=0`
 # (one guest instruction = 1 ns of virtual time, so SysTick counts instructions) and
-# prints its footprint and speed. Usage: infer-embedded/firmware/measure.sh [FFN_MODEL]
+# prints its footprint and speed.
+# Usage: infer-embedded/firmware/measure.sh [F32_MODEL]
+# The int8 rows use the committed default model; the f32 row uses F32_MODEL (e.g. the
+# run's model.ffn that model was exported from), else that int8 model dequantised.
 set -euo pipefail
 cd "$(dirname "$0")"
-[ $# -ge 1 ] && export FFN_MODEL="$(realpath "$1")"
+f32_model=${1:+$(realpath "$1")}
 elf=target/thumbv7em-none-eabihf/release/ffn-firmware
 
 printf '%-5s %-12s %6s %9s %9s %8s %8s %9s %7s %7s %12s\n' \
   model board images accuracy flash code model_B images_B static stack instr/image
-measure() { # feature-flags machine
-  local features=$1 machine=$2
-  cargo build --release --quiet ${features:+--features "$features"}
+measure() { # feature-flags machine [model]
+  local features=$1 machine=$2 model=${3:-}
+  if [ -n "$model" ]; then
+    FFN_MODEL=$model cargo build --release --quiet ${features:+--features "$features"}
+  else
+    env -u FFN_MODEL cargo build --release --quiet ${features:+--features "$features"}
+  fi
   local log
   log=$(timeout 120 qemu-system-arm -cpu cortex-m4 -machine "$machine" -nographic \
         -semihosting-config enable=on,target=native -icount shift=0 -kernel "$elf" 2>&1) || {
@@ -33,5 +40,5 @@ measure() { # feature-flags machine
     }' <<<"$log"
 }
 measure "" mps2-an386
-measure f32 mps2-an386
+if [ -n "$f32_model" ]; then measure "" mps2-an386 "$f32_model"; else measure f32 mps2-an386; fi
 measure lm3s6965 lm3s6965evb
