@@ -104,6 +104,8 @@ fn choose_run_dir(config: &TrainConfig, name: &str) -> PathBuf {
 /// problems; a run that started reports how it ended through [`Outcome`].
 pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, TrainError> {
     let started = Instant::now();
+    // Before any kernel thread starts, so they all inherit it.
+    ffn_core::kernels::flush_subnormals();
     if config.threads > 0 {
         ffn_core::kernels::parallel::set_threads(config.threads);
     }
@@ -323,6 +325,15 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
             outcome = Outcome::Failed(format!(
                 "training diverged at epoch {epoch} (validation loss = {}); try a lower --learning_rate",
                 m.val_loss
+            ));
+            break;
+        }
+        // The loss can stay finite while weights overflow (cross-entropy
+        // clamps its log), and such weights must not reach a checkpoint.
+        if let Some(bad) = model.params.iter().find(|p| !p.is_finite()) {
+            outcome = Outcome::Failed(format!(
+                "training diverged at epoch {epoch} (a weight became {bad}); try a lower --learning_rate \
+                 or another optimizer"
             ));
             break;
         }
