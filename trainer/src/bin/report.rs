@@ -16,7 +16,13 @@ struct Args {
     /// Folder with the gzipped IDX files (default: the places train looks).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Also write a PNG preview of the top of the page (needs chromium).
+    #[arg(long, value_name = "PNG")]
+    screenshot: Option<PathBuf>,
 }
+
+/// Preview size in CSS pixels: a laptop-wide page, the first sections tall.
+const PREVIEW: (u32, u32) = (1280, 2600);
 
 fn main() {
     let args = match Args::try_parse() {
@@ -40,5 +46,11 @@ fn main() {
             w.sections.join(", ")
         ),
         Err(e) => ffn_trainer::cli::fail("report", &e.to_string(), 1),
+    }
+    if let Some(png) = args.screenshot {
+        match ffn_trainer::report::screenshot::screenshot(&args.output, &png, PREVIEW.0, PREVIEW.1) {
+            Ok(()) => println!("report: wrote {} ({}×{} preview)", png.display(), PREVIEW.0, PREVIEW.1),
+            Err(e) => ffn_trainer::cli::fail("report", &e, 1),
+        }
     }
 }

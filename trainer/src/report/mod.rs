@@ -18,6 +18,7 @@ pub mod media;
 pub mod observations;
 pub mod params;
 pub mod runs;
+pub mod screenshot;
 pub mod sections;
 pub mod stats;
 pub mod svg;

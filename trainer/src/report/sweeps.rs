@@ -16,6 +16,8 @@ pub struct Sweep {
     pub method: Option<String>,
     pub metric: Option<String>,
     pub early_terminate: Option<String>,
+    /// The configuration's `description`: why the sweep was set up that way.
+    pub description: Option<String>,
     pub config_file: Option<PathBuf>,
 }
 
@@ -73,7 +75,8 @@ fn config_in(dir: &Path) -> Option<(PathBuf, Yaml)> {
         .map(|e| e.path())
         .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json"))
         .collect();
-    files.sort();
+    // The sweep's own YAML before any JSON state a tool may keep beside it.
+    files.sort_by_key(|p| (p.extension().is_some_and(|e| e == "json"), p.clone()));
     files.into_iter().find_map(|path| {
         let text = std::fs::read_to_string(&path).ok()?;
         // JSON is YAML, so one parser reads both kinds of file.
@@ -86,6 +89,7 @@ fn config_in(dir: &Path) -> Option<(PathBuf, Yaml)> {
 }
 
 fn describe(sweep: &mut Sweep, config: &Yaml) {
+    sweep.description = config.get("description").and_then(Yaml::as_str).map(|d| d.trim().to_string());
     sweep.method = config.get("method").and_then(Yaml::as_str).map(str::to_string);
     sweep.metric = config.get("metric").map(|m| {
         let name = m.get("name").and_then(Yaml::as_str).unwrap_or("?");
@@ -126,7 +130,7 @@ mod tests {
         }
         std::fs::write(
             tmp.join("grid/sweep.yaml"),
-            "method: bayes\nmetric: {name: val_accuracy, goal: maximize}\nearly_terminate: {type: hyperband, min_iter: 3, eta: 2}\n",
+            "description: why\nmethod: bayes\nmetric: {name: val_accuracy, goal: maximize}\nearly_terminate: {type: hyperband, min_iter: 3, eta: 2}\n",
         )
         .unwrap();
         let found = super::super::runs::find(std::slice::from_ref(&tmp)).unwrap();
@@ -135,6 +139,7 @@ mod tests {
         let grid = by_name("grid");
         assert_eq!(grid.runs.len(), 2);
         assert_eq!(grid.method.as_deref(), Some("bayes"));
+        assert_eq!(grid.description.as_deref(), Some("why"));
         assert_eq!(grid.metric.as_deref(), Some("maximize val_accuracy"));
         assert_eq!(grid.early_terminate.as_deref(), Some("hyperband, min_iter 3, eta 2"));
         assert_eq!(by_name("manual").runs.len(), 1);

@@ -129,6 +129,18 @@ pub fn render(ctx: &Context) -> Section {
         &rows,
         "sweeps",
     ));
+    for sweep in ctx.sweeps.iter().filter(|s| s.description.is_some() || s.config_file.is_some()) {
+        body.push_str(&format!(
+            "<p><b>{}</b>{}: {}</p>",
+            esc(&sweep.name),
+            sweep
+                .config_file
+                .as_ref()
+                .map(|f| format!(" (<code>{}</code>)", esc(&f.display().to_string())))
+                .unwrap_or_default(),
+            esc(sweep.description.as_deref().unwrap_or("no description in its configuration"))
+        ));
+    }
     let legend: Vec<String> = STATES.iter().map(|(s, c)| format!("<span style=\"color:{c}\">■</span> {s}")).collect();
     body.push_str(&figure(&bars(&chart, 0.0, max, 260.0, 120.0), "Runs per sweep by how they ended."));
     body.push_str(&format!("<p class=\"meta\">{}</p>", legend.join(" &nbsp; ")));
