@@ -62,3 +62,57 @@ pub fn argmax(values: &[f32]) -> usize {
     }
     best
 }
+
+/// Copies `src` rows `rows[i]` (each `width` long) into row `i` of `dst`: the
+/// gather that builds a shuffled batch. With `std`, large batches are copied
+/// by all threads of the pool, each its own block of rows (the copy is bound
+/// by memory traffic, which two cores move faster than one).
+pub fn gather_rows(dst: &mut [f32], src: &[f32], rows: &[usize], width: usize) {
+    assert!(dst.len() >= rows.len() * width);
+    assert!(rows.iter().all(|&r| (r + 1) * width <= src.len()), "row index out of range");
+    #[cfg(feature = "std")]
+    {
+        // Below this many values one core copies faster than two can be handed the work.
+        const SPLIT_MIN_VALUES: usize = 64 * 1024;
+        let threads = super::parallel::threads();
+        if threads > 1 && rows.len() * width >= SPLIT_MIN_VALUES {
+            let address = dst.as_mut_ptr() as usize;
+            let copy_block = |part: usize| {
+                let block = super::split::piece_range(rows.len(), threads, part);
+                // SAFETY: row blocks are disjoint, inside `dst` (asserted above),
+                // and `run` returns only after every block is copied.
+                let out = unsafe {
+                    core::slice::from_raw_parts_mut((address as *mut f32).add(block.start * width), block.len() * width)
+                };
+                copy_rows(out, src, &rows[block], width);
+            };
+            super::parallel::run(threads, &copy_block);
+            return;
+        }
+    }
+    copy_rows(dst, src, rows, width);
+}
+
+fn copy_rows(dst: &mut [f32], src: &[f32], rows: &[usize], width: usize) {
+    for (out, &row) in dst.chunks_exact_mut(width).zip(rows) {
+        out.copy_from_slice(&src[row * width..(row + 1) * width]);
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::gather_rows;
+    use std::vec::Vec;
+
+    #[test]
+    fn gather_rows_copies_the_listed_rows_in_order() {
+        let width = 784;
+        let src: Vec<f32> = (0..1000 * width).map(|i| i as f32).collect();
+        let rows: Vec<usize> = (0..256).map(|i| (i * 397 + 11) % 1000).collect();
+        let mut dst = std::vec![0.0; 256 * width];
+        gather_rows(&mut dst, &src, &rows, width);
+        for (i, &row) in rows.iter().enumerate() {
+            assert_eq!(dst[i * width..(i + 1) * width], src[row * width..(row + 1) * width]);
+        }
+    }
+}

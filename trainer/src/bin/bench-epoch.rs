@@ -10,6 +10,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+use ffn_core::kernels::elementwise::gather_rows;
 use ffn_core::kernels::{gemm, parallel};
 use ffn_core::model::Model;
 use ffn_core::optim::{Hyper, Optimizer};
@@ -84,10 +85,9 @@ fn main() -> Result<()> {
             let start = Instant::now();
             shuffle(&mut rng, &mut order);
             for chunk in order.chunks(batch) {
-                for (row, &index) in chunk.iter().enumerate() {
-                    batch_images[row * width..(row + 1) * width]
-                        .copy_from_slice(&train.images[index * width..(index + 1) * width]);
-                    batch_labels[row] = train.labels[index];
+                gather_rows(&mut batch_images, &train.images, chunk, width);
+                for (label, &index) in batch_labels.iter_mut().zip(chunk) {
+                    *label = train.labels[index];
                 }
                 let rows = chunk.len();
                 model.train_step(
