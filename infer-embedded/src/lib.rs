@@ -9,7 +9,8 @@
 //! The file format lives in [`format`]; with the `std` feature the same module
 //! also writes files (the trainer's side).
 #![no_std]
-#![forbid(unsafe_code)]
+// The only `unsafe` is the DSP inline assembly behind the `dsp` feature (see `kernels`).
+#![deny(unsafe_code)]
 
 #[cfg(feature = "std")]
 extern crate std;

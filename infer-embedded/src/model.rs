@@ -5,10 +5,11 @@ use crate::kernels::{dot_f32, dot_f32_pixels, dot_i8, dot_i8_pixels, softmax_arg
 
 /// The caller-owned working memory of one forward pass: two ping-pong rows of
 /// `N` activations in f32 and in int8. `N` must be at least the model's widest
-/// layer, which [`Model::from_bytes`] checks.
+/// layer, which [`Model::from_bytes`] checks. int8 activations are kept as
+/// their two's-complement bytes, the form the dot-product kernels load.
 pub struct Scratch<const N: usize> {
     f32_rows: [[f32; N]; 2],
-    i8_rows: [[i8; N]; 2],
+    i8_rows: [[u8; N]; 2],
 }
 
 impl<const N: usize> Scratch<N> {
@@ -141,7 +142,7 @@ impl<'a, const N: usize> Model<'a, N> {
         let mut scales = le_f32s(self.checked.file.input_scales);
         let mut input_scale = scales.next().unwrap_or(format::PIXEL_SCALE);
         let [a, b] = &mut scratch.i8_rows;
-        let (mut input, mut output): (&mut [i8; N], &mut [i8; N]) = (a, b);
+        let (mut input, mut output): (&mut [u8; N], &mut [u8; N]) = (a, b);
         for (layer, (fan_in, fan_out)) in self.layers().enumerate() {
             let weights = take(&mut payload, fan_in * fan_out);
             let weight_scales = take(&mut payload, fan_out * 4);
@@ -159,7 +160,7 @@ impl<'a, const N: usize> Model<'a, N> {
                     let acc = if layer == 0 { dot_i8_pixels(row, pixels) } else { dot_i8(row, &input[..]) };
                     let y = activation.apply(acc as f32 * (input_scale * w_scale) + b);
                     // Symmetric int8: round to nearest, saturate to ±127 (NaN becomes 0).
-                    *q = libm::roundf(y * inv_output_scale).clamp(-127.0, 127.0) as i8;
+                    *q = libm::roundf(y * inv_output_scale).clamp(-127.0, 127.0) as i8 as u8;
                 }
             }
             input_scale = output_scale;
