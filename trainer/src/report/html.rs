@@ -71,7 +71,7 @@ pub fn page(title: &str, header: &str, sections: &[Section]) -> String {
             sec.body
         );
     }
-    let _ = write!(s, "</main><script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(s, "</main><script>{SCRIPT}</script></body></html>");
     s
 }
 

@@ -105,8 +105,8 @@ pub fn heatmap(c: &Confusion) -> String {
         TOP - 8.0
     );
     let y = TOP + CELL * n as f64 + 20.0;
-    for j in 0..n {
-        let precision = if cols[j] > 0 { c.matrix[j][j] as f64 / cols[j] as f64 } else { 0.0 };
+    for (j, &predicted) in cols.iter().enumerate() {
+        let precision = if predicted > 0 { c.matrix[j][j] as f64 / predicted as f64 } else { 0.0 };
         let _ = write!(
             s,
             "<text class=\"cm-margin\" x=\"{:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{:.1}%</text>",
