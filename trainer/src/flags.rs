@@ -321,32 +321,32 @@ pub fn flag(long: &str) -> Option<&'static Flag> {
 }
 
 /// Rewrites the course project's single-dash shorts (`-nhl 3`, `-w_d=0.5`)
-/// to long flags, leaving values alone (so `-lr -1` keeps its `-1`).
+/// to long flags. A value given as the next argument is joined to its flag
+/// (`--learning_rate=-1e-8`), so clap never mistakes a value that starts with
+/// `-` for a flag.
 pub fn translate_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut out = Vec::new();
-    let mut value_follows = false;
+    let mut takes_value: Option<&'static Flag> = None;
     for arg in args {
-        if value_follows {
-            value_follows = false;
-            out.push(arg);
+        if let Some(f) = takes_value.take() {
+            out.push(format!("--{}={arg}", f.long));
             continue;
         }
         let (name, value) = match arg.split_once('=') {
             Some((n, v)) => (n, Some(v)),
             None => (arg.as_str(), None),
         };
-        let found =
-            if name.starts_with("--") { flag(&name[2..]) } else { FLAGS.iter().find(|f| f.short == Some(name)) };
-        match found {
-            Some(f) => {
-                value_follows = value.is_none() && !matches!(f.kind, Kind::Switch);
-                out.push(match value {
-                    Some(v) => format!("--{}={v}", f.long),
-                    None => format!("--{}", f.long),
-                });
-            }
-            None => out.push(arg),
+        let found = name.strip_prefix("--").map_or_else(|| FLAGS.iter().find(|f| f.short == Some(name)), flag);
+        match (found, value) {
+            (Some(f), Some(v)) => out.push(format!("--{}={v}", f.long)),
+            (Some(f), None) if matches!(f.kind, Kind::Switch) => out.push(format!("--{}", f.long)),
+            (Some(f), None) => takes_value = Some(f),
+            (None, _) => out.push(arg),
         }
+    }
+    // A flag at the end without its value: clap says a value is required.
+    if let Some(f) = takes_value {
+        out.push(format!("--{}", f.long));
     }
     out
 }
@@ -468,7 +468,7 @@ mod tests {
             if let Some(s) = f.short {
                 assert_eq!(FLAGS.iter().filter(|g| g.short == Some(s)).count(), 1);
                 let out = translate_args([s.to_string(), "7".to_string()]);
-                assert_eq!(out, vec![format!("--{}", f.long), "7".to_string()]);
+                assert_eq!(out, vec![format!("--{}=7", f.long)]);
                 let out = translate_args([format!("{s}=7")]);
                 assert_eq!(out, vec![format!("--{}=7", f.long)]);
             }
@@ -477,7 +477,7 @@ mod tests {
 
     #[test]
     fn values_that_look_like_flags_are_left_alone() {
-        let out = translate_args(["-lr".into(), "-e".into(), "-e".into(), "3".into()]);
-        assert_eq!(out, vec!["--learning_rate", "-e", "--epochs", "3"]);
+        let out = translate_args(["-lr".into(), "-e".into(), "-e".into(), "3".into(), "-eps".into()]);
+        assert_eq!(out, vec!["--learning_rate=-e", "--epochs=3", "--epsilon"]);
     }
 }

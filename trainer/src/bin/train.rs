@@ -5,7 +5,11 @@ use ffn_trainer::flags;
 use ffn_trainer::run::{self, signals::Signals};
 
 fn main() {
-    let args = flags::translate_args(std::env::args());
+    // std::env::args() panics on an argument that is not UTF-8.
+    let args = match std::env::args_os().map(std::ffi::OsString::into_string).collect::<Result<Vec<_>, _>>() {
+        Ok(args) => flags::translate_args(args),
+        Err(bad) => ffn_trainer::cli::fail("train", &format!("argument {bad:?} is not valid UTF-8"), 2),
+    };
     let matches = match flags::command().try_get_matches_from(args) {
         Ok(m) => m,
         Err(e) => ffn_trainer::cli::exit_with_clap_error(e, "train"),
