@@ -17,7 +17,6 @@ use super::observations::pct;
 use super::params::show;
 use super::runs::Run;
 use super::svg::{esc, palette};
-use crate::config::TrainConfig;
 use crate::flags::FLAGS;
 use std::fmt::Write;
 
@@ -96,15 +95,20 @@ pub(super) fn hyper_line(run: &Run) -> String {
     hyper(run).iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
 }
 
-/// The `train` command that reproduces a run.
+/// The `train` command that reproduces a run. Every hyper-parameter is
+/// spelled out: the defaults may change after the report is written.
 pub(super) fn command_line(run: &Run) -> String {
-    match serde_json::from_value::<TrainConfig>(serde_json::Value::Object(run.config.clone())) {
-        Ok(config) => config.command_line(),
-        Err(_) => {
-            let flags: Vec<String> = hyper(run).iter().map(|(k, v)| format!("--{k} {v}")).collect();
-            format!("train {}", flags.join(" "))
-        }
-    }
+    let flags: Vec<String> = FLAGS
+        .iter()
+        .filter(|f| f.hyper)
+        .filter_map(|f| match run.config.get(f.long)? {
+            // Exact values, not the rounded ones shown elsewhere.
+            serde_json::Value::Number(n) => Some(format!("--{} {n}", f.long)),
+            serde_json::Value::String(s) => Some(format!("--{} {s}", f.long)),
+            _ => None,
+        })
+        .collect();
+    format!("train {}", flags.join(" "))
 }
 
 pub(super) fn pct_opt(x: Option<f64>) -> String {

@@ -20,6 +20,7 @@ pub const STATES: &[(&str, &str)] = &[
 
 pub fn render(ctx: &Context) -> Section {
     let mut rows = Vec::new();
+    let mut details = Vec::new();
     let mut chart = Vec::new();
     for sweep in &ctx.sweeps {
         let runs: Vec<&crate::report::runs::Run> = sweep.runs.iter().map(|&i| &ctx.runs[i]).collect();
@@ -65,15 +66,25 @@ pub fn render(ctx: &Context) -> Section {
             esc(&datasets.join(", ")),
             format!("{} ({})", runs.len(), esc(&states.join(", "))),
             best.map(|b| {
-                format!(
-                    "{} <span class=\"meta\">{}</span>",
-                    pct_opt(ctx.runs[b].val_accuracy()),
-                    esc(&ctx.runs[b].name)
-                )
+                format!("<span title=\"{}\">{}</span>", esc(&ctx.runs[b].name), pct_opt(ctx.runs[b].val_accuracy()))
             })
             .unwrap_or_else(|| "–".into()),
-            if varied.is_empty() { "none".into() } else { esc(&varied.join("; ")) },
         ]);
+        details.push(format!(
+            "<p><b>{}</b>{}: {} <span class=\"meta\">Varied: {}.</span></p>",
+            esc(&sweep.name),
+            sweep
+                .config_file
+                .as_ref()
+                .map(|f| format!(" (<code>{}</code>)", esc(&f.display().to_string())))
+                .unwrap_or_default(),
+            esc(sweep.description.as_deref().unwrap_or(if sweep.config_file.is_some() {
+                "no description in its configuration."
+            } else {
+                "no sweep configuration found beside these runs."
+            })),
+            if varied.is_empty() { "nothing".into() } else { esc(&varied.join("; ")) }
+        ));
         chart.push(Bar {
             label: sweep.name.clone(),
             segments: STATES
@@ -116,31 +127,11 @@ pub fn render(ctx: &Context) -> Section {
         }
     );
     body.push_str(&table(
-        &[
-            "sweep / group",
-            "method",
-            "metric",
-            "early termination",
-            "dataset",
-            "runs",
-            "best validation accuracy",
-            "hyper-parameters varied",
-        ],
+        &["sweep / group", "method", "metric", "early termination", "dataset", "runs", "best validation accuracy"],
         &rows,
         "sweeps",
     ));
-    for sweep in ctx.sweeps.iter().filter(|s| s.description.is_some() || s.config_file.is_some()) {
-        body.push_str(&format!(
-            "<p><b>{}</b>{}: {}</p>",
-            esc(&sweep.name),
-            sweep
-                .config_file
-                .as_ref()
-                .map(|f| format!(" (<code>{}</code>)", esc(&f.display().to_string())))
-                .unwrap_or_default(),
-            esc(sweep.description.as_deref().unwrap_or("no description in its configuration"))
-        ));
-    }
+    body.push_str(&details.concat());
     let legend: Vec<String> = STATES.iter().map(|(s, c)| format!("<span style=\"color:{c}\">■</span> {s}")).collect();
     body.push_str(&figure(&bars(&chart, 0.0, max, 260.0, 120.0), "Runs per sweep by how they ended."));
     body.push_str(&format!("<p class=\"meta\">{}</p>", legend.join(" &nbsp; ")));
