@@ -6,6 +6,7 @@ use super::ReportError;
 use crate::run::metrics::{Confusion, Summary};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -40,6 +41,9 @@ pub struct Run {
     pub started: Option<SystemTime>,
     /// The run folder relative to the input folder it was found under.
     pub relative: PathBuf,
+    /// Its position in its sweep (`sweep-state.json` beside `runs/`): file
+    /// times do not survive a git checkout, this order does.
+    pub sweep_index: Option<usize>,
 }
 
 fn finite(x: Option<f64>) -> Option<f64> {
@@ -112,8 +116,41 @@ pub fn find(roots: &[PathBuf]) -> Result<Found, ReportError> {
             }
         }
     }
-    found.runs.sort_by(|a, b| a.started.cmp(&b.started).then_with(|| a.name.cmp(&b.name)));
+    let mut indices: HashMap<PathBuf, HashMap<String, usize>> = HashMap::new();
+    for run in &mut found.runs {
+        let Some(sweep_dir) = run.dir.parent().filter(|p| p.ends_with("runs")).and_then(Path::parent) else { continue };
+        let index = indices.entry(sweep_dir.to_path_buf()).or_insert_with(|| sweep_order(sweep_dir));
+        run.sweep_index = index.get(&run.name).copied();
+    }
+    // A sweep's runs stay together, in the sweep's order, placed by its earliest run.
+    let mut sweep_start: HashMap<PathBuf, Option<SystemTime>> = HashMap::new();
+    for run in found.runs.iter().filter(|r| r.sweep_index.is_some()) {
+        let key = run.dir.parent().unwrap_or(&run.dir).to_path_buf();
+        let start = sweep_start.entry(key).or_insert(run.started);
+        *start = (*start).min(run.started);
+    }
+    let start_of = |r: &Run| match r.sweep_index {
+        Some(_) => sweep_start.get(r.dir.parent().unwrap_or(&r.dir)).copied().flatten(),
+        None => r.started,
+    };
+    found.runs.sort_by(|a, b| {
+        (start_of(a), a.sweep_index, a.started, &a.name).cmp(&(start_of(b), b.sweep_index, b.started, &b.name))
+    });
     Ok(found)
+}
+
+/// Run name → position, from the `runs` list of a sweep's `sweep-state.json`.
+fn sweep_order(sweep_dir: &Path) -> HashMap<String, usize> {
+    let Ok(Some(state)) = read_json::<Value>(&sweep_dir.join("sweep-state.json")) else { return HashMap::new() };
+    let runs = state.get("runs").and_then(Value::as_array).cloned().unwrap_or_default();
+    runs.iter()
+        .enumerate()
+        .filter_map(|(k, r)| {
+            let name = r.get("name")?.as_str()?.to_string();
+            let index = r.get("index").and_then(Value::as_u64).map_or(k, |i| i as usize);
+            Some((name, index))
+        })
+        .collect()
 }
 
 fn collect(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
@@ -172,7 +209,17 @@ pub fn load(dir: &Path) -> Result<Run, String> {
         .map(str::to_string)
         .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| dir.display().to_string());
-    Ok(Run { dir: dir.to_path_buf(), name, config, epochs, summary, confusion, started, relative: PathBuf::new() })
+    Ok(Run {
+        dir: dir.to_path_buf(),
+        name,
+        config,
+        epochs,
+        summary,
+        confusion,
+        started,
+        relative: PathBuf::new(),
+        sweep_index: None,
+    })
 }
 
 #[cfg(test)]
@@ -207,6 +254,21 @@ mod tests {
         assert_eq!(found.skipped.len(), 1);
         assert_eq!(found.skipped[0].0, bad);
         assert!(find(&[tmp.join("missing")]).is_err());
+
+        // A sweep's own order wins over file times (which a git checkout resets).
+        for name in ["a_r000", "b_r001", "c_r002"] {
+            let dir = tmp.join("swp/runs").join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("config.json"), format!(r#"{{"run_name":"{name}"}}"#)).unwrap();
+        }
+        std::fs::write(
+            tmp.join("swp/sweep-state.json"),
+            r#"{"runs":[{"index":0,"name":"c_r002"},{"index":1,"name":"a_r000"},{"index":2,"name":"b_r001"}]}"#,
+        )
+        .unwrap();
+        let found = find(&[tmp.join("swp")]).unwrap();
+        let names: Vec<&str> = found.runs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["c_r002", "a_r000", "b_r001"]);
         std::fs::remove_dir_all(&tmp).unwrap();
     }
 }

@@ -35,6 +35,14 @@ fn samples(test: &TestSet) -> String {
             })
         })
         .collect();
-    let caption = format!("{} test images from {}.", test.len(), test.source.display());
+    // The last folders only: the page must not carry this machine's absolute paths.
+    let parts: Vec<String> = test
+        .source
+        .components()
+        .filter(|c| matches!(c, std::path::Component::Normal(_)))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let shown = parts[parts.len().saturating_sub(3)..].join("/");
+    let caption = format!("{} test images from …/{shown}.", test.len());
     figure(&gallery(&tiles, 10, 72.0, "sample images"), &caption)
 }

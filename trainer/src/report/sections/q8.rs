@@ -188,6 +188,7 @@ mod tests {
             confusion: None,
             started: None,
             relative: Default::default(),
+            sweep_index: None,
         }
     }
 
