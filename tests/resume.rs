@@ -18,10 +18,26 @@ const EPOCHS: usize = 3;
 
 /// Small enough to be quick, long enough (about a second an epoch) to be hit mid-epoch.
 fn args(out: &Path) -> Vec<String> {
-    let mut a: Vec<String> =
-        ["-e", "3", "--train_limit", "20000", "--seed", "7", "-nhl", "3", "-sz", "96", "-o", "adam", "-lr", "0.0005"]
-            .map(String::from)
-            .to_vec();
+    let mut a: Vec<String> = [
+        "-e",
+        "3",
+        "--train_limit",
+        "20000",
+        "--seed",
+        "7",
+        "-nhl",
+        "3",
+        "-sz",
+        "96",
+        "-b",
+        "16",
+        "-o",
+        "adam",
+        "-lr",
+        "0.0005",
+    ]
+    .map(String::from)
+    .to_vec();
     a.push("--output_dir".into());
     a.push(out.display().to_string());
     a
@@ -179,6 +195,12 @@ fn divergence_fails_cleanly_and_keeps_the_last_good_checkpoint() {
         &[
             "-a",
             "identity",
+            "-nhl",
+            "4",
+            "-sz",
+            "128",
+            "-b",
+            "16",
             "-o",
             "sgd",
             "-lr",
