@@ -14,7 +14,10 @@ fn loss_and_grad(probs: &[f32], labels: &[u8], smoothing: f32, scale: f32, mut d
         for (k, &p) in row.iter().enumerate() {
             let t = target(k, label, classes, smoothing);
             if t > 0.0 {
-                total -= t * crate::math::ln(p.max(MIN_PROB));
+                // `f32::max` would turn a NaN probability into MIN_PROB and hide a
+                // diverged network behind a finite loss.
+                let p = if p.is_nan() { p } else { p.max(MIN_PROB) };
+                total -= t * crate::math::ln(p);
             }
             if let Some(d) = d_logits.as_deref_mut() {
                 d[i * classes + k] = (p - t) * scale;

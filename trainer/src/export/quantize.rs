@@ -97,10 +97,11 @@ mod tests {
 
     #[test]
     fn per_channel_scales_use_each_columns_own_range() {
-        // 2 inputs × 2 outputs, row-major fan_in × fan_out: column 0 = [1, -0.5], column 1 = [0.01, 0.02].
-        let (q, scales) = quantize_weights(&[1.0, 0.01, -0.5, 0.02], 2, 2);
+        // 2 inputs × 2 outputs, row-major fan_in × fan_out: column 0 = [1, -0.5], column 1 = [0.005, 0.02].
+        // (No value lands on a rounding tie: 0.01 would be 63.5 steps, and f32 makes that 63.49…)
+        let (q, scales) = quantize_weights(&[1.0, 0.005, -0.5, 0.02], 2, 2);
         assert_eq!(scales, vec![1.0 / 127.0, 0.02 / 127.0]);
-        assert_eq!(q, vec![127, -64, 64, 127]);
+        assert_eq!(q, vec![127, -64, 32, 127]);
     }
 
     #[test]
