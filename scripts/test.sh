@@ -12,9 +12,11 @@ echo "== no_std builds"
 cargo build --release -p ffn-core --target thumbv7em-none-eabihf --no-default-features
 cargo build --release -p ffn-infer-embedded --target thumbv7em-none-eabihf
 cargo build --release -p ffn-infer-embedded --target thumbv6m-none-eabi
+cargo build --release -p ffn-infer-embedded --target thumbv7em-none-eabihf --features dsp
+(cd infer-embedded/firmware && cargo fmt --check)
 
 echo "== benches compile"
 cargo bench --workspace --no-run
 
-echo "== tests"
-cargo test --release --workspace
+echo "== tests (the QEMU firmware parity test and the Chromium report test included)"
+CI="${CI:-true}" cargo test --release --workspace

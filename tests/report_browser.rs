@@ -3,27 +3,15 @@
 //! page rendered in headless Chromium: no console output at all, every
 //! section present with a drawn SVG, the brushing script run, a screenshot.
 
+mod cli_support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The release binaries of ffn-trainer, (re)built first: the root package's
-/// tests do not get them from Cargo, and a stale binary would test old code.
+/// The release binaries of ffn-trainer, built by the shared test support with
+/// the same feature set as `cargo test --workspace` (so nothing is rebuilt).
 fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(Path::parent).expect("target/<profile> folder").to_path_buf();
-    let path = dir.join(name);
-    let cargo = std::env::var("CARGO").ok();
-    if cargo.is_some() || !path.exists() {
-        let cargo = cargo.unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--release", "-p", "ffn-trainer", "--bin", "train", "--bin", "report"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "building the train and report binaries failed");
-    }
-    assert!(path.exists(), "{} is missing", path.display());
-    path
+    cli_support::bin(name)
 }
 
 fn chromium() -> Option<PathBuf> {

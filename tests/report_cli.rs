@@ -2,7 +2,9 @@
 //! unreadable run folders listed instead of fatal, and sections without data
 //! that say so.
 
-use std::path::{Path, PathBuf};
+mod cli_support;
+
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 /// The release `report` binary, (re)built first (the root package's tests do not get it from Cargo).
@@ -12,19 +14,7 @@ fn report_bin() -> PathBuf {
 }
 
 fn build() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().and_then(Path::parent).expect("target/<profile> folder").to_path_buf();
-    let path = dir.join("report");
-    let cargo = std::env::var("CARGO").ok();
-    if cargo.is_some() || !path.exists() {
-        let status = Command::new(cargo.unwrap_or_else(|| "cargo".into()))
-            .args(["build", "--release", "-p", "ffn-trainer", "--bin", "report"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "building the report binary failed");
-    }
-    path
+    cli_support::bin("report")
 }
 
 fn run(args: &[&std::ffi::OsStr]) -> Output {
