@@ -5,6 +5,8 @@
 //! File: `FFNCKPT1` magic, CRC-32 of the payload (u32 LE), postcard payload.
 
 use super::metrics::EpochMetrics;
+use ffn_core::model::Model;
+use ffn_core::optim::Optimizer;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -25,6 +27,26 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
+    /// The state of a run after `history.len()` epochs.
+    pub fn capture(
+        model: &Model,
+        optimizer: &Optimizer,
+        history: &[EpochMetrics],
+        wandb_dir: Option<String>,
+        wall_seconds: f64,
+    ) -> Self {
+        Checkpoint {
+            epochs_done: history.len(),
+            params: model.params.clone(),
+            optimizer_state: optimizer.state.clone(),
+            optimizer_scalars: optimizer.scalars,
+            optimizer_step: optimizer.step,
+            history: history.to_vec(),
+            wandb_dir,
+            wall_seconds,
+        }
+    }
+
     pub fn save(&self, run_dir: &Path) -> std::io::Result<()> {
         let payload = postcard::to_allocvec(self).map_err(std::io::Error::other)?;
         let mut bytes = Vec::with_capacity(payload.len() + 12);

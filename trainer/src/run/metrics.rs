@@ -14,6 +14,15 @@ pub struct EpochMetrics {
     pub seconds: f64,
 }
 
+impl EpochMetrics {
+    /// One line of `metrics.jsonl`, newline included.
+    pub fn to_json_line(&self) -> String {
+        let mut line = serde_json::to_string(self).expect("metrics serialise");
+        line.push('\n');
+        line
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
     /// `finished`, `stopped` (early termination by a sweep), `failed` or `interrupted`.

@@ -11,6 +11,7 @@ use crate::config::TrainConfig;
 use crate::data::{self, DatasetName, LoadOptions};
 use crate::wandb::{self, WandbRun, WandbSettings};
 use checkpoint::Checkpoint;
+use ffn_core::kernels::elementwise::gather_rows;
 use ffn_core::model::Model;
 use ffn_core::optim::{Hyper, Optimizer};
 use ffn_core::rng::{rng_for, shuffle};
@@ -210,26 +211,13 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
     if checkpoint.is_none() {
         // An epoch-0 checkpoint makes a run killed during its first epoch
         // resumable, into the same wandb run.
-        Checkpoint {
-            epochs_done: 0,
-            params: model.params.clone(),
-            optimizer_state: optimizer.state.clone(),
-            optimizer_scalars: optimizer.scalars,
-            optimizer_step: optimizer.step,
-            history: Vec::new(),
-            wandb_dir: wandb_dir.clone(),
-            wall_seconds: 0.0,
-        }
-        .save(&run_dir)
-        .map_err(output_error(&run_dir))?;
+        Checkpoint::capture(&model, &optimizer, &history, wandb_dir.clone(), 0.0)
+            .save(&run_dir)
+            .map_err(output_error(&run_dir))?;
     }
 
     let metrics_path = run_dir.join("metrics.jsonl");
-    let mut metrics_lines = String::new();
-    for m in &history {
-        metrics_lines.push_str(&serde_json::to_string(m).expect("metrics serialise"));
-        metrics_lines.push('\n');
-    }
+    let mut metrics_lines: String = history.iter().map(EpochMetrics::to_json_line).collect();
     crate::atomic::write(&metrics_path, metrics_lines.as_bytes()).map_err(output_error(&run_dir))?;
 
     let train = &dataset.train;
@@ -272,9 +260,9 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
                 break;
             }
             let batch = indices.len();
-            for (row, &i) in indices.iter().enumerate() {
-                batch_images[row * width..(row + 1) * width].copy_from_slice(train.image(i));
-                batch_labels[row] = train.labels[i];
+            gather_rows(&mut batch_images, &train.images, indices, width);
+            for (label, &i) in batch_labels.iter_mut().zip(indices) {
+                *label = train.labels[i];
             }
             let step = (epoch - 1) * steps_per_epoch + step_in_epoch;
             learning_rate = config.learning_rate as f32
@@ -328,8 +316,8 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
             ));
             break;
         }
-        // The loss can stay finite while weights overflow (cross-entropy
-        // clamps its log), and such weights must not reach a checkpoint.
+        // Weights that overflowed must never reach a checkpoint, whatever the
+        // loss of the last batch looked like.
         if let Some(bad) = model.params.iter().find(|p| !p.is_finite()) {
             outcome = Outcome::Failed(format!(
                 "training diverged at epoch {epoch} (a weight became {bad}); try a lower --learning_rate \
@@ -369,20 +357,11 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
         if let (Some(run), Some(obj)) = (console.wandb.as_mut(), row.as_object()) {
             run.log(obj)?;
         }
-        Checkpoint {
-            epochs_done: epoch,
-            params: model.params.clone(),
-            optimizer_state: optimizer.state.clone(),
-            optimizer_scalars: optimizer.scalars,
-            optimizer_step: optimizer.step,
-            history: history.clone(),
-            wandb_dir: wandb_dir.clone(),
-            wall_seconds: prior_seconds + started.elapsed().as_secs_f64(),
-        }
-        .save(&run_dir)
-        .map_err(output_error(&run_dir))?;
-        metrics_lines.push_str(&serde_json::to_string(&m).expect("metrics serialise"));
-        metrics_lines.push('\n');
+        let wall_seconds = prior_seconds + started.elapsed().as_secs_f64();
+        Checkpoint::capture(&model, &optimizer, &history, wandb_dir.clone(), wall_seconds)
+            .save(&run_dir)
+            .map_err(output_error(&run_dir))?;
+        metrics_lines.push_str(&m.to_json_line());
         crate::atomic::write(&metrics_path, metrics_lines.as_bytes()).map_err(output_error(&run_dir))?;
 
         if stop_requested && !last {
