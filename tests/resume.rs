@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 const EPOCHS: usize = 3;
 
-/// Small enough to be quick, long enough (about a second an epoch) to be hit mid-epoch.
+/// Small enough to be quick, long enough (about a second an epoch) to be hit mid-epoch;
+/// with dropout, so a resumed run must also redraw the uninterrupted run's masks.
 fn args(out: &Path) -> Vec<String> {
     let mut a: Vec<String> = [
         "-e",
@@ -35,6 +36,8 @@ fn args(out: &Path) -> Vec<String> {
         "adam",
         "-lr",
         "0.0005",
+        "--dropout",
+        "0.1",
     ]
     .map(String::from)
     .to_vec();

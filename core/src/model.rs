@@ -3,12 +3,12 @@
 
 use crate::activation::ActivationSpec;
 use crate::init::Init;
-use crate::kernels::elementwise::{argmax, softmax_rows};
+use crate::kernels::elementwise::{argmax, multiply_in_place, multiply_into, softmax_rows};
 use crate::layers::dense::Dense;
 use crate::layout::Layout;
 use crate::loss::LossSpec;
 use crate::optim::Optimizer;
-use crate::rng::rng_for;
+use crate::rng::{Rng, rng_for, uniform};
 use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::Range;
@@ -38,6 +38,32 @@ pub struct Model {
     outputs: Vec<f32>,
     /// `∂loss/∂(pre-activation)` of every layer, same shape as `outputs`.
     deltas: Vec<f32>,
+    /// Inverted dropout on the hidden layers' outputs while training (see [`Model::set_dropout`]).
+    dropout: Option<Dropout>,
+}
+
+/// Dropout of the next training step: which units it keeps comes from `rng`.
+#[derive(Clone, Debug)]
+struct Dropout {
+    rate: f32,
+    rng: Rng,
+    /// Per hidden output: `0` (dropped) or `1/(1-rate)` (kept), laid out like `outputs`.
+    masks: Vec<f32>,
+    /// `outputs · masks`: what the next layer reads. `outputs` keeps the
+    /// undropped activations because the activation's derivative needs them.
+    kept: Vec<f32>,
+}
+
+impl Dropout {
+    /// Draws this layer's masks and writes `kept = activations · mask`.
+    fn drop_units(&mut self, activations: &[f32], range: Range<usize>) {
+        let scale = 1.0 / (1.0 - self.rate);
+        let masks = &mut self.masks[range.clone()];
+        for mask in masks.iter_mut() {
+            *mask = if uniform(&mut self.rng) < self.rate { 0.0 } else { scale };
+        }
+        multiply_into(&mut self.kept[range], activations, masks);
+    }
 }
 
 /// What one training step measured on its batch.
@@ -80,6 +106,29 @@ impl Model {
             max_batch,
             outputs: vec![0.0; scratch],
             deltas: vec![0.0; scratch],
+            dropout: None,
+        }
+    }
+
+    /// Drops each hidden unit with probability `rate` in the following training
+    /// steps (evaluation never drops), drawing the masks from `rng`. Callers that
+    /// want resumable runs reseed it per step, e.g. from (seed, step).
+    /// `rate` 0 turns dropout off.
+    pub fn set_dropout(&mut self, rate: f32, rng: Rng) {
+        assert!((0.0..1.0).contains(&rate), "dropout rate must be in [0, 1)");
+        if rate == 0.0 {
+            self.dropout = None;
+            return;
+        }
+        match &mut self.dropout {
+            Some(d) => {
+                d.rate = rate;
+                d.rng = rng;
+            }
+            None => {
+                let len = self.outputs.len();
+                self.dropout = Some(Dropout { rate, rng, masks: vec![0.0; len], kept: vec![0.0; len] });
+            }
         }
     }
 
@@ -102,6 +151,10 @@ impl Model {
     /// Forward pass over `batch` rows of `inputs` (row-major `batch × sizes[0]`);
     /// returns the softmax probabilities (`batch × classes`).
     pub fn forward(&mut self, inputs: &[f32], batch: usize) -> &[f32] {
+        self.forward_pass(inputs, batch, false)
+    }
+
+    fn forward_pass(&mut self, inputs: &[f32], batch: usize, training: bool) -> &[f32] {
         assert!(batch <= self.max_batch && inputs.len() >= batch * self.sizes[0]);
         let layers = self.sizes.len() - 1;
         for layer in 0..layers {
@@ -111,10 +164,18 @@ impl Model {
             let in_range = if layer == 0 { 0..0 } else { self.output_range(layer - 1, batch) };
             let (before, rest) = self.outputs.split_at_mut(out_range.start);
             let output = &mut rest[..out_range.len()];
-            let input = if layer == 0 { &inputs[..batch * dense.fan_in] } else { &before[in_range] };
+            let dropout = self.dropout.as_mut().filter(|_| training);
+            let input = match (layer, &dropout) {
+                (0, _) => &inputs[..batch * dense.fan_in],
+                (_, Some(d)) => &d.kept[in_range],
+                (_, None) => &before[in_range],
+            };
             dense.forward(input, &self.params[layout.weights(layer)], &self.params[layout.bias(layer)], output);
             if layer + 1 < layers {
                 (self.activation.forward)(output);
+                if let Some(d) = dropout {
+                    d.drop_units(output, out_range);
+                }
             } else {
                 softmax_rows(output, dense.fan_out);
             }
@@ -134,7 +195,7 @@ impl Model {
         weight_decay: f32,
     ) -> StepStats {
         let batch = labels.len();
-        self.forward(inputs, batch);
+        self.forward_pass(inputs, batch, true);
         let layers = self.sizes.len() - 1;
         let classes = self.num_classes();
         let last = self.output_range(layers - 1, batch);
@@ -150,7 +211,11 @@ impl Model {
             let in_range = if layer == 0 { 0..0 } else { self.output_range(layer - 1, batch) };
             let (lower_deltas, rest) = self.deltas.split_at_mut(delta_range.start);
             let d_output = &rest[..delta_range.len()];
-            let input = if layer == 0 { &inputs[..batch * dense.fan_in] } else { &self.outputs[in_range.clone()] };
+            let input = match (layer, &self.dropout) {
+                (0, _) => &inputs[..batch * dense.fan_in],
+                (_, Some(d)) => &d.kept[in_range.clone()],
+                (_, None) => &self.outputs[in_range.clone()],
+            };
             let (head, tail) = self.grads.split_at_mut(layout.bias(layer).start);
             let d_weights = &mut head[layout.weights(layer)];
             let d_bias = &mut tail[..dense.fan_out];
@@ -165,6 +230,9 @@ impl Model {
                 weight_decay,
             );
             if layer > 0 {
+                if let Some(d) = &self.dropout {
+                    multiply_in_place(&mut self.deltas[in_range.clone()], &d.masks[in_range.clone()]);
+                }
                 (self.activation.backward)(&self.outputs[in_range.clone()], &mut self.deltas[in_range]);
             }
         }

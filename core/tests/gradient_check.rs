@@ -27,7 +27,7 @@ use ffn_core::Init;
 use ffn_core::activation::{self, ActivationSpec};
 use ffn_core::loss::{self, LossSpec};
 use ffn_core::model::Model;
-use ffn_core::rng::Rng;
+use ffn_core::rng::{Rng, rng_for, uniform};
 
 const INPUTS: usize = 12;
 const CLASSES: usize = 10;
@@ -60,6 +60,14 @@ struct Problem<'a> {
     labels: &'a [u8],
     smoothing: f64,
     weight_decay: f64,
+    /// Inverted dropout on hidden outputs, masks drawn from `dropout_rng()`.
+    dropout: f64,
+}
+
+/// The documented mask rule: hidden layers in order, each row-major, one
+/// `uniform` draw per unit, dropped when the draw is below the rate.
+fn dropout_rng() -> Rng {
+    rng_for(99, 7)
 }
 
 /// What one reference forward pass found.
@@ -83,6 +91,7 @@ impl Problem<'_> {
         let mut decay = 0.0;
         let mut signs = Vec::new();
         let mut min_abs_hidden = f64::INFINITY;
+        let mut drop_rng = dropout_rng();
         for layer in 0..layers {
             let (fan_in, fan_out) = (self.sizes[layer], self.sizes[layer + 1]);
             // Documented layout: row-major fan_in × fan_out weights, then fan_out biases.
@@ -105,6 +114,10 @@ impl Problem<'_> {
                     signs.push(*v > 0.0);
                     min_abs_hidden = min_abs_hidden.min(v.abs());
                     *v = activate(self.activation, *v);
+                    if self.dropout > 0.0 {
+                        let dropped = (uniform(&mut drop_rng) as f64) < self.dropout;
+                        *v = if dropped { 0.0 } else { *v / (1.0 - self.dropout) };
+                    }
                 }
             }
             a = z;
@@ -153,6 +166,7 @@ struct Case {
     batch: usize,
     weight_decay: f32,
     smoothing: f32,
+    dropout: f32,
 }
 
 fn check(case: &Case, rng: &mut Rng, worst: &mut Worst) {
@@ -176,6 +190,7 @@ fn check(case: &Case, rng: &mut Rng, worst: &mut Worst) {
         labels: &labels,
         smoothing: case.smoothing as f64,
         weight_decay: case.weight_decay as f64,
+        dropout: case.dropout as f64,
     };
     if case.activation.name == "ReLU" {
         let mut tries = 0;
@@ -187,10 +202,17 @@ fn check(case: &Case, rng: &mut Rng, worst: &mut Worst) {
     }
     let base = problem.reference(&params);
 
+    model.set_dropout(case.dropout, dropout_rng());
     let stats = model.forward_backward(&problem.inputs, &labels, case.loss, case.smoothing, case.weight_decay);
     let label = format!(
-        "{} hidden, {} + {}, batch {}, wd {}, smoothing {}",
-        case.hidden_layers, case.activation.name, case.loss.name, case.batch, case.weight_decay, case.smoothing
+        "{} hidden, {} + {}, batch {}, wd {}, smoothing {}, dropout {}",
+        case.hidden_layers,
+        case.activation.name,
+        case.loss.name,
+        case.batch,
+        case.weight_decay,
+        case.smoothing,
+        case.dropout
     );
     let loss_error = (stats.loss_sum as f64 - base.loss_sum).abs();
     assert!(loss_error <= 1e-5 * base.loss_sum.abs() + 1e-6, "{label}: loss {} vs {}", stats.loss_sum, base.loss_sum);
@@ -215,7 +237,7 @@ fn check(case: &Case, rng: &mut Rng, worst: &mut Worst) {
 }
 
 #[test]
-fn backprop_matches_finite_differences_for_every_activation_loss_depth_batch_and_regulariser() {
+fn backprop_matches_finite_differences_for_every_activation_loss_depth_batch_regulariser_and_dropout() {
     assert_eq!(activation::REGISTRY.len(), 4, "a new activation needs a reference here");
     assert_eq!(loss::REGISTRY.len(), 2, "a new loss needs a reference here");
     let mut rng = test_rng(1);
@@ -227,9 +249,12 @@ fn backprop_matches_finite_differences_for_every_activation_loss_depth_batch_and
                 for batch in [1, 7] {
                     for weight_decay in [0.0, 0.1] {
                         for smoothing in [0.0, 0.2] {
-                            let case = Case { hidden_layers, activation, loss, batch, weight_decay, smoothing };
-                            check(&case, &mut rng, &mut worst);
-                            cases += 1;
+                            for dropout in [0.0, 0.5] {
+                                let case =
+                                    Case { hidden_layers, activation, loss, batch, weight_decay, smoothing, dropout };
+                                check(&case, &mut rng, &mut worst);
+                                cases += 1;
+                            }
                         }
                     }
                 }
@@ -240,7 +265,7 @@ fn backprop_matches_finite_differences_for_every_activation_loss_depth_batch_and
         "{cases} cases, {} parameters checked; worst |g − r| = {:.2e}, worst error / bound = {:.3}, largest |r| = {:.2e}",
         worst.checked, worst.abs, worst.ratio, worst.largest_gradient
     );
-    assert_eq!(cases, 4 * 2 * 3 * 2 * 2 * 2);
+    assert_eq!(cases, 4 * 2 * 3 * 2 * 2 * 2 * 2);
     // Guards against a vacuous check (e.g. every gradient ≈ 0).
     assert!(worst.largest_gradient > 0.05, "gradients too small to test anything");
 }

@@ -33,6 +33,9 @@ pub struct TrainConfig {
     pub lr_schedule: String,
     pub warmup: f64,
     pub label_smoothing: f64,
+    /// Absent from run folders written before the flag existed: those ran without dropout.
+    #[serde(default)]
+    pub dropout: f64,
     pub seed: u64,
     pub train_limit: Option<usize>,
     pub threads: usize,
@@ -146,6 +149,9 @@ impl TrainConfig {
         }
         if self.label_smoothing != defaults.label_smoothing {
             name.push_str(&format!("_ls_{}", self.label_smoothing));
+        }
+        if self.dropout != defaults.dropout {
+            name.push_str(&format!("_do_{}", self.dropout));
         }
         name
     }

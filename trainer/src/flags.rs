@@ -227,6 +227,14 @@ pub const FLAGS: &[Flag] = &[
         hyper: true,
     },
     Flag {
+        long: "dropout",
+        short: None,
+        kind: UNIT_OPEN_TOP,
+        default: Some("0"),
+        help: "Probability of dropping each hidden unit in training (inverted dropout; evaluation keeps all)",
+        hyper: true,
+    },
+    Flag {
         long: "seed",
         short: None,
         kind: Kind::Int { min: 0 },

@@ -35,6 +35,24 @@ simd_kernel! {
     }
 }
 
+simd_kernel! {
+    /// `out[i] = a[i] * b[i]`.
+    pub fn multiply_into(out: &mut [f32], a: &[f32], b: &[f32]) {
+        for ((o, x), y) in out.iter_mut().zip(a).zip(b) {
+            *o = *x * *y;
+        }
+    }
+}
+
+simd_kernel! {
+    /// `values[i] *= factors[i]`.
+    pub fn multiply_in_place(values: &mut [f32], factors: &[f32]) {
+        for (v, f) in values.iter_mut().zip(factors) {
+            *v *= *f;
+        }
+    }
+}
+
 /// Row-wise softmax in place over rows of `width`, shifted by the row maximum so
 /// `exp` never overflows.
 pub fn softmax_rows(values: &mut [f32], width: usize) {

@@ -24,6 +24,10 @@ use std::time::Instant;
 
 /// Seed stream of the per-epoch shuffles (stream 1 = weights, 2 = validation split).
 const SHUFFLE_STREAM: u64 = 3;
+/// Dropout masks of step `s` come from stream `DROPOUT_STREAM + s`: a resumed
+/// run redraws exactly the masks of the uninterrupted one. Far above the
+/// shuffle streams (`SHUFFLE_STREAM + epoch`).
+const DROPOUT_STREAM: u64 = 1 << 40;
 /// Rows per forward pass when evaluating (validation/test).
 const EVAL_BATCH: usize = 1000;
 /// A sweep asks a run to stop early by creating this file in the run folder.
@@ -268,6 +272,9 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
             learning_rate = config.learning_rate as f32
                 * schedule::lr_factor(&config.lr_schedule, config.warmup as f32, step, total_steps);
             optimizer.hyper.learning_rate = learning_rate;
+            if config.dropout > 0.0 {
+                model.set_dropout(config.dropout as f32, rng_for(config.seed, DROPOUT_STREAM + step as u64));
+            }
             let stats = model.train_step(
                 &batch_images[..batch * width],
                 &batch_labels[..batch],

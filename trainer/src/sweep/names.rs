@@ -26,6 +26,7 @@ const SHORT: &[(&str, &str)] = &[
     ("lr_schedule", "sch"),
     ("warmup", "wu"),
     ("label_smoothing", "ls"),
+    ("dropout", "do"),
 ];
 
 pub fn run_name(space: &Space, config: &Config, index: usize) -> String {
