@@ -11,6 +11,7 @@ use ffn_core::Init;
 use ffn_core::activation;
 use ffn_core::kernels::elementwise::{column_sums, fill_rows_with_bias, scale_into};
 use ffn_core::kernels::{self, Level};
+use ffn_core::layers::dense::CHAIN_MAX_BATCH;
 use ffn_core::loss;
 use ffn_core::model::Model;
 use ffn_core::optim::{self, Hyper, Optimizer};
@@ -103,16 +104,23 @@ fn check_level(level: Level) {
         });
     }
 
-    // The whole model: forward, loss, backward and an update, end to end.
+    // The whole model: forward, loss, backward and two updates, end to end, at
+    // a batch above `CHAIN_MAX_BATCH`: smaller batches use the AVX-512-only
+    // chain GEMM (`tests/chain_gemm.rs` holds it to its scalar reference),
+    // while the other levels use matrixmultiply, whose sums are ordered
+    // differently.
     let sizes = [33, 17, 15, 10];
-    let inputs = uniform_vec(&mut rng, 7 * 33, 0.0, 1.0);
-    let labels = random_labels(&mut rng, 7, 10);
+    let batch = CHAIN_MAX_BATCH + 1;
+    let inputs = uniform_vec(&mut rng, batch * 33, 0.0, 1.0);
+    let labels = random_labels(&mut rng, batch, 10);
     for &act in activation::REGISTRY {
         for &loss in loss::REGISTRY {
             same_at(level, &format!("model step, {} + {}", act.name, loss.name), || {
-                let mut model = Model::new(&sizes, act, Init::Xavier, 9, 7);
+                let mut model = Model::new(&sizes, act, Init::Xavier, 9, batch);
                 let mut optimizer =
                     Optimizer::new(optim::by_name("adam").unwrap(), Hyper::default(), model.params.len());
+                // The second step starts from non-zero biases.
+                model.train_step(&inputs, &labels, loss, 0.1, &mut optimizer);
                 model.train_step(&inputs, &labels, loss, 0.1, &mut optimizer);
                 let mut out = model.grads.clone();
                 out.extend_from_slice(&model.params);

@@ -9,8 +9,15 @@
 //! never call `mul_add` and are never reordered, so every build gives the same
 //! bits: SIMD changes speed, never results (the tests check that).
 //!
+//! The GEMMs are not element-wise: they run in matrixmultiply (which picks
+//! its own kernel per CPU), except at batches up to 64 on AVX-512 CPUs, where
+//! the forward product and the weight gradient use [`chain_gemm`]. So a
+//! model trained on two different CPUs may differ in the last bits; on one
+//! machine, results never depend on the thread count.
+//!
 //! [`force_level`] pins the level (tests, and `FFN_SIMD=scalar` in the trainer).
 
+pub mod chain_gemm;
 pub mod elementwise;
 pub mod gemm;
 #[cfg(feature = "std")]
