@@ -394,3 +394,12 @@ fn sweep_yaml_errors() {
     let r = run("sweep", tmp.path(), &["--dry_run", "absent.yaml"]);
     assert_clean_error(&r, "sweep", None, &["absent.yaml"]);
 }
+
+#[test]
+fn missing_positional_arguments_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (program, needle) in [("report", "RUNS_DIR"), ("export", "INPUT"), ("sweep", "CONFIG")] {
+        let r = run(program, tmp.path(), &[] as &[&str]);
+        assert_clean_error(&r, program, Some(2), &[needle]);
+    }
+}

@@ -17,6 +17,13 @@ pub fn exit_with_clap_error(error: clap::Error, program: &str) -> ! {
     let rendered = error.render().to_string();
     let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+    // "the following required arguments were not provided:" lists them on the next lines.
+    let first = if first.ends_with(':') {
+        let listed: Vec<&str> = lines.clone().take_while(|l| !l.starts_with("Usage:")).collect();
+        format!("{first} {}", listed.join(", "))
+    } else {
+        first.to_string()
+    };
     let hint = lines.find(|l| l.starts_with("[possible values") || l.starts_with("tip:")).unwrap_or("");
     let hint = if hint.is_empty() { String::new() } else { format!(" {hint}") };
     fail(program, &format!("{first}{hint} (see {program} --help)"), 2)

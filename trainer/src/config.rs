@@ -126,7 +126,12 @@ impl TrainConfig {
     pub fn derived_run_name(&self) -> String {
         let mut name = format!(
             "hl_{}_sz_{}_bs_{}_ac_{}_o_{}_lr_{}",
-            self.num_layers, self.hidden_size, self.batch_size, self.activation, self.optimizer, self.learning_rate
+            self.num_layers,
+            self.hidden_size,
+            self.batch_size,
+            self.activation,
+            self.optimizer,
+            compact(self.learning_rate)
         );
         let defaults = Self::defaults();
         if self.dataset != defaults.dataset {
@@ -139,7 +144,7 @@ impl TrainConfig {
             name.push_str(&format!("_ep_{}", self.epochs));
         }
         if self.weight_decay != defaults.weight_decay {
-            name.push_str(&format!("_wd_{}", self.weight_decay));
+            name.push_str(&format!("_wd_{}", compact(self.weight_decay)));
         }
         if self.weight_init != defaults.weight_init {
             name.push_str(&format!("_wi_{}", self.weight_init));
@@ -183,5 +188,29 @@ impl TrainConfig {
             }
         }
         cmd
+    }
+}
+
+/// A number as a run name shows it: plain (`0.0001`) unless that would be
+/// long, then in exponent form (`1e30`, `1e-7`).
+fn compact(value: f64) -> String {
+    let magnitude = value.abs();
+    if value != 0.0 && !(1e-5..1e6).contains(&magnitude) { format!("{value:e}") } else { value.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_names_show_extreme_numbers_in_exponent_form() {
+        let mut config = TrainConfig::defaults();
+        for (lr, shown) in [(1e30, "lr_1e30"), (1e-7, "lr_1e-7"), (0.0001, "lr_0.0001"), (0.5, "lr_0.5")] {
+            config.learning_rate = lr;
+            assert!(config.derived_run_name().ends_with(shown), "{lr}: {}", config.derived_run_name());
+        }
+        config.learning_rate = 0.001;
+        config.weight_decay = 0.0005;
+        assert!(config.derived_run_name().ends_with("_wd_0.0005"), "{}", config.derived_run_name());
     }
 }

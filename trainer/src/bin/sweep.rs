@@ -66,7 +66,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| ffn_trainer::cli::exit_with_clap_error(e, "sweep"));
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
