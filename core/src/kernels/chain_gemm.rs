@@ -167,19 +167,8 @@ mod avx512 {
                         ldc: self.n,
                     };
                     let (c, start) = (c, self.start);
-                    // SAFETY (each arm): the tile's rows and masked columns lie inside the operands.
-                    unsafe {
-                        match (rows.end - i).min(MR) {
-                            8 => tile.run::<8>(c, start, masks),
-                            7 => tile.run::<7>(c, start, masks),
-                            6 => tile.run::<6>(c, start, masks),
-                            5 => tile.run::<5>(c, start, masks),
-                            4 => tile.run::<4>(c, start, masks),
-                            3 => tile.run::<3>(c, start, masks),
-                            2 => tile.run::<2>(c, start, masks),
-                            _ => tile.run::<1>(c, start, masks),
-                        }
-                    }
+                    // SAFETY: the tile's rows and masked columns lie inside the operands.
+                    unsafe { tile.dispatch((rows.end - i).min(MR), width > 16, c, start, masks) }
                 }
             }
         }
@@ -209,12 +198,40 @@ mod avx512 {
         ldc: usize,
     }
 
+    /// `Tile::run::<ROWS, VECS>` for a run-time row count and width.
+    macro_rules! by_rows {
+        ($tile:ident, $rows:expr, $vecs:literal, $($arg:expr),*) => {
+            match $rows {
+                8 => $tile.run::<8, $vecs>($($arg),*),
+                7 => $tile.run::<7, $vecs>($($arg),*),
+                6 => $tile.run::<6, $vecs>($($arg),*),
+                5 => $tile.run::<5, $vecs>($($arg),*),
+                4 => $tile.run::<4, $vecs>($($arg),*),
+                3 => $tile.run::<3, $vecs>($($arg),*),
+                2 => $tile.run::<2, $vecs>($($arg),*),
+                _ => $tile.run::<1, $vecs>($($arg),*),
+            }
+        };
+    }
+
     impl Tile {
+        /// # Safety
+        /// As [`Tile::run`].
+        #[target_feature(enable = "avx512f")]
+        #[inline]
+        unsafe fn dispatch(&self, rows: usize, wide: bool, c: *mut f32, start: Init, masks: [__mmask16; 2]) {
+            // SAFETY: forwarded; a narrow tile (≤ 16 columns) skips the second vector,
+            // whose mask is empty then.
+            unsafe {
+                if wide { by_rows!(self, rows, 2, c, start, masks) } else { by_rows!(self, rows, 1, c, start, masks) }
+            }
+        }
+
         /// # Safety
         /// AVX-512F present; `ROWS` rows and the masked columns in bounds.
         #[target_feature(enable = "avx512f")]
         #[inline]
-        unsafe fn run<const ROWS: usize>(&self, c: *mut f32, start: Init, [m0, m1]: [__mmask16; 2]) {
+        unsafe fn run<const ROWS: usize, const VECS: usize>(&self, c: *mut f32, start: Init, [m0, m1]: [__mmask16; 2]) {
             // SAFETY: the caller keeps the rows and the masked columns in bounds;
             // masked-off lanes are never read or written.
             unsafe {
@@ -225,25 +242,31 @@ mod avx512 {
                     match start {
                         Init::Current => {
                             acc0[r] = _mm512_maskz_loadu_ps(m0, c.add(at));
-                            acc1[r] = _mm512_maskz_loadu_ps(m1, c.wrapping_add(at + 16));
+                            if VECS == 2 {
+                                acc1[r] = _mm512_maskz_loadu_ps(m1, c.wrapping_add(at + 16));
+                            }
                         }
                         Init::Zero => {}
                         Init::Scaled(w, decay) => {
                             let w = w as *const f32;
                             let decay = _mm512_set1_ps(decay);
                             acc0[r] = _mm512_mul_ps(decay, _mm512_maskz_loadu_ps(m0, w.add(at)));
-                            acc1[r] = _mm512_mul_ps(decay, _mm512_maskz_loadu_ps(m1, w.wrapping_add(at + 16)));
+                            if VECS == 2 {
+                                acc1[r] = _mm512_mul_ps(decay, _mm512_maskz_loadu_ps(m1, w.wrapping_add(at + 16)));
+                            }
                         }
                     }
                 }
                 let (mut a, mut b) = (self.a, self.b);
                 for _ in 0..self.k {
                     let b0 = _mm512_maskz_loadu_ps(m0, b);
-                    let b1 = _mm512_maskz_loadu_ps(m1, b.wrapping_add(16));
+                    let b1 = if VECS == 2 { _mm512_maskz_loadu_ps(m1, b.wrapping_add(16)) } else { b0 };
                     for r in 0..ROWS {
                         let x = _mm512_set1_ps(*a.add(r * self.rsa));
                         acc0[r] = _mm512_fmadd_ps(x, b0, acc0[r]);
-                        acc1[r] = _mm512_fmadd_ps(x, b1, acc1[r]);
+                        if VECS == 2 {
+                            acc1[r] = _mm512_fmadd_ps(x, b1, acc1[r]);
+                        }
                     }
                     a = a.wrapping_add(self.csa);
                     b = b.wrapping_add(self.ldb);
@@ -251,7 +274,9 @@ mod avx512 {
                 for r in 0..ROWS {
                     let at = self.offset + r * self.ldc;
                     _mm512_mask_storeu_ps(c.add(at), m0, acc0[r]);
-                    _mm512_mask_storeu_ps(c.wrapping_add(at + 16), m1, acc1[r]);
+                    if VECS == 2 {
+                        _mm512_mask_storeu_ps(c.wrapping_add(at + 16), m1, acc1[r]);
+                    }
                 }
             }
         }
