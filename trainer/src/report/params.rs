@@ -79,7 +79,15 @@ impl Table {
         let mut params = Vec::new();
         let mut columns: Vec<Vec<Cell>> = Vec::new();
         for flag in hyper_keys() {
-            let values: Vec<&Value> = configs.iter().map(|c| c.get(flag.long).unwrap_or(&Value::Null)).collect();
+            // A run folder written before a flag existed ran with its default
+            // (new flags default to "off", e.g. dropout 0).
+            let absent = flag.default.map_or(Value::Null, |d| {
+                d.parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or(Value::String(d.into()), Value::Number)
+            });
+            let values: Vec<&Value> = configs.iter().map(|c| c.get(flag.long).unwrap_or(&absent)).collect();
             let numeric = values.iter().all(|v| v.is_number());
             let cells: Vec<Cell> = values
                 .iter()
@@ -251,5 +259,14 @@ mod tests {
         assert_eq!(fmt_num(0.8766), "0.8766");
         assert_eq!(fmt_num(0.30000000000000004), "0.3");
         assert_eq!(fmt_num(1e-8), "1e-8");
+    }
+
+    #[test]
+    fn runs_from_before_a_flag_existed_count_as_its_default() {
+        let configs = [json!({"dropout": 0.2}), json!({})];
+        let maps: Vec<&Map<String, Value>> = configs.iter().map(|c| c.as_object().unwrap()).collect();
+        let t = Table::new(&maps, vec![0.9, 0.8], vec!["new".into(), "old".into()]);
+        let p = t.params.iter().position(|p| p.name == "dropout").expect("dropout varies");
+        assert_eq!(t.params[p].axis, Axis::Numeric { distinct: vec![0.0, 0.2], log: false });
     }
 }
