@@ -66,6 +66,18 @@ pub fn fmt_num(x: f64) -> String {
     if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
+/// Flags added after runs were already recorded, with what those older runs
+/// did (the feature was off), not today's default.
+const ADDED_LATER: &[(&str, f64)] = &[("dropout", 0.0)];
+
+/// `config[key]`, or for a flag added later what runs without it did.
+pub fn config_value(config: &Map<String, Value>, key: &str) -> Value {
+    match config.get(key) {
+        Some(v) => v.clone(),
+        None => ADDED_LATER.iter().find(|(name, _)| *name == key).map_or(Value::Null, |&(_, v)| Value::from(v)),
+    }
+}
+
 /// The hyper-parameter keys of the flag table, minus the dataset (a report
 /// section never mixes datasets).
 fn hyper_keys() -> impl Iterator<Item = &'static crate::flags::Flag> {
@@ -79,15 +91,7 @@ impl Table {
         let mut params = Vec::new();
         let mut columns: Vec<Vec<Cell>> = Vec::new();
         for flag in hyper_keys() {
-            // A run folder written before a flag existed ran with its default
-            // (new flags default to "off", e.g. dropout 0).
-            let absent = flag.default.map_or(Value::Null, |d| {
-                d.parse::<f64>()
-                    .ok()
-                    .and_then(serde_json::Number::from_f64)
-                    .map_or(Value::String(d.into()), Value::Number)
-            });
-            let values: Vec<&Value> = configs.iter().map(|c| c.get(flag.long).unwrap_or(&absent)).collect();
+            let values: Vec<Value> = configs.iter().map(|c| config_value(c, flag.long)).collect();
             let numeric = values.iter().all(|v| v.is_number());
             let cells: Vec<Cell> = values
                 .iter()
@@ -262,7 +266,7 @@ mod tests {
     }
 
     #[test]
-    fn runs_from_before_a_flag_existed_count_as_its_default() {
+    fn runs_from_before_a_flag_existed_count_as_the_feature_off() {
         let configs = [json!({"dropout": 0.2}), json!({})];
         let maps: Vec<&Map<String, Value>> = configs.iter().map(|c| c.as_object().unwrap()).collect();
         let t = Table::new(&maps, vec![0.9, 0.8], vec!["new".into(), "old".into()]);

@@ -126,9 +126,89 @@ pub fn render(ctx: &Context) -> Section {
             ));
         }
         body.push_str(&format!("<p>{}</p>", esc(&toward_target(run, table_data.metric[rec.best_run]))));
+        body.push_str(&seed_repeats(ctx, &scored));
         body.push_str("</div>");
     }
     Section { id: "q6-params", question: "Q6", title, body }
+}
+
+/// Two decimals: seed repeats differ by tenths of a point.
+fn pct2(x: f64) -> String {
+    format!("{:.2}%", x * 100.0)
+}
+
+/// Configurations run with several seeds, by mean validation accuracy: a
+/// single run's accuracy moves with the seed (which also redraws the
+/// validation split), so a choice between close configurations rests on the
+/// mean. Empty when no configuration was repeated.
+fn seed_repeats(ctx: &Context, scored: &[usize]) -> String {
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for &i in scored {
+        let config = &ctx.runs[i].config;
+        let key = crate::flags::FLAGS
+            .iter()
+            .filter(|f| f.hyper && f.long != "seed")
+            .map(|f| match crate::report::params::config_value(config, f.long) {
+                serde_json::Value::Number(n) => format!("{}", n.as_f64().unwrap_or(f64::NAN)),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("|");
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, runs)) => runs.push(i),
+            None => groups.push((key, vec![i])),
+        }
+    }
+    let average = |runs: &[usize], f: fn(&crate::report::runs::Run) -> Option<f64>| {
+        mean(&runs.iter().filter_map(|&i| f(&ctx.runs[i])).collect::<Vec<_>>())
+    };
+    let mut repeated: Vec<(f64, Vec<usize>)> = groups
+        .into_iter()
+        .filter(|(_, runs)| runs.len() >= 2)
+        .filter_map(|(_, runs)| Some((average(&runs, |r| r.val_accuracy())?, runs)))
+        .collect();
+    if repeated.is_empty() {
+        return String::new();
+    }
+    repeated.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let rows: Vec<Vec<String>> = repeated
+        .iter()
+        .map(|(val, runs)| {
+            let vals: Vec<f64> = runs.iter().filter_map(|&i| ctx.runs[i].val_accuracy()).collect();
+            let (lo, hi) = vals.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(*v), h.max(*v)));
+            vec![
+                esc(&ctx.runs[runs[0]].name),
+                runs.len().to_string(),
+                pct2(*val),
+                format!("{}–{}", pct2(lo), pct2(hi)),
+                average(runs, |r| r.test_accuracy()).map_or("–".into(), pct2),
+            ]
+        })
+        .collect();
+    let (best_val, best_runs) = &repeated[0];
+    let spread = repeated.iter().map(|(_, runs)| {
+        let vals: Vec<f64> = runs.iter().filter_map(|&i| ctx.runs[i].val_accuracy()).collect();
+        vals.iter().copied().fold(f64::NEG_INFINITY, f64::max) - vals.iter().copied().fold(f64::INFINITY, f64::min)
+    });
+    let widest = spread.fold(0.0, f64::max);
+    let mut command = command_line(&ctx.runs[best_runs[0]]);
+    if let Some(at) = command.find(" --seed ") {
+        command.truncate(at);
+    }
+    let means_span = best_val - repeated.last().map_or(*best_val, |r| r.0);
+    format!(
+        "<h3>Seed repeats</h3><p>{} configurations ran with several seeds. Between seeds, one configuration's validation \
+         accuracy moved by up to {:.2} points, while the configurations' means lie within {:.2} points of each other, \
+         so the best mean depends least on one draw: <b>{}</b> validation accuracy on average over {} seeds (test \
+         accuracy is shown, not used to choose):</p><p><code>{}</code></p>{}",
+        repeated.len(),
+        widest * 100.0,
+        means_span * 100.0,
+        pct2(*best_val),
+        best_runs.len(),
+        esc(&command),
+        table(&["first run", "seeds", "mean val", "val range", "mean test"], &rows, "seeds")
+    )
 }
 
 /// How far the best run is from the course's 95 %, and whether it was still improving.
