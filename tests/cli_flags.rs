@@ -216,13 +216,15 @@ fn unknown_flags_and_choices_exit_2_with_one_line() {
 #[test]
 fn course_command_writes_a_wandb_run_that_wandb_reads() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let r = run(
-        "train",
-        tmp.path(),
-        &["--wandb_entity", "myname", "--wandb_project", "myprojectname", "--epochs", "1", "--train_limit", "512"],
-    );
+    let args =
+        ["--wandb_entity", "myname", "--wandb_project", "myprojectname", "--epochs", "1", "--train_limit", "512"];
+    // The run is named from the defaults (e.g. hl_2_sz_768_bs_256_ac_ReLU_o_adam_lr_0.001_ep_1).
+    let name = dry_run(tmp.path(), &args).unwrap_or_else(|r| panic!("{}", r.describe()))["run_name"].clone();
+    let name = name.as_str().expect("run name").to_string();
+    assert!(name.starts_with("hl_2_sz_") && name.ends_with("_ep_1"), "{name}");
+    let r = run("train", tmp.path(), &args);
     assert_eq!(r.code, Some(0), "{}", r.describe());
-    let run_dir = tmp.path().join("runs/hl_2_sz_768_bs_128_ac_ReLU_o_adam_lr_0.001_ep_1");
+    let run_dir = tmp.path().join("runs").join(&name);
     for file in ["config.json", "metrics.jsonl", "summary.json", "confusion.json", "model.ffn", "checkpoint.ffnck"] {
         assert!(run_dir.join(file).is_file(), "{file} missing in {}: {}", run_dir.display(), r.describe());
     }
@@ -242,7 +244,7 @@ fn course_command_writes_a_wandb_run_that_wandb_reads() {
         .check(&wandb_dir, &["epoch", "loss", "accuracy", "val_loss", "val_accuracy"])
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((report["entity"].as_str(), report["project"].as_str()), (Some("myname"), Some("myprojectname")));
-    assert_eq!(report["display_name"], "hl_2_sz_768_bs_128_ac_ReLU_o_adam_lr_0.001_ep_1");
+    assert_eq!(report["display_name"], name.as_str());
     assert_eq!(report["history_rows"], 1);
     assert_eq!(report["exit_code"], 0);
     for (_, long, _) in table() {

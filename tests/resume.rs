@@ -214,6 +214,8 @@ fn divergence_fails_cleanly_and_keeps_the_last_good_checkpoint() {
             "3",
             "--train_limit",
             "4000",
+            "--dropout",
+            "0",
             "--output_dir",
             dir.to_str().expect("utf-8 path"),
         ],

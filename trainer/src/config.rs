@@ -98,7 +98,7 @@ impl TrainConfig {
     }
 
     /// Weights, gradients, optimizer state (at most three slots) and the
-    /// checkpoint copy, plus activations and deltas for the largest batch; in
+    /// checkpoint copy, plus activations for the largest batch; in
     /// f64 so absurd sizes cannot overflow the estimate itself.
     fn estimated_memory_bytes(&self) -> f64 {
         let (layers, width) = (self.num_layers as f64, self.hidden_size as f64);
@@ -109,7 +109,9 @@ impl TrainConfig {
             (input + 1.0) * width + (layers - 1.0) * (width + 1.0) * width + (width + 1.0) * classes
         };
         let max_batch = self.batch_size.max(1000) as f64;
-        let activations = max_batch * (input + layers * width + classes) * 4.0;
+        // Four values per unit and row; dropout keeps two more (mask, kept value) per hidden unit.
+        let hidden_share = if self.dropout > 0.0 { 6.0 / 4.0 } else { 1.0 };
+        let activations = max_batch * (input + hidden_share * layers * width + classes) * 4.0;
         4.0 * (params * 6.0 + activations)
     }
 
