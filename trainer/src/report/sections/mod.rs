@@ -96,12 +96,19 @@ pub(super) fn hyper_line(run: &Run) -> String {
 }
 
 /// The `train` command that reproduces a run. Every hyper-parameter is
-/// spelled out: the defaults may change after the report is written.
+/// spelled out: the defaults may change after the report is written (runs
+/// from before a flag existed get the value they ran with).
 pub(super) fn command_line(run: &Run) -> String {
+    command_line_without(run, &[])
+}
+
+/// [`command_line`] without the flags in `left_out` (e.g. the seed, to name a
+/// configuration rather than one run of it).
+pub(super) fn command_line_without(run: &Run, left_out: &[&str]) -> String {
     let flags: Vec<String> = FLAGS
         .iter()
-        .filter(|f| f.hyper)
-        .filter_map(|f| match run.config.get(f.long)? {
+        .filter(|f| f.hyper && !left_out.contains(&f.long))
+        .filter_map(|f| match super::params::config_value(&run.config, f.long) {
             // Exact values, not the rounded ones shown elsewhere.
             serde_json::Value::Number(n) => Some(format!("--{} {n}", f.long)),
             serde_json::Value::String(s) => Some(format!("--{} {s}", f.long)),
@@ -148,4 +155,33 @@ pub(super) fn run_curves(run: &Run) -> String {
         lines(&loss, &format!("loss ({})", run.loss()), "loss", YKind::Plain, 540.0),
         lines(&acc, "accuracy", "accuracy", YKind::Percent, 540.0)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::path::PathBuf;
+
+    fn run(config: serde_json::Value) -> Run {
+        Run {
+            dir: PathBuf::new(),
+            name: "r".into(),
+            config: config.as_object().expect("object").clone(),
+            epochs: Vec::new(),
+            summary: None,
+            confusion: None,
+            started: None,
+            relative: PathBuf::new(),
+            sweep_index: None,
+        }
+    }
+
+    #[test]
+    fn commands_spell_out_what_older_runs_ran_with_and_can_leave_flags_out() {
+        let old = run(json!({"hidden_size": 128, "seed": 3, "train_limit": 500}));
+        assert_eq!(command_line(&old), "train --hidden_size 128 --dropout 0.0 --seed 3 --train_limit 500");
+        let new = run(json!({"hidden_size": 768, "dropout": 0.2, "seed": 2, "train_limit": 500}));
+        assert_eq!(command_line_without(&new, &["seed"]), "train --hidden_size 768 --dropout 0.2 --train_limit 500");
+    }
 }

@@ -2,7 +2,7 @@
 //! and correlation table, observations written from the numbers, and the
 //! configuration to recommend.
 
-use super::{command_line, empty, figure};
+use super::{command_line, command_line_without, empty, figure};
 use crate::report::Context;
 use crate::report::charts::parallel::parallel;
 use crate::report::html::{Section, cell_bar, table};
@@ -132,6 +132,29 @@ pub fn render(ctx: &Context) -> Section {
     Section { id: "q6-params", question: "Q6", title, body }
 }
 
+/// The runs of one configuration over several seeds.
+struct Repeats<'a> {
+    runs: &'a [usize],
+    mean_val: f64,
+    min_val: f64,
+    max_val: f64,
+    mean_test: Option<f64>,
+}
+
+impl<'a> Repeats<'a> {
+    fn of(ctx: &Context, runs: &'a [usize]) -> Option<Self> {
+        let vals: Vec<f64> = runs.iter().filter_map(|&i| ctx.runs[i].val_accuracy()).collect();
+        let tests: Vec<f64> = runs.iter().filter_map(|&i| ctx.runs[i].test_accuracy()).collect();
+        Some(Repeats {
+            runs,
+            mean_val: mean(&vals)?,
+            min_val: vals.iter().copied().fold(f64::INFINITY, f64::min),
+            max_val: vals.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            mean_test: mean(&tests),
+        })
+    }
+}
+
 /// Two decimals: seed repeats differ by tenths of a point.
 fn pct2(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
@@ -159,43 +182,28 @@ fn seed_repeats(ctx: &Context, scored: &[usize]) -> String {
             None => groups.push((key, vec![i])),
         }
     }
-    let average = |runs: &[usize], f: fn(&crate::report::runs::Run) -> Option<f64>| {
-        mean(&runs.iter().filter_map(|&i| f(&ctx.runs[i])).collect::<Vec<_>>())
-    };
-    let mut repeated: Vec<(f64, Vec<usize>)> = groups
-        .into_iter()
-        .filter(|(_, runs)| runs.len() >= 2)
-        .filter_map(|(_, runs)| Some((average(&runs, |r| r.val_accuracy())?, runs)))
-        .collect();
+    let repeated: Vec<Vec<usize>> = groups.into_iter().map(|(_, runs)| runs).filter(|runs| runs.len() >= 2).collect();
+    let mut repeated: Vec<Repeats> = repeated.iter().filter_map(|runs| Repeats::of(ctx, runs)).collect();
     if repeated.is_empty() {
         return String::new();
     }
-    repeated.sort_by(|a, b| b.0.total_cmp(&a.0));
+    repeated.sort_by(|a, b| b.mean_val.total_cmp(&a.mean_val));
     let rows: Vec<Vec<String>> = repeated
         .iter()
-        .map(|(val, runs)| {
-            let vals: Vec<f64> = runs.iter().filter_map(|&i| ctx.runs[i].val_accuracy()).collect();
-            let (lo, hi) = vals.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(*v), h.max(*v)));
+        .map(|r| {
             vec![
-                esc(&ctx.runs[runs[0]].name),
-                runs.len().to_string(),
-                pct2(*val),
-                format!("{}–{}", pct2(lo), pct2(hi)),
-                average(runs, |r| r.test_accuracy()).map_or("–".into(), pct2),
+                esc(&ctx.runs[r.runs[0]].name),
+                r.runs.len().to_string(),
+                pct2(r.mean_val),
+                format!("{}–{}", pct2(r.min_val), pct2(r.max_val)),
+                r.mean_test.map_or("–".into(), pct2),
             ]
         })
         .collect();
-    let (best_val, best_runs) = &repeated[0];
-    let spread = repeated.iter().map(|(_, runs)| {
-        let vals: Vec<f64> = runs.iter().filter_map(|&i| ctx.runs[i].val_accuracy()).collect();
-        vals.iter().copied().fold(f64::NEG_INFINITY, f64::max) - vals.iter().copied().fold(f64::INFINITY, f64::min)
-    });
-    let widest = spread.fold(0.0, f64::max);
-    let mut command = command_line(&ctx.runs[best_runs[0]]);
-    if let Some(at) = command.find(" --seed ") {
-        command.truncate(at);
-    }
-    let means_span = best_val - repeated.last().map_or(*best_val, |r| r.0);
+    let best = &repeated[0];
+    let widest = repeated.iter().map(|r| r.max_val - r.min_val).fold(0.0, f64::max);
+    let means_span = best.mean_val - repeated.last().map_or(best.mean_val, |r| r.mean_val);
+    let command = command_line_without(&ctx.runs[best.runs[0]], &["seed"]);
     format!(
         "<h3>Seed repeats</h3><p>{} configurations ran with several seeds. Between seeds, one configuration's validation \
          accuracy moved by up to {:.2} points, while the configurations' means lie within {:.2} points of each other, \
@@ -204,8 +212,8 @@ fn seed_repeats(ctx: &Context, scored: &[usize]) -> String {
         repeated.len(),
         widest * 100.0,
         means_span * 100.0,
-        pct2(*best_val),
-        best_runs.len(),
+        pct2(best.mean_val),
+        best.runs.len(),
         esc(&command),
         table(&["first run", "seeds", "mean val", "val range", "mean test"], &rows, "seeds")
     )
