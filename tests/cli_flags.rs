@@ -7,7 +7,7 @@
 
 mod cli_support;
 
-use cli_support::{assert_clean_error, dry_run, run};
+use cli_support::{assert_clean_error, dry_run, run, same};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -85,13 +85,6 @@ fn table() -> Vec<Row> {
             ],
         ),
     ]
-}
-
-fn same(a: &Value, b: &Value) -> bool {
-    match (a.as_f64(), b.as_f64()) {
-        (Some(x), Some(y)) if !(a.is_string() || b.is_string()) => x == y,
-        _ => a == b,
-    }
 }
 
 #[test]

@@ -6,8 +6,9 @@
 
 mod cli_support;
 
-use cli_support::{dry_run, read_json, workspace};
-use serde_json::{Map, Value};
+use cli_support::{dry_run, read_json, same, workspace};
+use ffn_trainer::report::params::config_value;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -39,22 +40,6 @@ const MIN_SEEDS: usize = 3;
 /// seed → (val_accuracy, test_accuracy) of one configuration.
 type Seeds = BTreeMap<u64, (f64, f64)>;
 
-/// Run folders written before `--dropout` existed ran without it.
-fn value(config: &Map<String, Value>, key: &str) -> Value {
-    match (config.get(key), key) {
-        (Some(v), _) => v.clone(),
-        (None, "dropout") => Value::from(0.0),
-        (None, _) => Value::Null,
-    }
-}
-
-fn same(a: &Value, b: &Value) -> bool {
-    match (a.as_f64(), b.as_f64()) {
-        (Some(x), Some(y)) => x == y,
-        _ => a == b,
-    }
-}
-
 /// (configuration, seed, val_accuracy, test_accuracy) of every finished Fashion-MNIST run.
 fn finished_runs(results: &Path) -> Vec<(Vec<Value>, u64, f64, f64)> {
     let mut runs = Vec::new();
@@ -68,7 +53,8 @@ fn finished_runs(results: &Path) -> Vec<(Vec<Value>, u64, f64, f64)> {
             {
                 continue;
             }
-            let key = KEYS.iter().map(|k| value(config, k)).collect();
+            // Run folders from before `--dropout` ran without it: the report's rule.
+            let key = KEYS.iter().map(|k| config_value(config, k)).collect();
             let seed = config["seed"].as_u64().expect("seed");
             runs.push((
                 key,

@@ -161,3 +161,11 @@ pub fn read_json(path: &Path) -> serde_json::Value {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
+
+/// Two config values are equal, numbers by value (`1e-3` = `0.001`, `0` = `0.0`).
+pub fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) if !(a.is_string() || b.is_string()) => x == y,
+        _ => a == b,
+    }
+}
