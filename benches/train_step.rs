@@ -39,6 +39,8 @@ fn data(images: usize) -> (Vec<f32>, Vec<u8>) {
 fn train_step(c: &mut Criterion) {
     let cross_entropy = loss::by_name("cross_entropy").expect("registered");
     let (pixels, labels) = data(256);
+    // As `train` does, before the kernel threads start.
+    ffn_core::kernels::flush_subnormals();
     let mut group = c.benchmark_group("train_step");
     let all = parallel::set_threads(usize::MAX);
     for threads in [1, all] {

@@ -33,6 +33,13 @@ const INPUTS: usize = 12;
 const CLASSES: usize = 10;
 /// Distinct widths so a transposed or mis-offset block cannot go unnoticed.
 const HIDDEN: [usize; 3] = [7, 6, 5];
+/// Layers wide enough that small-batch steps split every hidden layer's
+/// weight rows between two parts (cut at 16; see `Model::train_step`): both
+/// parts' partial products, input gradients and bias columns get checked.
+const WIDE: [usize; 4] = [40, 34, 33, CLASSES];
+/// In the wide cases every `WIDE_STRIDE`-th parameter is checked (a stride
+/// prime to every row length, so each row and column of every block is hit).
+const WIDE_STRIDE: usize = 7;
 const H: f64 = 1e-5;
 const RTOL: f64 = 1e-3;
 const ATOL: f64 = 2e-6;
@@ -160,6 +167,8 @@ struct Worst {
 }
 
 struct Case {
+    /// `[INPUTS, HIDDEN[..hidden_layers]…, CLASSES]`, or [`WIDE`].
+    wide: bool,
     hidden_layers: usize,
     activation: &'static ActivationSpec,
     loss: &'static LossSpec,
@@ -173,6 +182,10 @@ fn check(case: &Case, rng: &mut Rng, worst: &mut Worst) {
     let mut sizes = vec![INPUTS];
     sizes.extend_from_slice(&HIDDEN[..case.hidden_layers]);
     sizes.push(CLASSES);
+    if case.wide {
+        sizes = WIDE.to_vec();
+    }
+    let inputs = sizes[0];
     let labels = random_labels(rng, case.batch, CLASSES);
     let mut model = Model::new(&sizes, case.activation, Init::Xavier, 17, case.batch);
     // Non-zero biases so their gradients and the bias add are exercised too.
@@ -186,7 +199,7 @@ fn check(case: &Case, rng: &mut Rng, worst: &mut Worst) {
         sizes: &sizes,
         activation: case.activation.name,
         loss: case.loss.name,
-        inputs: uniform_vec(rng, case.batch * INPUTS, -1.0, 1.0),
+        inputs: uniform_vec(rng, case.batch * inputs, -1.0, 1.0),
         labels: &labels,
         smoothing: case.smoothing as f64,
         weight_decay: case.weight_decay as f64,
@@ -197,7 +210,7 @@ fn check(case: &Case, rng: &mut Rng, worst: &mut Worst) {
         while problem.reference(&params).min_abs_hidden < KINK_MARGIN {
             tries += 1;
             assert!(tries < 100, "could not draw inputs away from the ReLU kink");
-            problem.inputs = uniform_vec(rng, case.batch * INPUTS, -1.0, 1.0);
+            problem.inputs = uniform_vec(rng, case.batch * inputs, -1.0, 1.0);
         }
     }
     let base = problem.reference(&params);
@@ -205,20 +218,15 @@ fn check(case: &Case, rng: &mut Rng, worst: &mut Worst) {
     model.set_dropout(case.dropout, dropout_rng());
     let stats = model.forward_backward(&problem.inputs, &labels, case.loss, case.smoothing, case.weight_decay);
     let label = format!(
-        "{} hidden, {} + {}, batch {}, wd {}, smoothing {}, dropout {}",
-        case.hidden_layers,
-        case.activation.name,
-        case.loss.name,
-        case.batch,
-        case.weight_decay,
-        case.smoothing,
-        case.dropout
+        "{:?}, {} + {}, batch {}, wd {}, smoothing {}, dropout {}",
+        sizes, case.activation.name, case.loss.name, case.batch, case.weight_decay, case.smoothing, case.dropout
     );
     let loss_error = (stats.loss_sum as f64 - base.loss_sum).abs();
     assert!(loss_error <= 1e-5 * base.loss_sum.abs() + 1e-6, "{label}: loss {} vs {}", stats.loss_sum, base.loss_sum);
 
     let mut perturbed = params.clone();
-    for (p, &g) in model.grads.iter().enumerate() {
+    let stride = if case.wide { WIDE_STRIDE } else { 1 };
+    for (p, &g) in model.grads.iter().enumerate().step_by(stride) {
         perturbed[p] = params[p] + H;
         let plus = problem.reference(&perturbed);
         perturbed[p] = params[p] - H;
@@ -250,8 +258,16 @@ fn backprop_matches_finite_differences_for_every_activation_loss_depth_batch_reg
                     for weight_decay in [0.0, 0.1] {
                         for smoothing in [0.0, 0.2] {
                             for dropout in [0.0, 0.5] {
-                                let case =
-                                    Case { hidden_layers, activation, loss, batch, weight_decay, smoothing, dropout };
+                                let case = Case {
+                                    wide: false,
+                                    hidden_layers,
+                                    activation,
+                                    loss,
+                                    batch,
+                                    weight_decay,
+                                    smoothing,
+                                    dropout,
+                                };
                                 check(&case, &mut rng, &mut worst);
                                 cases += 1;
                             }
@@ -261,11 +277,31 @@ fn backprop_matches_finite_differences_for_every_activation_loss_depth_batch_reg
             }
         }
     }
+    for &activation in activation::REGISTRY {
+        for &loss in loss::REGISTRY {
+            for batch in [3, 33] {
+                for dropout in [0.0, 0.5] {
+                    let case = Case {
+                        wide: true,
+                        hidden_layers: 2,
+                        activation,
+                        loss,
+                        batch,
+                        weight_decay: 0.1,
+                        smoothing: 0.2,
+                        dropout,
+                    };
+                    check(&case, &mut rng, &mut worst);
+                    cases += 1;
+                }
+            }
+        }
+    }
     println!(
         "{cases} cases, {} parameters checked; worst |g − r| = {:.2e}, worst error / bound = {:.3}, largest |r| = {:.2e}",
         worst.checked, worst.abs, worst.ratio, worst.largest_gradient
     );
-    assert_eq!(cases, 4 * 2 * 3 * 2 * 2 * 2 * 2);
+    assert_eq!(cases, 4 * 2 * 3 * 2 * 2 * 2 * 2 + 4 * 2 * 2 * 2);
     // Guards against a vacuous check (e.g. every gradient ≈ 0).
     assert!(worst.largest_gradient > 0.05, "gradients too small to test anything");
 }

@@ -5,6 +5,7 @@ mod common;
 
 use common::{assert_same_bits, random_labels, test_rng, uniform_vec};
 use ffn_core::activation;
+use ffn_core::kernels::parallel;
 use ffn_core::loss::{self, LossSpec};
 use ffn_core::model::{Model, StepStats};
 use ffn_core::optim::{self, Hyper, Optimizer};
@@ -210,4 +211,36 @@ fn train_step_is_forward_backward_with_the_optimizers_decay_then_the_update() {
         assert_same_bits("params", &a.params, &b.params);
     }
     assert_eq!(opt_a.scalars, opt_b.scalars);
+}
+
+/// Small batches train through the split step (each of two parts owns half
+/// of every layer's weight rows): one thread running both parts in turn and
+/// two threads running one each must give the same bits, with and without
+/// dropout, for a rule with per-step scalars (Eve) and one without.
+#[test]
+fn small_batch_steps_give_the_same_bits_on_one_and_two_threads() {
+    let relu = activation::by_name("ReLU").unwrap();
+    let (inputs, labels) = data(9, 48);
+    let sizes = [INPUT_SIZE, 128, 64, NUM_CLASSES];
+    let run = |threads: usize, optimizer: &str, dropout: f32| {
+        parallel::set_threads(threads);
+        let mut model = Model::new(&sizes, relu, Init::Xavier, 3, 16);
+        let hyper = Hyper { weight_decay: 1e-3, ..Hyper::default() };
+        let mut optimizer = Optimizer::new(optim::by_name(optimizer).unwrap(), hyper, model.params.len());
+        let mut hits = 0;
+        for (step, (x, y)) in inputs.chunks(16 * INPUT_SIZE).zip(labels.chunks(16)).enumerate() {
+            model.set_dropout(dropout, rng_for(3, step as u64));
+            hits += model.train_step(x, y, cross_entropy(), 0.1, &mut optimizer).correct;
+        }
+        parallel::set_threads(usize::MAX);
+        (model.params, hits)
+    };
+    for optimizer in ["rmsprop", "eve"] {
+        for dropout in [0.0, 0.3] {
+            let (one, hits_one) = run(1, optimizer, dropout);
+            let (two, hits_two) = run(2, optimizer, dropout);
+            assert_same_bits(&format!("{optimizer}, dropout {dropout}"), &one, &two);
+            assert_eq!(hits_one, hits_two);
+        }
+    }
 }

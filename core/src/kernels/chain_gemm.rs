@@ -58,12 +58,22 @@ fn check(m: usize, k: usize, n: usize, (a, rsa, csa): Strided, b: &[f32], c: &[f
 /// # Panics
 /// If [`available`] is false or an operand is too short.
 pub fn chain_matmul(m: usize, k: usize, n: usize, a: Strided, b: &[f32], c: &mut [f32], start: Start) {
+    chain_matmul_split(m, k, n, a, b, c, start, true);
+}
+
+/// [`chain_matmul`] on the calling thread, for callers that split the work themselves.
+pub fn chain_matmul_here(m: usize, k: usize, n: usize, a: Strided, b: &[f32], c: &mut [f32], start: Start) {
+    chain_matmul_split(m, k, n, a, b, c, start, false);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn chain_matmul_split(m: usize, k: usize, n: usize, a: Strided, b: &[f32], c: &mut [f32], start: Start, split: bool) {
     check(m, k, n, a, b, c, start);
     assert!(available(), "chain_matmul needs AVX-512");
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     {
         let operands = avx512::Operands::new(k, n, a, b, c, start);
-        let threads = super::parallel::threads();
+        let threads = if split { super::parallel::threads() } else { 1 };
         let (split_rows, tile) = if m >= n { (true, avx512::MR) } else { (false, avx512::NR) };
         let extent = if split_rows { m } else { n };
         let parts = if m * k * n >= SPLIT_MIN_MULADDS { threads.min(extent.div_ceil(tile)) } else { 1 };

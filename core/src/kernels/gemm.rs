@@ -29,6 +29,31 @@ pub fn matmul_a_bt(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [
     unsafe { sgemm(m, k, n, a.as_ptr(), [k as isize, 1], b.as_ptr(), [1, k as isize], beta, c.as_mut_ptr()) }
 }
 
+/// `c = beta·c + a · b` on the calling thread (never split), for callers that
+/// split the work themselves. `a` and `b` are `(buffer, row stride, column
+/// stride)`; `c` is row-major with row stride `rsc` (so it may be a block of
+/// columns of a wider matrix).
+pub fn matmul_strided(
+    m: usize,
+    k: usize,
+    n: usize,
+    (a, rsa, csa): (&[f32], usize, usize),
+    (b, rsb, csb): (&[f32], usize, usize),
+    (c, rsc): (&mut [f32], usize),
+    beta: f32,
+) {
+    let reach = |rows: usize, cols: usize, rs: usize, cs: usize| {
+        if rows == 0 || cols == 0 { 0 } else { (rows - 1) * rs + (cols - 1) * cs + 1 }
+    };
+    assert!(a.len() >= reach(m, k, rsa, csa) && b.len() >= reach(k, n, rsb, csb) && c.len() >= reach(m, n, rsc, 1));
+    if m == 0 || n == 0 {
+        return;
+    }
+    let [rsa, csa, rsb, csb] = [rsa, csa, rsb, csb].map(|s| s as isize);
+    // SAFETY: the asserted lengths cover every element the strides reach.
+    unsafe { raw_sgemm(m, k, n, a.as_ptr(), [rsa, csa], b.as_ptr(), [rsb, csb], beta, c.as_mut_ptr(), rsc) }
+}
+
 /// Below this many multiply-adds a GEMM runs on one thread: the hand-over
 /// (about a microsecond), the second packing of the shared operand and the
 /// moves of data between the cores' caches cost more than the split saves.

@@ -117,6 +117,19 @@ pub const SPLIT_MIN_LEN: usize = 32 * 1024;
 /// AVX-512 vectors), so no piece adds a scalar tail or shares a line.
 const ALIGN: usize = 64;
 
+/// Part `part`'s half (part 0 or 1) of `units` units, for work split in two
+/// by rows of a weight matrix or columns of a batch (the split training step
+/// and the gather that feeds it). The cut is on a multiple of 16 (whole AVX-512
+/// vectors, whole cache lines), rounded down because part 0 also runs the
+/// serial work between the phases; fewer than 32 units are part 0's alone.
+pub fn half(units: usize, part: usize) -> Range<usize> {
+    let cut = match units / 2 / 16 * 16 {
+        0 => units,
+        cut => cut,
+    };
+    if part == 0 { 0..cut } else { cut..units }
+}
+
 /// The common length of the slice arguments, if they all have one.
 pub fn common_len(lens: &[Option<usize>]) -> Option<usize> {
     let mut common = None;
@@ -168,6 +181,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn halves_cut_on_whole_vectors_and_leave_small_layers_whole() {
+        for units in [1, 10, 31, 32, 33, 128, 784, 1000] {
+            let (first, second) = (half(units, 0), half(units, 1));
+            assert_eq!((first.start, first.end, second.end), (0, second.start, units));
+            assert!(first.end % 16 == 0 || first.end == units);
+            assert!(units < 32 || second.len() >= first.len(), "part 0 runs the serial work: {units}");
+        }
+        assert_eq!((half(784, 0), half(128, 0), half(10, 0)), (0..384, 0..64, 0..10));
     }
 
     #[test]

@@ -2,13 +2,14 @@
 //! `w ← w − lr·m̂ / (√v̂ + ε)` with `m̂ = m/(1−β1ᵗ)`, `v̂ = v/(1−β2ᵗ)`.
 
 use super::{OptimizerSpec, Update, bias_correction};
-use crate::math::sqrt;
+use crate::math::{reciprocal, sqrt};
 
-pub const SPEC: OptimizerSpec = OptimizerSpec { name: "adam", aliases: &[], state_buffers: 2, update };
+pub const SPEC: OptimizerSpec =
+    OptimizerSpec { name: "adam", aliases: &[], state_buffers: 2, begin_step: None, update };
 
 fn update(u: &mut Update) {
     let h = u.hyper;
-    let (m, v) = u.state.split_at_mut(u.params.len());
+    let [m, v] = &mut u.state;
     let c1 = bias_correction(h.beta1, u.step);
     let c2 = bias_correction(h.beta2, u.step);
     kernel(u.params, u.grads, m, v, [h.learning_rate, h.beta1, h.beta2, h.epsilon, c1, c2]);
@@ -21,7 +22,7 @@ crate::simd_kernel! {
         for (((w, g), m), v) in params.iter_mut().zip(grads).zip(m.iter_mut()).zip(v.iter_mut()) {
             *m = b1 * *m + (1.0 - b1) * *g;
             *v = b2 * *v + (1.0 - b2) * *g * *g;
-            *w -= lr * (*m * c1) / (sqrt(*v * c2) + eps);
+            *w -= lr * (*m * c1) * reciprocal(sqrt(*v * c2) + eps);
         }
     }
 }

@@ -6,9 +6,10 @@
 //! `d ← β3·d + (1−β3)·r`, then `w ← w − lr·m̂ / (d·√v̂ + ε)`.
 //! It reuses Adam's moments; only the scalar feedback is new.
 
-use super::{OptimizerSpec, Update, bias_correction};
+use super::{Hyper, OptimizerSpec, Update, bias_correction};
 
-pub const SPEC: OptimizerSpec = OptimizerSpec { name: "eve", aliases: &[], state_buffers: 2, update };
+pub const SPEC: OptimizerSpec =
+    OptimizerSpec { name: "eve", aliases: &[], state_buffers: 2, begin_step: Some(begin_step), update };
 
 const BETA3: f64 = 0.999;
 const SMALL: f64 = 0.1;
@@ -17,10 +18,10 @@ const LARGE: f64 = 10.0;
 const D: usize = 0;
 const F_HAT: usize = 1;
 
-fn update(u: &mut Update) {
-    let loss = u.loss as f64;
-    let s = &mut *u.scalars;
-    if u.step == 1 || s[F_HAT] <= 0.0 {
+/// The loss feedback `d`, once per step.
+fn begin_step(s: &mut [f64; 4], _: &Hyper, step: u64, loss: f32) {
+    let loss = loss as f64;
+    if step == 1 || s[F_HAT] <= 0.0 {
         s[D] = 1.0;
         s[F_HAT] = loss.max(f64::MIN_POSITIVE);
     } else {
@@ -35,9 +36,12 @@ fn update(u: &mut Update) {
         let r = (c - 1.0).abs() / c.min(1.0);
         s[D] = BETA3 * s[D] + (1.0 - BETA3) * r;
     }
+}
+
+fn update(u: &mut Update) {
     let h = u.hyper;
-    let d = s[D] as f32;
-    let (m, v) = u.state.split_at_mut(u.params.len());
+    let d = u.scalars[D] as f32;
+    let [m, v] = &mut u.state;
     let c1 = bias_correction(h.beta1, u.step);
     // Folding `d` into the Adam kernel: lr·m̂/(d·√v̂ + ε) = (lr/d)·m̂/(√v̂ + ε/d).
     let c2 = bias_correction(h.beta2, u.step);

@@ -1,10 +1,14 @@
 //! Optimizers: each file is one update rule, one pass over the parameter
 //! buffer. Adding one = one file + one line in [`REGISTRY`].
 //!
-//! An update sees the whole parameter buffer, its gradient (weight decay is
-//! already in it), `state_buffers` per-parameter state buffers of the same
-//! length laid end to end, a few `f64` scalars that persist between steps,
-//! the hyper-parameters, the 1-based step count and the batch loss.
+//! An update sees a range of the parameter buffer (the whole buffer, or the
+//! part one core owns in a split training step), its gradient (weight decay
+//! is already in it), the rule's `state_buffers` per-parameter state buffers
+//! cut to the same range, a few `f64` scalars, the hyper-parameters and the
+//! 1-based step count. It must treat parameters element by element, so that
+//! updating a buffer in ranges gives the same bits as updating it whole. A
+//! rule with per-step scalars (Eve's loss feedback) sets them in `begin_step`,
+//! which runs once per step before any range is updated.
 
 mod adam;
 mod eve;
@@ -42,20 +46,25 @@ impl Default for Hyper {
     }
 }
 
-/// Everything one update step may read or change.
+/// The most per-parameter state buffers a rule may have.
+pub const MAX_STATE_BUFFERS: usize = 2;
+
+/// Everything one update of a range of parameters may read or change.
 pub struct Update<'a> {
     pub params: &'a mut [f32],
     pub grads: &'a [f32],
-    /// `state_buffers × params.len()` values, zero at the start.
-    pub state: &'a mut [f32],
-    /// Scalars kept between steps (zero at the start).
-    pub scalars: &'a mut [f64; 4],
+    /// The rule's state buffers for these parameters (the first
+    /// `state_buffers` are as long as `params`, the rest empty), zero at the start.
+    pub state: [&'a mut [f32]; MAX_STATE_BUFFERS],
+    /// Scalars kept between steps, as `begin_step` left them for this step.
+    pub scalars: &'a [f64; 4],
     pub hyper: &'a Hyper,
     /// 1 on the first update.
     pub step: u64,
-    /// The batch-mean loss that produced `grads` (for loss-aware rules like Eve).
-    pub loss: f32,
 }
+
+/// The once-per-step part of a rule: `(scalars, hyper, step, batch-mean loss)`.
+pub type BeginStep = fn(&mut [f64; 4], &Hyper, u64, f32);
 
 #[derive(Debug)]
 pub struct OptimizerSpec {
@@ -64,6 +73,8 @@ pub struct OptimizerSpec {
     /// Other accepted names (`nesterov` for `nag`).
     pub aliases: &'static [&'static str],
     pub state_buffers: usize,
+    /// Runs once per step before `update` (rules whose step depends on the loss).
+    pub begin_step: Option<BeginStep>,
     pub update: fn(&mut Update),
 }
 
@@ -86,4 +97,4 @@ pub fn bias_correction(beta: f32, step: u64) -> f32 {
 #[cfg(feature = "alloc")]
 mod owned;
 #[cfg(feature = "alloc")]
-pub use owned::Optimizer;
+pub use owned::{Optimizer, RangeUpdate};

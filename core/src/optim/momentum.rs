@@ -2,10 +2,11 @@
 
 use super::{OptimizerSpec, Update};
 
-pub const SPEC: OptimizerSpec = OptimizerSpec { name: "momentum", aliases: &[], state_buffers: 1, update };
+pub const SPEC: OptimizerSpec =
+    OptimizerSpec { name: "momentum", aliases: &[], state_buffers: 1, begin_step: None, update };
 
 fn update(u: &mut Update) {
-    kernel(u.params, u.grads, u.state, u.hyper.learning_rate, u.hyper.momentum);
+    kernel(u.params, u.grads, u.state[0], u.hyper.learning_rate, u.hyper.momentum);
 }
 
 crate::simd_kernel! {

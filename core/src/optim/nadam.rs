@@ -2,13 +2,14 @@
 //! `w ← w − lr / (√v̂ + ε) · (β1·m̂ + (1−β1)·g / (1−β1ᵗ))`.
 
 use super::{OptimizerSpec, Update, bias_correction};
-use crate::math::sqrt;
+use crate::math::{reciprocal, sqrt};
 
-pub const SPEC: OptimizerSpec = OptimizerSpec { name: "nadam", aliases: &[], state_buffers: 2, update };
+pub const SPEC: OptimizerSpec =
+    OptimizerSpec { name: "nadam", aliases: &[], state_buffers: 2, begin_step: None, update };
 
 fn update(u: &mut Update) {
     let h = u.hyper;
-    let (m, v) = u.state.split_at_mut(u.params.len());
+    let [m, v] = &mut u.state;
     let c1 = bias_correction(h.beta1, u.step);
     let c2 = bias_correction(h.beta2, u.step);
     kernel(u.params, u.grads, m, v, [h.learning_rate, h.beta1, h.beta2, h.epsilon, c1, c2]);
@@ -21,7 +22,7 @@ crate::simd_kernel! {
             *m = b1 * *m + (1.0 - b1) * *g;
             *v = b2 * *v + (1.0 - b2) * *g * *g;
             let m_hat = b1 * (*m * c1) + (1.0 - b1) * *g * c1;
-            *w -= lr * m_hat / (sqrt(*v * c2) + eps);
+            *w -= lr * m_hat * reciprocal(sqrt(*v * c2) + eps);
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{OptimizerSpec, Update};
 
-pub const SPEC: OptimizerSpec = OptimizerSpec { name: "sgd", aliases: &[], state_buffers: 0, update };
+pub const SPEC: OptimizerSpec = OptimizerSpec { name: "sgd", aliases: &[], state_buffers: 0, begin_step: None, update };
 
 fn update(u: &mut Update) {
     kernel(u.params, u.grads, u.hyper.learning_rate);

@@ -47,6 +47,9 @@ const HIDDEN: [usize; 4] = [128; 4];
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    // As `train` does, before any kernel thread starts: decayed optimizer
+    // state drifts into subnormals, where every multiply takes an assist.
+    ffn_core::kernels::flush_subnormals();
     if args.epochs == 0 || args.batch_sizes.contains(&0) {
         bail!("--epochs and every --batch-sizes entry must be at least 1");
     }

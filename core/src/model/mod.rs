@@ -13,6 +13,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::Range;
 
+mod split_step;
+pub use split_step::SPLIT_STEP_MAX_BATCH;
+
 /// Where layer `layer`'s `batch` rows sit in the outputs/deltas scratch buffers.
 fn block(sizes: &[usize], max_batch: usize, layer: usize, batch: usize) -> Range<usize> {
     let start: usize = sizes[1..=layer].iter().sum::<usize>() * max_batch;
@@ -38,6 +41,8 @@ pub struct Model {
     outputs: Vec<f32>,
     /// `∂loss/∂(pre-activation)` of every layer, same shape as `outputs`.
     deltas: Vec<f32>,
+    /// The split step's partial products and transposes (see `split_step`).
+    split_scratch: Vec<f32>,
     /// Inverted dropout on the hidden layers' outputs while training (see [`Model::set_dropout`]).
     dropout: Option<Dropout>,
 }
@@ -106,6 +111,7 @@ impl Model {
             max_batch,
             outputs: vec![0.0; scratch],
             deltas: vec![0.0; scratch],
+            split_scratch: vec![0.0; split_step::Scratch::new(sizes, max_batch).len()],
             dropout: None,
         }
     }
@@ -194,6 +200,9 @@ impl Model {
         label_smoothing: f32,
         weight_decay: f32,
     ) -> StepStats {
+        if labels.len() <= SPLIT_STEP_MAX_BATCH {
+            return self.split_step(inputs, labels, loss, label_smoothing, weight_decay, None);
+        }
         let batch = labels.len();
         self.forward_pass(inputs, batch, true);
         let layers = self.sizes.len() - 1;
@@ -248,7 +257,11 @@ impl Model {
         label_smoothing: f32,
         optimizer: &mut Optimizer,
     ) -> StepStats {
-        let stats = self.forward_backward(inputs, labels, loss, label_smoothing, optimizer.hyper.weight_decay);
+        let weight_decay = optimizer.hyper.weight_decay;
+        if labels.len() <= SPLIT_STEP_MAX_BATCH {
+            return self.split_step(inputs, labels, loss, label_smoothing, weight_decay, Some(optimizer));
+        }
+        let stats = self.forward_backward(inputs, labels, loss, label_smoothing, weight_decay);
         optimizer.update(&mut self.params, &self.grads, stats.loss_sum / labels.len().max(1) as f32);
         stats
     }

@@ -1,0 +1,402 @@
+//! Forward, backward and update of one small batch, split over two cores by
+//! weight rows.
+//!
+//! At batch 16 a step is a dozen kernels of a few microseconds each, and on
+//! the 2-core machine this was tuned on, reading cache lines that the other
+//! core wrote last runs at about 5 GB/s. Splitting every kernel its own way
+//! (forward products by output columns, weight gradients by rows, the
+//! optimizer by halves of the buffer) sent most of the 600 KB of weights,
+//! gradients and optimizer state between the cores on every step: two
+//! threads ran no faster than one. Here part `p` owns the same rows of every
+//! layer's weights (half of the layer's inputs) for the whole step:
+//!
+//! - forward: the product over its rows, `X[:, rows] · W[rows, :]`, into its
+//!   own buffer (part 0 starting from the bias); then, in the next layer's
+//!   phase, the sum of both partial products, the activation and dropout for
+//!   the columns that are its rows in the next layer;
+//! - backward: the gradient of its rows, `X[:, rows]ᵀ · dY + decay · W[rows, :]`,
+//!   the input gradient through its rows, `dY · W[rows, :]ᵀ` (the columns
+//!   that are its rows in the layer below), the bias gradient of its output
+//!   columns, and the optimizer update of all of these, in the same phase.
+//!
+//! Only the batch's activations and deltas cross between the cores, a few
+//! KB per layer. Each phase is one hand-over of [`parallel::run`] with two
+//! parts; a layer's output is `(bias + Σ over part 0's rows) + Σ over part
+//! 1's rows` whichever thread runs which part, so results do not depend on
+//! the thread count (one thread runs both parts in turn).
+
+use super::Model;
+use crate::kernels::chain_gemm::{self, Start, chain_matmul_here};
+use crate::kernels::elementwise::{
+    add_in_place, argmax, fill_rows_with_bias, multiply_in_place, multiply_into, scale_into, softmax_rows, sum_into,
+};
+use crate::kernels::gemm::matmul_strided;
+#[cfg(feature = "std")]
+use crate::kernels::parallel;
+use crate::kernels::split::half;
+use crate::layout::Layout;
+use crate::loss::LossSpec;
+use crate::model::StepStats;
+use crate::optim::{Optimizer, RangeUpdate};
+use crate::rng::uniform;
+use core::ops::Range;
+
+/// Batches up to this size train through this split step. Measured with
+/// `bench-epoch` (4 × 128, 2 threads): see benches/RESULTS.md.
+pub const SPLIT_STEP_MAX_BATCH: usize = 64;
+
+/// Rows of weights whose gradient is computed and applied in one go.
+const UPDATE_ROWS: usize = 16;
+
+/// The parts of every layer; fixed, so the sums do not depend on the thread count.
+const PARTS: usize = 2;
+
+fn run_parts(job: &(dyn Fn(usize) + Sync)) {
+    #[cfg(feature = "std")]
+    parallel::run(PARTS, job);
+    #[cfg(not(feature = "std"))]
+    (0..PARTS).for_each(job);
+}
+
+/// A buffer shared by the parts, which cut it into disjoint pieces.
+#[derive(Clone, Copy)]
+struct Shared {
+    address: usize,
+    len: usize,
+}
+
+impl Shared {
+    fn new(buffer: &mut [f32]) -> Self {
+        Shared { address: buffer.as_mut_ptr() as usize, len: buffer.len() }
+    }
+
+    /// # Safety
+    /// The buffer is still borrowed, and no part writes `range` during this phase.
+    unsafe fn get<'a>(self, range: Range<usize>) -> &'a [f32] {
+        assert!(range.start <= range.end && range.end <= self.len);
+        // SAFETY: in bounds (asserted); the caller rules out concurrent writes.
+        unsafe { core::slice::from_raw_parts((self.address as *const f32).add(range.start), range.len()) }
+    }
+
+    /// # Safety
+    /// The buffer is still borrowed, and no other view of `range` is used during this phase.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn get_mut<'a>(self, range: Range<usize>) -> &'a mut [f32] {
+        assert!(range.start <= range.end && range.end <= self.len);
+        // SAFETY: in bounds (asserted); the caller rules out other views.
+        unsafe { core::slice::from_raw_parts_mut((self.address as *mut f32).add(range.start), range.len()) }
+    }
+}
+
+/// Everything the parts of one step touch. The views the parts cut may
+/// interleave (one part's columns of a row-major block lie between the
+/// other's), but within a phase no element is written by one part and read or
+/// written by the other.
+struct Step<'a> {
+    sizes: &'a [usize],
+    activation: &'static crate::activation::ActivationSpec,
+    max_batch: usize,
+    batch: usize,
+    inputs: &'a [f32],
+    params: Shared,
+    grads: Shared,
+    outputs: Shared,
+    deltas: Shared,
+    /// Each part's partial products (see [`Scratch`]).
+    scratch: Shared,
+    /// `(masks, kept)` when dropout is on.
+    dropout: Option<(Shared, Shared)>,
+    weight_decay: f32,
+}
+
+// SAFETY: the raw buffers are cut into the disjoint pieces described above.
+unsafe impl Sync for Step<'_> {}
+
+/// How the split step's scratch buffer is laid out: per part, its partial
+/// products of every layer, laid out like `outputs` for up to
+/// [`SPLIT_STEP_MAX_BATCH`] rows.
+#[derive(Clone, Copy)]
+pub(super) struct Scratch {
+    rows: usize,
+    per_part: usize,
+}
+
+impl Scratch {
+    pub(super) fn new(sizes: &[usize], max_batch: usize) -> Self {
+        let rows = max_batch.min(SPLIT_STEP_MAX_BATCH);
+        Scratch { rows, per_part: sizes[1..].iter().sum::<usize>() * rows }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        PARTS * self.per_part
+    }
+
+    fn partials(&self, sizes: &[usize], batch: usize, layer: usize, part: usize) -> Range<usize> {
+        shift(&super::block(sizes, self.rows, layer, batch), part * self.per_part)
+    }
+}
+
+impl Model {
+    /// [`Model::forward_backward`] and, given an optimizer, the update, for
+    /// batches up to [`SPLIT_STEP_MAX_BATCH`].
+    pub(super) fn split_step(
+        &mut self,
+        inputs: &[f32],
+        labels: &[u8],
+        loss: &LossSpec,
+        label_smoothing: f32,
+        weight_decay: f32,
+        optimizer: Option<&mut Optimizer>,
+    ) -> StepStats {
+        let batch = labels.len();
+        assert!(batch <= self.max_batch.min(SPLIT_STEP_MAX_BATCH) && inputs.len() >= batch * self.sizes[0]);
+        let layers = self.sizes.len() - 1;
+        self.draw_dropout_masks(batch);
+        let step = Step {
+            sizes: &self.sizes,
+            activation: self.activation,
+            max_batch: self.max_batch,
+            batch,
+            inputs,
+            params: Shared::new(&mut self.params),
+            grads: Shared::new(&mut self.grads),
+            outputs: Shared::new(&mut self.outputs),
+            deltas: Shared::new(&mut self.deltas),
+            scratch: Shared::new(&mut self.split_scratch),
+            dropout: self.dropout.as_mut().map(|d| (Shared::new(&mut d.masks), Shared::new(&mut d.kept))),
+            weight_decay,
+        };
+        for layer in 0..layers {
+            run_parts(&|part| {
+                if layer > 0 {
+                    step.finish_forward(layer - 1, part);
+                }
+                step.partial_product(layer, part);
+            });
+        }
+        let stats = step.loss(layers - 1, labels, loss, label_smoothing);
+        let update = optimizer.map(|optimizer| {
+            optimizer.begin_step(stats.loss_sum / batch.max(1) as f32);
+            optimizer.ranges()
+        });
+        for layer in (0..layers).rev() {
+            run_parts(&|part| step.backward(layer, part, update.as_ref()));
+        }
+        stats
+    }
+
+    /// The masks of every hidden layer, drawn in the order the unsplit forward
+    /// pass draws them, so the parts can read them in any order.
+    fn draw_dropout_masks(&mut self, batch: usize) {
+        let Some(d) = self.dropout.as_mut() else { return };
+        let scale = 1.0 / (1.0 - d.rate);
+        for layer in 0..self.sizes.len() - 2 {
+            for mask in &mut d.masks[super::block(&self.sizes, self.max_batch, layer, batch)] {
+                *mask = if uniform(&mut d.rng) < d.rate { 0.0 } else { scale };
+            }
+        }
+    }
+}
+
+impl Step<'_> {
+    fn layout(&self) -> Layout<'_> {
+        Layout::new(self.sizes).expect("validated at construction")
+    }
+
+    /// Layer `layer`'s block of `outputs`, `deltas`, dropout masks and kept values.
+    fn block(&self, layer: usize) -> Range<usize> {
+        super::block(self.sizes, self.max_batch, layer, self.batch)
+    }
+
+    fn partials(&self, layer: usize, part: usize) -> Range<usize> {
+        Scratch::new(self.sizes, self.max_batch).partials(self.sizes, self.batch, layer, part)
+    }
+
+    /// What layer `layer` reads: the batch, or the layer below's outputs
+    /// (after dropout). The caller reads only its own columns of it.
+    fn input(&self, layer: usize) -> &[f32] {
+        if layer == 0 {
+            return &self.inputs[..self.batch * self.sizes[0]];
+        }
+        let below = self.block(layer - 1);
+        let source = self.dropout.map_or(self.outputs, |(_, kept)| kept);
+        // SAFETY: during the phases that read a layer's input, its columns are
+        // written only by the part that reads them (see `finish_forward`).
+        unsafe { source.get(below) }
+    }
+
+    /// `X[:, rows] · W[rows, :]` of this part's rows into its partials (part 0
+    /// starting from the bias).
+    fn partial_product(&self, layer: usize, part: usize) {
+        let layout = self.layout();
+        let (fan_in, fan_out) = (layout.fan_in(layer), layout.fan_out(layer));
+        let rows = half(fan_in, part);
+        // SAFETY: this part's own buffer; nobody writes parameters while the
+        // forward phases run.
+        let (out, bias) =
+            unsafe { (self.scratch.get_mut(self.partials(layer, part)), self.params.get(layout.bias(layer))) };
+        let start = if part == 0 {
+            fill_rows_with_bias(out, bias);
+            Start::Current
+        } else {
+            Start::Zero
+        };
+        let first = layout.weights(layer).start;
+        // SAFETY: as above.
+        let weights = unsafe { self.params.get(first + rows.start * fan_out..first + rows.end * fan_out) };
+        let input = (&self.input(layer)[rows.start..], fan_in, 1);
+        product(self.batch, rows.len(), fan_out, input, weights, out, start);
+    }
+
+    /// This part's columns of hidden layer `layer`: the sum of both partial
+    /// products, then the activation and dropout.
+    fn finish_forward(&self, layer: usize, part: usize) {
+        let width = self.sizes[layer + 1];
+        let cols = half(width, part);
+        let (block, first, second) = (self.block(layer), self.partials(layer, 0), self.partials(layer, 1));
+        for row in 0..self.batch {
+            let at = row * width + cols.start..row * width + cols.end;
+            // SAFETY: this part's columns; the partials were written in the last phase.
+            let (values, a, b) = unsafe {
+                (
+                    self.outputs.get_mut(shift(&at, block.start)),
+                    self.scratch.get(shift(&at, first.start)),
+                    self.scratch.get(shift(&at, second.start)),
+                )
+            };
+            sum_into(values, a, b);
+            (self.activation.forward)(values);
+            if let Some((masks, kept)) = self.dropout {
+                // SAFETY: this part's columns; the masks were drawn before the step.
+                unsafe {
+                    multiply_into(kept.get_mut(shift(&at, block.start)), values, masks.get(shift(&at, block.start)))
+                }
+            }
+        }
+    }
+
+    /// The output layer's sum, softmax, hits, loss and `∂loss/∂logits`, on one thread.
+    fn loss(&self, layer: usize, labels: &[u8], loss: &LossSpec, label_smoothing: f32) -> StepStats {
+        let classes = self.sizes[layer + 1];
+        // SAFETY: no part runs now.
+        let (probs, a, b, d_logits) = unsafe {
+            (
+                self.outputs.get_mut(self.block(layer)),
+                self.scratch.get(self.partials(layer, 0)),
+                self.scratch.get(self.partials(layer, 1)),
+                self.deltas.get_mut(self.block(layer)),
+            )
+        };
+        sum_into(probs, a, b);
+        softmax_rows(probs, classes);
+        let correct = probs.chunks_exact(classes).zip(labels).filter(|(row, l)| argmax(row) == **l as usize).count();
+        let scale = 1.0 / self.batch as f32;
+        let loss_sum = (loss.loss_and_grad)(probs, labels, label_smoothing, scale, Some(d_logits));
+        StepStats { loss_sum, correct }
+    }
+
+    /// This part's rows of layer `layer`: weight gradient, input gradient
+    /// (times the dropout mask and the activation's slope below), the bias
+    /// gradient of its output columns, and their update.
+    fn backward(&self, layer: usize, part: usize, update: Option<&RangeUpdate>) {
+        let layout = self.layout();
+        let (fan_in, fan_out) = (layout.fan_in(layer), layout.fan_out(layer));
+        let (rows, cols) = (half(fan_in, part), half(fan_out, part));
+        let first = layout.weights(layer).start;
+        // SAFETY: every part reads the whole of `dY`; nobody writes it in this phase.
+        let d_output = unsafe { self.deltas.get(self.block(layer)) };
+        if layer > 0 && !rows.is_empty() {
+            self.input_gradient(layer, part, d_output);
+        }
+        // The gradient in blocks of rows, each updated while it is still in
+        // the L1 cache.
+        let input = &self.input(layer)[rows.start..];
+        for block in (0..rows.len()).step_by(UPDATE_ROWS) {
+            let block_rows = block..(block + UPDATE_ROWS).min(rows.len());
+            let range =
+                first + (rows.start + block_rows.start) * fan_out..first + (rows.start + block_rows.end) * fan_out;
+            {
+                // SAFETY: this part's rows of the weights and their gradient.
+                let (weights, d_weights) =
+                    unsafe { (self.params.get(range.clone()), self.grads.get_mut(range.clone())) };
+                let decay = self.weight_decay;
+                let start = if decay != 0.0 { Start::Scaled(weights, decay) } else { Start::Zero };
+                let input = (&input[block_rows.start..], 1, fan_in);
+                product(block_rows.len(), self.batch, fan_out, input, d_output, d_weights, start);
+            }
+            if let Some(update) = update {
+                // SAFETY: this part's parameters; no part reads them after this
+                // layer's input gradient, which this part computed above.
+                unsafe { update.update(self.params.get_mut(range.clone()), self.grads.get(range.clone()), range.start) }
+            }
+        }
+        let own_bias = shift(&cols, layout.bias(layer).start);
+        // SAFETY: this part's output columns of the bias gradient.
+        let d_bias = unsafe { self.grads.get_mut(own_bias.clone()) };
+        d_bias.fill(0.0);
+        for row in d_output.chunks_exact(fan_out) {
+            add_in_place(d_bias, &row[cols.clone()]);
+        }
+        if let Some(update) = update {
+            // SAFETY: this part's biases.
+            unsafe {
+                update.update(self.params.get_mut(own_bias.clone()), self.grads.get(own_bias.clone()), own_bias.start)
+            }
+        }
+    }
+
+    /// `dX[:, rows] = dY · W[rows, :]ᵀ` into the layer below's deltas, times
+    /// the dropout mask and the activation's slope there.
+    fn input_gradient(&self, layer: usize, part: usize, d_output: &[f32]) {
+        let layout = self.layout();
+        let (fan_in, fan_out, batch) = (layout.fan_in(layer), layout.fan_out(layer), self.batch);
+        let rows = half(fan_in, part);
+        let first = layout.weights(layer).start;
+        // SAFETY: this part's rows of the weights, updated only later in this phase.
+        let weights = unsafe { self.params.get(first + rows.start * fan_out..first + rows.end * fan_out) };
+        let below = self.block(layer - 1);
+        let reach = (batch - 1) * fan_in + rows.end;
+        // SAFETY: this part writes only its columns `rows` of the layer below's deltas.
+        let d_input = unsafe { self.deltas.get_mut(below.start + rows.start..below.start + reach) };
+        matmul_strided(
+            batch,
+            fan_out,
+            rows.len(),
+            (d_output, fan_out, 1),
+            (weights, 1, fan_out),
+            (d_input, fan_in),
+            0.0,
+        );
+        for row in 0..batch {
+            let at = shift(&(row * fan_in + rows.start..row * fan_in + rows.end), below.start);
+            // SAFETY: this part's columns of the layer below.
+            let (deltas, outputs) = unsafe { (self.deltas.get_mut(at.clone()), self.outputs.get(at.clone())) };
+            if let Some((masks, _)) = self.dropout {
+                // SAFETY: as above; masks are only read.
+                multiply_in_place(deltas, unsafe { masks.get(at.clone()) });
+            }
+            (self.activation.backward)(outputs, deltas);
+        }
+    }
+}
+
+fn shift(range: &Range<usize>, by: usize) -> Range<usize> {
+    range.start + by..range.end + by
+}
+
+/// `C = start + A·B` with `B` row-major `k × n`, on this thread: the chain
+/// kernels where the CPU has them, matrixmultiply otherwise.
+fn product(m: usize, k: usize, n: usize, a: (&[f32], usize, usize), b: &[f32], c: &mut [f32], start: Start) {
+    if chain_gemm::available() {
+        return chain_matmul_here(m, k, n, a, b, c, start);
+    }
+    let beta = match start {
+        Start::Current => 1.0,
+        Start::Zero => 0.0,
+        Start::Scaled(w, decay) => {
+            scale_into(&mut c[..m * n], &w[..m * n], decay);
+            1.0
+        }
+    };
+    matmul_strided(m, k, n, a, (b, n, 1), (c, n), beta);
+}
