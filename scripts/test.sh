@@ -15,6 +15,11 @@ cargo build --release -p ffn-infer-embedded --target thumbv6m-none-eabi
 cargo build --release -p ffn-infer-embedded --target thumbv7em-none-eabihf --features dsp
 (cd infer-embedded/firmware && cargo fmt --check)
 
+echo "== the README's cargo run commands resolve from the workspace root"
+for bin in train sweep report export predict bench-epoch; do
+  cargo run --release --quiet --bin "$bin" -- --help > /dev/null
+done
+
 echo "== benches compile"
 cargo bench --workspace --no-run
 
