@@ -17,6 +17,7 @@ use ffn_core::optim::{Hyper, Optimizer};
 use ffn_core::rng::{rng_for, shuffle};
 use ffn_core::{Init, activation, loss, optim};
 use ffn_trainer::data::{self, Dataset, DatasetName, LoadOptions};
+use ffn_trainer::run::EVAL_BATCH;
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
@@ -76,7 +77,8 @@ fn main() -> Result<()> {
     }
     let mut step_seconds = None;
     for &batch in &args.batch_sizes {
-        let mut model = Model::new(&sizes, relu, Init::Xavier, args.seed, batch);
+        // Room for the validation pass in chunks of the size `train` uses.
+        let mut model = Model::new(&sizes, relu, Init::Xavier, args.seed, batch.max(EVAL_BATCH));
         let mut optimizer = Optimizer::new(rmsprop, hyper, model.params.len());
         let mut rng = rng_for(args.seed, SHUFFLE_STREAM);
         let mut order: Vec<usize> = (0..train.labels.len()).collect();

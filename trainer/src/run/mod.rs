@@ -29,7 +29,7 @@ const SHUFFLE_STREAM: u64 = 3;
 /// shuffle streams (`SHUFFLE_STREAM + epoch`).
 const DROPOUT_STREAM: u64 = 1 << 40;
 /// Rows per forward pass when evaluating (validation/test).
-const EVAL_BATCH: usize = 1000;
+pub const EVAL_BATCH: usize = 1000;
 /// A sweep asks a run to stop early by creating this file in the run folder.
 pub const STOP_FILE: &str = "STOP";
 
