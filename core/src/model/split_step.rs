@@ -51,10 +51,13 @@ const UPDATE_ROWS: usize = 16;
 /// The parts of every layer; fixed, so the sums do not depend on the thread count.
 const PARTS: usize = 2;
 
+/// Runs both parts: on the pool's threads, or in turn on this one when the
+/// thread count is limited to one (`FFN_THREADS=1`, `train --threads 1`).
 fn run_parts(job: &(dyn Fn(usize) + Sync)) {
     #[cfg(feature = "std")]
-    parallel::run(PARTS, job);
-    #[cfg(not(feature = "std"))]
+    if parallel::threads() > 1 {
+        return parallel::run(PARTS, job);
+    }
     (0..PARTS).for_each(job);
 }
 
