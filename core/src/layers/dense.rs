@@ -8,7 +8,9 @@ use crate::kernels::gemm::{matmul, matmul_a_bt, matmul_at_b};
 /// Up to this batch size the forward product and the weight gradient run as
 /// [`chain_gemm`] kernels (no packing) where the CPU has them. Measured with
 /// `bench-epoch` (4 × 128, 2 threads): batch 16 0.76 → 0.61 s and batch 64
-/// 0.38 → 0.34 s per epoch; batch 128 a tie, batch 256 4 % slower.
+/// 0.38 → 0.34 s per epoch; batch 128 a tie, batch 256 4 % slower. (Training
+/// steps at these batches now go through `model::split_step`, which calls the
+/// chain kernels itself; `Dense` serves evaluation and larger batches.)
 pub const CHAIN_MAX_BATCH: usize = 64;
 
 /// Shapes of one dense layer applied to one batch.
