@@ -128,6 +128,38 @@ fn check_level(level: Level) {
             });
         }
     }
+
+    // Batches up to 64 train through the split step. Without AVX-512 its
+    // products go through matrixmultiply at every level, so AVX2 must match
+    // the portable build bit for bit; layers wider than 32 give both parts
+    // rows. With AVX-512 the chain kernels sum in another order: close, not equal.
+    let sizes = [40, 34, 33, 10];
+    let batch = 16;
+    let inputs = uniform_vec(&mut rng, batch * 40, 0.0, 1.0);
+    let labels = random_labels(&mut rng, batch, 10);
+    let split_steps = || {
+        let relu = activation::by_name("relu").unwrap();
+        let mut model = Model::new(&sizes, relu, Init::Xavier, 9, batch);
+        let hyper = Hyper { weight_decay: 1e-3, ..Hyper::default() };
+        let mut optimizer = Optimizer::new(optim::by_name("rmsprop").unwrap(), hyper, model.params.len());
+        model.set_dropout(0.25, ffn_core::rng::rng_for(9, 1));
+        model.train_step(&inputs, &labels, loss::by_name("cross_entropy").unwrap(), 0.1, &mut optimizer);
+        model.train_step(&inputs, &labels, loss::by_name("cross_entropy").unwrap(), 0.1, &mut optimizer);
+        let mut out = model.grads.clone();
+        out.extend_from_slice(&model.params);
+        out
+    };
+    if level == Level::Avx512 {
+        kernels::force_level(Level::Scalar);
+        let scalar = split_steps();
+        kernels::force_level(level);
+        let wide = split_steps();
+        for (i, (a, b)) in scalar.iter().zip(&wide).enumerate() {
+            assert!((a - b).abs() <= 1e-4 * a.abs().max(b.abs()) + 1e-6, "split step, value {i}: {a} vs {b}");
+        }
+    } else {
+        same_at(level, "split step", split_steps);
+    }
 }
 
 #[test]

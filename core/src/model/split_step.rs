@@ -45,9 +45,6 @@ use core::ops::Range;
 /// `bench-epoch` (4 × 128, 2 threads): see benches/RESULTS.md.
 pub const SPLIT_STEP_MAX_BATCH: usize = 64;
 
-/// Rows of weights whose gradient is computed and applied in one go.
-const UPDATE_ROWS: usize = 16;
-
 /// The parts of every layer; fixed, so the sums do not depend on the thread count.
 const PARTS: usize = 2;
 
@@ -311,26 +308,25 @@ impl Step<'_> {
         if layer > 0 && !rows.is_empty() {
             self.input_gradient(layer, part, d_output);
         }
-        // The gradient in blocks of rows, each updated while it is still in
-        // the L1 cache.
-        let input = &self.input(layer)[rows.start..];
-        for block in (0..rows.len()).step_by(UPDATE_ROWS) {
-            let block_rows = block..(block + UPDATE_ROWS).min(rows.len());
-            let range =
-                first + (rows.start + block_rows.start) * fan_out..first + (rows.start + block_rows.end) * fan_out;
-            {
-                // SAFETY: this part's rows of the weights and their gradient.
-                let (weights, d_weights) =
-                    unsafe { (self.params.get(range.clone()), self.grads.get_mut(range.clone())) };
-                let decay = self.weight_decay;
-                let start = if decay != 0.0 { Start::Scaled(weights, decay) } else { Start::Zero };
-                let input = (&input[block_rows.start..], 1, fan_in);
-                product(block_rows.len(), self.batch, fan_out, input, d_output, d_weights, start);
-            }
-            if let Some(update) = update {
-                // SAFETY: this part's parameters; no part reads them after this
-                // layer's input gradient, which this part computed above.
-                unsafe { update.update(self.params.get_mut(range.clone()), self.grads.get(range.clone()), range.start) }
+        let own_weights = first + rows.start * fan_out..first + rows.end * fan_out;
+        {
+            // SAFETY: this part's rows of the weights and their gradient.
+            let (weights, d_weights) =
+                unsafe { (self.params.get(own_weights.clone()), self.grads.get_mut(own_weights.clone())) };
+            let decay = self.weight_decay;
+            let start = if decay != 0.0 { Start::Scaled(weights, decay) } else { Start::Zero };
+            let input = (&self.input(layer)[rows.start..], 1, fan_in);
+            product(rows.len(), self.batch, fan_out, input, d_output, d_weights, start);
+        }
+        if let Some(update) = update {
+            // SAFETY: this part's parameters; no part reads them after this
+            // layer's input gradient, which this part computed above.
+            unsafe {
+                update.update(
+                    self.params.get_mut(own_weights.clone()),
+                    self.grads.get(own_weights.clone()),
+                    own_weights.start,
+                )
             }
         }
         let own_bias = shift(&cols, layout.bias(layer).start);
