@@ -14,14 +14,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-const EPOCHS: usize = 3;
+/// Enough epochs that a signal sent half an epoch after the first checkpoint
+/// lands mid-run however fast the machine trains (an epoch here took about a
+/// second at first and 0.19 s after the small-batch step got faster; with 3
+/// epochs the run sometimes ended before the signal arrived).
+const EPOCHS: usize = 8;
 
-/// Small enough to be quick, long enough (about a second an epoch) to be hit mid-epoch;
-/// with dropout, so a resumed run must also redraw the uninterrupted run's masks.
+/// Small enough to be quick; with dropout, so a resumed run must also redraw
+/// the uninterrupted run's masks.
 fn args(out: &Path) -> Vec<String> {
     let mut a: Vec<String> = [
         "-e",
-        "3",
+        &EPOCHS.to_string(),
         "--train_limit",
         "20000",
         "--seed",
@@ -39,7 +43,7 @@ fn args(out: &Path) -> Vec<String> {
         "--dropout",
         "0.1",
     ]
-    .map(String::from)
+    .map(|s| s.to_string())
     .to_vec();
     a.push("--output_dir".into());
     a.push(out.display().to_string());
@@ -59,6 +63,13 @@ fn wait_for_epochs(child: &mut Child, run_dir: &Path, epochs: usize) {
         assert!(start.elapsed() < Duration::from_secs(120), "no checkpoint of epoch {epochs} after 2 minutes");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// How long the run's first epoch took, from its metrics line.
+fn first_epoch_seconds(run_dir: &Path) -> f64 {
+    let metrics = std::fs::read_to_string(run_dir.join("metrics.jsonl")).expect("metrics");
+    let first: serde_json::Value = serde_json::from_str(metrics.lines().next().expect("a line")).expect("json");
+    first["seconds"].as_f64().expect("seconds")
 }
 
 fn signal(child: &Child, sig: &str) {
@@ -125,7 +136,9 @@ fn interrupt_and_resume(tmp: &Path, reference: &Reference, sig: &str, expected_c
         .spawn()
         .expect("train starts");
     wait_for_epochs(&mut child, &dir, 1);
-    std::thread::sleep(Duration::from_millis(250));
+    // Half an epoch in: mid-epoch, with the model and optimizer state changed
+    // since the checkpoint.
+    std::thread::sleep(Duration::from_secs_f64(first_epoch_seconds(&dir) / 2.0));
     signal(&child, sig);
     let out = child.wait_with_output().expect("train ends");
     let r = cli_support::finish(out);
