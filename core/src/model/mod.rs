@@ -60,15 +60,35 @@ struct Dropout {
 }
 
 impl Dropout {
-    /// Draws this layer's masks and writes `kept = activations · mask`.
-    fn drop_units(&mut self, activations: &[f32], range: Range<usize>) {
+    /// Draws the masks of `range` (of `masks`), in order from `rng`.
+    fn draw_masks(&mut self, range: Range<usize>) {
         let scale = 1.0 / (1.0 - self.rate);
-        let masks = &mut self.masks[range.clone()];
-        for mask in masks.iter_mut() {
+        for mask in &mut self.masks[range] {
             *mask = if uniform(&mut self.rng) < self.rate { 0.0 } else { scale };
         }
-        multiply_into(&mut self.kept[range], activations, masks);
     }
+
+    /// Draws this layer's masks and writes `kept = activations · mask`.
+    fn drop_units(&mut self, activations: &[f32], range: Range<usize>) {
+        self.draw_masks(range.clone());
+        multiply_into(&mut self.kept[range.clone()], activations, &self.masks[range]);
+    }
+}
+
+/// Hits and summed loss of softmax `probs` (`classes` per row) against
+/// `labels`, writing `∂loss/∂logits` (scaled to a batch mean) when asked.
+fn score(
+    probs: &[f32],
+    classes: usize,
+    labels: &[u8],
+    loss: &LossSpec,
+    label_smoothing: f32,
+    d_logits: Option<&mut [f32]>,
+) -> StepStats {
+    let correct = probs.chunks_exact(classes).zip(labels).filter(|(row, l)| argmax(row) == **l as usize).count();
+    let scale = 1.0 / labels.len().max(1) as f32;
+    let loss_sum = (loss.loss_and_grad)(probs, labels, label_smoothing, scale, d_logits);
+    StepStats { loss_sum, correct }
 }
 
 /// What one training step measured on its batch.
@@ -209,9 +229,7 @@ impl Model {
         let classes = self.num_classes();
         let last = self.output_range(layers - 1, batch);
         let probs = &self.outputs[last.clone()];
-        let correct = probs.chunks_exact(classes).zip(labels).filter(|(row, l)| argmax(row) == **l as usize).count();
-        let loss_sum =
-            (loss.loss_and_grad)(probs, labels, label_smoothing, 1.0 / batch as f32, Some(&mut self.deltas[last]));
+        let stats = score(probs, classes, labels, loss, label_smoothing, Some(&mut self.deltas[last]));
 
         for layer in (0..layers).rev() {
             let layout = Layout::new(&self.sizes).expect("validated at construction");
@@ -245,7 +263,7 @@ impl Model {
                 (self.activation.backward)(&self.outputs[in_range.clone()], &mut self.deltas[in_range]);
             }
         }
-        StepStats { loss_sum, correct }
+        stats
     }
 
     /// One full training step: forward, backward, optimizer update.

@@ -28,7 +28,7 @@
 use super::Model;
 use crate::kernels::chain_gemm::{self, Start, chain_matmul_here};
 use crate::kernels::elementwise::{
-    add_in_place, argmax, fill_rows_with_bias, multiply_in_place, multiply_into, scale_into, softmax_rows, sum_into,
+    add_in_place, fill_rows_with_bias, multiply_in_place, multiply_into, scale_into, softmax_rows, sum_into,
 };
 use crate::kernels::gemm::matmul_strided;
 #[cfg(feature = "std")]
@@ -38,7 +38,6 @@ use crate::layout::Layout;
 use crate::loss::LossSpec;
 use crate::model::StepStats;
 use crate::optim::{Optimizer, RangeUpdate};
-use crate::rng::uniform;
 use core::ops::Range;
 
 /// Batches up to this size train through this split step. Measured with
@@ -102,8 +101,9 @@ struct Step<'a> {
     grads: Shared,
     outputs: Shared,
     deltas: Shared,
-    /// Each part's partial products (see [`Scratch`]).
+    /// Each part's partial products, laid out by `scratch_layout`.
     scratch: Shared,
+    scratch_layout: Scratch,
     /// `(masks, kept)` when dropout is on.
     dropout: Option<(Shared, Shared)>,
     weight_decay: f32,
@@ -163,6 +163,7 @@ impl Model {
             outputs: Shared::new(&mut self.outputs),
             deltas: Shared::new(&mut self.deltas),
             scratch: Shared::new(&mut self.split_scratch),
+            scratch_layout: Scratch::new(&self.sizes, self.max_batch),
             dropout: self.dropout.as_mut().map(|d| (Shared::new(&mut d.masks), Shared::new(&mut d.kept))),
             weight_decay,
         };
@@ -189,11 +190,8 @@ impl Model {
     /// pass draws them, so the parts can read them in any order.
     fn draw_dropout_masks(&mut self, batch: usize) {
         let Some(d) = self.dropout.as_mut() else { return };
-        let scale = 1.0 / (1.0 - d.rate);
         for layer in 0..self.sizes.len() - 2 {
-            for mask in &mut d.masks[super::block(&self.sizes, self.max_batch, layer, batch)] {
-                *mask = if uniform(&mut d.rng) < d.rate { 0.0 } else { scale };
-            }
+            d.draw_masks(super::block(&self.sizes, self.max_batch, layer, batch));
         }
     }
 }
@@ -209,7 +207,7 @@ impl Step<'_> {
     }
 
     fn partials(&self, layer: usize, part: usize) -> Range<usize> {
-        Scratch::new(self.sizes, self.max_batch).partials(self.sizes, self.batch, layer, part)
+        self.scratch_layout.partials(self.sizes, self.batch, layer, part)
     }
 
     /// What layer `layer` reads: the batch, or the layer below's outputs
@@ -289,10 +287,7 @@ impl Step<'_> {
         };
         sum_into(probs, a, b);
         softmax_rows(probs, classes);
-        let correct = probs.chunks_exact(classes).zip(labels).filter(|(row, l)| argmax(row) == **l as usize).count();
-        let scale = 1.0 / self.batch as f32;
-        let loss_sum = (loss.loss_and_grad)(probs, labels, label_smoothing, scale, Some(d_logits));
-        StepStats { loss_sum, correct }
+        super::score(probs, classes, labels, loss, label_smoothing, Some(d_logits))
     }
 
     /// This part's rows of layer `layer`: weight gradient, input gradient
