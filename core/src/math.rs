@@ -21,8 +21,8 @@ pub fn sqrt(x: f32) -> f32 {
 /// (5 % off at worst) and three Newton steps `y ← y·(2 − x·y)`, each of which
 /// squares the relative error. The optimizers divide by `√v + ε` once per
 /// parameter and step; the hardware divider takes a zmm vector every ~10
-/// cycles, these eight operations about four on the two FMA ports, in
-/// parallel with the square root. Only IEEE multiplies and subtractions, never
+/// cycles, these ten operations (one integer subtraction, three Newton steps
+/// of three) about five on the two FMA ports, in parallel with the square root. Only IEEE multiplies and subtractions, never
 /// fused, so every build (scalar, AVX2, AVX-512) gives the same bits.
 #[inline(always)]
 pub fn reciprocal(x: f32) -> f32 {
