@@ -244,3 +244,52 @@ fn small_batch_steps_give_the_same_bits_on_one_and_two_threads() {
         }
     }
 }
+
+/// Larger batches train through the row split step (one phase forward, one
+/// per layer backward, two parts each): after every step the weights are bit
+/// for bit those of `forward_backward` followed by one `Optimizer::update`,
+/// on one thread and on two, with and without dropout; the loss, which the
+/// step sums as two halves, agrees to rounding.
+#[test]
+fn large_batch_steps_give_the_weights_of_forward_backward_and_an_update() {
+    let relu = activation::by_name("ReLU").unwrap();
+    let batch = 100;
+    let (inputs, labels) = data(10, 3 * batch);
+    let sizes = [INPUT_SIZE, 128, 64, NUM_CLASSES];
+    let hyper = Hyper { weight_decay: 1e-3, ..Hyper::default() };
+    for optimizer in ["rmsprop", "adam"] {
+        for dropout in [0.0, 0.3] {
+            for threads in [1, 2] {
+                parallel::set_threads(threads);
+                let mut split = Model::new(&sizes, relu, Init::Xavier, 4, batch);
+                let mut reference = split.clone();
+                let spec = optim::by_name(optimizer).unwrap();
+                let (mut split_opt, mut reference_opt) =
+                    (Optimizer::new(spec, hyper, split.params.len()), Optimizer::new(spec, hyper, split.params.len()));
+                let batches = inputs.chunks(batch * INPUT_SIZE).zip(labels.chunks(batch));
+                for (step, (x, y)) in batches.enumerate() {
+                    split.set_dropout(dropout, rng_for(4, step as u64));
+                    reference.set_dropout(dropout, rng_for(4, step as u64));
+                    let got = split.train_step(x, y, cross_entropy(), 0.1, &mut split_opt);
+                    let want = reference.forward_backward(x, y, cross_entropy(), 0.1, hyper.weight_decay);
+                    reference_opt.update(&mut reference.params, &reference.grads, want.loss_sum / batch as f32);
+                    let case = format!("{optimizer}, dropout {dropout}, {threads} threads, step {step}");
+                    assert_same_bits(&case, &split.params, &reference.params);
+                    assert_eq!(got.correct, want.correct, "{case}");
+                    assert!((got.loss_sum - want.loss_sum).abs() <= 1e-5 * want.loss_sum.abs(), "{case}");
+                }
+                // Inference on more rows than the small-batch limit takes the
+                // same row split: the probabilities of both halves taken apart.
+                let whole = split.forward(&inputs[..batch * INPUT_SIZE], batch).to_vec();
+                let cut = 48;
+                let mut halves = split.forward(&inputs[..cut * INPUT_SIZE], cut).to_vec();
+                halves.extend_from_slice(split.forward(&inputs[cut * INPUT_SIZE..batch * INPUT_SIZE], batch - cut));
+                assert_eq!(whole.len(), halves.len());
+                for (a, b) in whole.iter().zip(&halves) {
+                    assert!((a - b).abs() <= 1e-5, "forward, {optimizer}, {threads} threads: {a} against {b}");
+                }
+            }
+        }
+    }
+    parallel::set_threads(usize::MAX);
+}

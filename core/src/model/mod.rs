@@ -13,6 +13,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::Range;
 
+mod parts;
+mod row_split_step;
 mod split_step;
 pub use split_step::SPLIT_STEP_MAX_BATCH;
 
@@ -76,17 +78,19 @@ impl Dropout {
 }
 
 /// Hits and summed loss of softmax `probs` (`classes` per row) against
-/// `labels`, writing `∂loss/∂logits` (scaled to a batch mean) when asked.
+/// `labels`, writing `∂loss/∂logits` (scaled to the mean over a batch of
+/// `batch` rows, of which these may be a part) when asked.
 fn score(
     probs: &[f32],
     classes: usize,
     labels: &[u8],
     loss: &LossSpec,
     label_smoothing: f32,
+    batch: usize,
     d_logits: Option<&mut [f32]>,
 ) -> StepStats {
     let correct = probs.chunks_exact(classes).zip(labels).filter(|(row, l)| argmax(row) == **l as usize).count();
-    let scale = 1.0 / labels.len().max(1) as f32;
+    let scale = 1.0 / batch.max(1) as f32;
     let loss_sum = (loss.loss_and_grad)(probs, labels, label_smoothing, scale, d_logits);
     StepStats { loss_sum, correct }
 }
@@ -177,7 +181,11 @@ impl Model {
     /// Forward pass over `batch` rows of `inputs` (row-major `batch × sizes[0]`);
     /// returns the softmax probabilities (`batch × classes`).
     pub fn forward(&mut self, inputs: &[f32], batch: usize) -> &[f32] {
-        self.forward_pass(inputs, batch, false)
+        if batch <= SPLIT_STEP_MAX_BATCH {
+            return self.forward_pass(inputs, batch, false);
+        }
+        self.row_split_forward(inputs, batch);
+        &self.outputs[self.output_range(self.sizes.len() - 2, batch)]
     }
 
     fn forward_pass(&mut self, inputs: &[f32], batch: usize, training: bool) -> &[f32] {
@@ -229,7 +237,7 @@ impl Model {
         let classes = self.num_classes();
         let last = self.output_range(layers - 1, batch);
         let probs = &self.outputs[last.clone()];
-        let stats = score(probs, classes, labels, loss, label_smoothing, Some(&mut self.deltas[last]));
+        let stats = score(probs, classes, labels, loss, label_smoothing, batch, Some(&mut self.deltas[last]));
 
         for layer in (0..layers).rev() {
             let layout = Layout::new(&self.sizes).expect("validated at construction");
@@ -279,9 +287,7 @@ impl Model {
         if labels.len() <= SPLIT_STEP_MAX_BATCH {
             return self.split_step(inputs, labels, loss, label_smoothing, weight_decay, Some(optimizer));
         }
-        let stats = self.forward_backward(inputs, labels, loss, label_smoothing, weight_decay);
-        optimizer.update(&mut self.params, &self.grads, stats.loss_sum / labels.len().max(1) as f32);
-        stats
+        self.row_split_step(inputs, labels, loss, label_smoothing, optimizer)
     }
 
     /// Loss and hits over `labels.len()` rows without touching gradients

@@ -26,13 +26,12 @@
 //! the thread count (one thread runs both parts in turn).
 
 use super::Model;
+use super::parts::{PARTS, Shared, run_parts};
 use crate::kernels::chain_gemm::{self, Start, chain_matmul_here};
 use crate::kernels::elementwise::{
     add_in_place, fill_rows_with_bias, multiply_in_place, multiply_into, scale_into, softmax_rows, sum_into,
 };
 use crate::kernels::gemm::matmul_strided;
-#[cfg(feature = "std")]
-use crate::kernels::parallel;
 use crate::kernels::split::half;
 use crate::layout::Layout;
 use crate::loss::LossSpec;
@@ -43,49 +42,6 @@ use core::ops::Range;
 /// Batches up to this size train through this split step. Measured with
 /// `bench-epoch` (4 × 128, 2 threads): see benches/RESULTS.md.
 pub const SPLIT_STEP_MAX_BATCH: usize = 64;
-
-/// The parts of every layer; fixed, so the sums do not depend on the thread count.
-const PARTS: usize = 2;
-
-/// Runs both parts: on the pool's threads, or in turn on this one when the
-/// thread count is limited to one (`FFN_THREADS=1`, `train --threads 1`).
-fn run_parts(job: &(dyn Fn(usize) + Sync)) {
-    #[cfg(feature = "std")]
-    if parallel::threads() > 1 {
-        return parallel::run(PARTS, job);
-    }
-    (0..PARTS).for_each(job);
-}
-
-/// A buffer shared by the parts, which cut it into disjoint pieces.
-#[derive(Clone, Copy)]
-struct Shared {
-    address: usize,
-    len: usize,
-}
-
-impl Shared {
-    fn new(buffer: &mut [f32]) -> Self {
-        Shared { address: buffer.as_mut_ptr() as usize, len: buffer.len() }
-    }
-
-    /// # Safety
-    /// The buffer is still borrowed, and no part writes `range` during this phase.
-    unsafe fn get<'a>(self, range: Range<usize>) -> &'a [f32] {
-        assert!(range.start <= range.end && range.end <= self.len);
-        // SAFETY: in bounds (asserted); the caller rules out concurrent writes.
-        unsafe { core::slice::from_raw_parts((self.address as *const f32).add(range.start), range.len()) }
-    }
-
-    /// # Safety
-    /// The buffer is still borrowed, and no other view of `range` is used during this phase.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn get_mut<'a>(self, range: Range<usize>) -> &'a mut [f32] {
-        assert!(range.start <= range.end && range.end <= self.len);
-        // SAFETY: in bounds (asserted); the caller rules out other views.
-        unsafe { core::slice::from_raw_parts_mut((self.address as *mut f32).add(range.start), range.len()) }
-    }
-}
 
 /// Everything the parts of one step touch. The views the parts cut may
 /// interleave (one part's columns of a row-major block lie between the
@@ -188,7 +144,7 @@ impl Model {
 
     /// The masks of every hidden layer, drawn in the order the unsplit forward
     /// pass draws them, so the parts can read them in any order.
-    fn draw_dropout_masks(&mut self, batch: usize) {
+    pub(super) fn draw_dropout_masks(&mut self, batch: usize) {
         let Some(d) = self.dropout.as_mut() else { return };
         for layer in 0..self.sizes.len() - 2 {
             d.draw_masks(super::block(&self.sizes, self.max_batch, layer, batch));
@@ -287,7 +243,7 @@ impl Step<'_> {
         };
         sum_into(probs, a, b);
         softmax_rows(probs, classes);
-        super::score(probs, classes, labels, loss, label_smoothing, Some(d_logits))
+        super::score(probs, classes, labels, loss, label_smoothing, self.batch, Some(d_logits))
     }
 
     /// This part's rows of layer `layer`: weight gradient, input gradient

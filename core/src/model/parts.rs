@@ -1,0 +1,53 @@
+//! Two parts of a training step and the buffers they share.
+//!
+//! The split steps (`split_step`, `row_split_step`) cut every phase of a step
+//! into the same two parts, whatever the thread count, so their sums and
+//! results do not depend on it: the pool's threads run the parts, or one
+//! thread runs them in turn.
+
+#[cfg(feature = "std")]
+use crate::kernels::parallel;
+use core::ops::Range;
+
+/// The parts of every layer; fixed, so the sums do not depend on the thread count.
+pub(super) const PARTS: usize = 2;
+
+/// Runs both parts: on the pool's threads, or in turn on this one when the
+/// thread count is limited to one (`FFN_THREADS=1`, `train --threads 1`).
+pub(super) fn run_parts(job: &(dyn Fn(usize) + Sync)) {
+    #[cfg(feature = "std")]
+    if parallel::threads() > 1 {
+        return parallel::run(PARTS, job);
+    }
+    (0..PARTS).for_each(job);
+}
+
+/// A buffer shared by the parts, which cut it into disjoint pieces.
+#[derive(Clone, Copy)]
+pub(super) struct Shared {
+    address: usize,
+    len: usize,
+}
+
+impl Shared {
+    pub(super) fn new(buffer: &mut [f32]) -> Self {
+        Shared { address: buffer.as_mut_ptr() as usize, len: buffer.len() }
+    }
+
+    /// # Safety
+    /// The buffer is still borrowed, and no part writes `range` during this phase.
+    pub(super) unsafe fn get<'a>(self, range: Range<usize>) -> &'a [f32] {
+        assert!(range.start <= range.end && range.end <= self.len);
+        // SAFETY: in bounds (asserted); the caller rules out concurrent writes.
+        unsafe { core::slice::from_raw_parts((self.address as *const f32).add(range.start), range.len()) }
+    }
+
+    /// # Safety
+    /// The buffer is still borrowed, and no other view of `range` is used during this phase.
+    #[allow(clippy::mut_from_ref)]
+    pub(super) unsafe fn get_mut<'a>(self, range: Range<usize>) -> &'a mut [f32] {
+        assert!(range.start <= range.end && range.end <= self.len);
+        // SAFETY: in bounds (asserted); the caller rules out other views.
+        unsafe { core::slice::from_raw_parts_mut((self.address as *mut f32).add(range.start), range.len()) }
+    }
+}
