@@ -173,7 +173,7 @@ impl Step<'_> {
 
     /// This part's rows of the batch through every layer; returns their
     /// softmax probabilities (the last layer's block).
-    fn forward(&self, part: usize) -> &mut [f32] {
+    fn forward(&self, part: usize) -> &[f32] {
         let layout = self.layout();
         let layers = self.sizes.len() - 1;
         let rows = half(self.batch, part);
@@ -199,7 +199,7 @@ impl Step<'_> {
                 }
             }
         }
-        &mut []
+        &[]
     }
 
     /// This part's rows forward, then their hits, loss and `∂loss/∂logits`.
