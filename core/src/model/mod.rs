@@ -95,6 +95,25 @@ fn score(
     StepStats { loss_sum, correct }
 }
 
+/// [`score`] of the batch's two halves (cut by `split::half`), added: the
+/// loss as the row split step sums it, whichever path a step takes.
+fn score_halves(
+    probs: &[f32],
+    classes: usize,
+    labels: &[u8],
+    loss: &LossSpec,
+    label_smoothing: f32,
+    d_logits: &mut [f32],
+) -> StepStats {
+    let batch = labels.len();
+    let cut = crate::kernels::split::half(batch, 0).end;
+    let (probs, d_logits) = (&probs[..batch * classes], &mut d_logits[..batch * classes]);
+    let ((p0, p1), (d0, d1)) = (probs.split_at(cut * classes), d_logits.split_at_mut(cut * classes));
+    let first = score(p0, classes, &labels[..cut], loss, label_smoothing, batch, Some(d0));
+    let second = score(p1, classes, &labels[cut..], loss, label_smoothing, batch, Some(d1));
+    StepStats { loss_sum: first.loss_sum + second.loss_sum, correct: first.correct + second.correct }
+}
+
 /// What one training step measured on its batch.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct StepStats {
@@ -181,7 +200,7 @@ impl Model {
     /// Forward pass over `batch` rows of `inputs` (row-major `batch × sizes[0]`);
     /// returns the softmax probabilities (`batch × classes`).
     pub fn forward(&mut self, inputs: &[f32], batch: usize) -> &[f32] {
-        if batch <= SPLIT_STEP_MAX_BATCH {
+        if batch <= SPLIT_STEP_MAX_BATCH || !parts::parts_run_in_parallel() {
             return self.forward_pass(inputs, batch, false);
         }
         self.row_split_forward(inputs, batch);
@@ -237,7 +256,7 @@ impl Model {
         let classes = self.num_classes();
         let last = self.output_range(layers - 1, batch);
         let probs = &self.outputs[last.clone()];
-        let stats = score(probs, classes, labels, loss, label_smoothing, batch, Some(&mut self.deltas[last]));
+        let stats = score_halves(probs, classes, labels, loss, label_smoothing, &mut self.deltas[last]);
 
         for layer in (0..layers).rev() {
             let layout = Layout::new(&self.sizes).expect("validated at construction");
@@ -287,7 +306,12 @@ impl Model {
         if labels.len() <= SPLIT_STEP_MAX_BATCH {
             return self.split_step(inputs, labels, loss, label_smoothing, weight_decay, Some(optimizer));
         }
-        self.row_split_step(inputs, labels, loss, label_smoothing, optimizer)
+        if parts::parts_run_in_parallel() {
+            return self.row_split_step(inputs, labels, loss, label_smoothing, optimizer);
+        }
+        let stats = self.forward_backward(inputs, labels, loss, label_smoothing, weight_decay);
+        optimizer.update(&mut self.params, &self.grads, stats.loss_sum / labels.len().max(1) as f32);
+        stats
     }
 
     /// Loss and hits over `labels.len()` rows without touching gradients

@@ -22,6 +22,20 @@ pub(super) fn run_parts(job: &(dyn Fn(usize) + Sync)) {
     (0..PARTS).for_each(job);
 }
 
+/// Whether more than one thread runs the parts. The row split step pays only
+/// then: one thread running its parts in turn packs each layer's weights for
+/// matrixmultiply twice (batch 256: 0.42–0.45 s per epoch against 0.39–0.40 s).
+pub(super) fn parts_run_in_parallel() -> bool {
+    #[cfg(feature = "std")]
+    {
+        parallel::threads() > 1
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        false
+    }
+}
+
 /// A buffer shared by the parts, which cut it into disjoint pieces.
 #[derive(Clone, Copy)]
 pub(super) struct Shared {

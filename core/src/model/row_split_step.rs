@@ -293,3 +293,42 @@ impl Step<'_> {
 fn shift(range: &Range<usize>, by: usize) -> Range<usize> {
     range.start + by..range.end + by
 }
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use crate::kernels::parallel;
+    use crate::model::Model;
+    use crate::optim::{self, Hyper, Optimizer};
+    use crate::rng::{rng_for, uniform};
+    use crate::{Init, activation, loss};
+    use std::vec::Vec;
+
+    /// The row split step itself (whatever thread count the pool has), against
+    /// `forward_backward` and one update: the same weights and loss, bit for bit.
+    #[test]
+    fn the_row_split_step_gives_the_bits_of_forward_backward_and_an_update() {
+        let (batch, sizes) = (80, [784, 96, 48, 10]);
+        let mut rng = rng_for(7, 0);
+        let inputs: Vec<f32> = (0..2 * batch * 784).map(|_| uniform(&mut rng)).collect();
+        let labels: Vec<u8> = (0..2 * batch).map(|i| (i * 7 % 10) as u8).collect();
+        let cross_entropy = loss::by_name("cross_entropy").unwrap();
+        for threads in [1, 2] {
+            parallel::set_threads(threads);
+            let mut split = Model::new(&sizes, activation::by_name("relu").unwrap(), Init::Xavier, 5, batch);
+            split.set_dropout(0.2, rng_for(5, 1));
+            let mut reference = split.clone();
+            let hyper = Hyper { weight_decay: 1e-3, ..Hyper::default() };
+            let spec = optim::by_name("eve").unwrap();
+            let mut split_opt = Optimizer::new(spec, hyper, split.params.len());
+            let mut reference_opt = split_opt.clone();
+            for (x, y) in inputs.chunks(batch * 784).zip(labels.chunks(batch)) {
+                let got = split.row_split_step(x, y, cross_entropy, 0.1, &mut split_opt);
+                let want = reference.forward_backward(x, y, cross_entropy, 0.1, hyper.weight_decay);
+                reference_opt.update(&mut reference.params, &reference.grads, want.loss_sum / batch as f32);
+                assert_eq!(got, want, "{threads} threads");
+                assert!(split.params.iter().zip(&reference.params).all(|(a, b)| a.to_bits() == b.to_bits()));
+            }
+        }
+        parallel::set_threads(usize::MAX);
+    }
+}
