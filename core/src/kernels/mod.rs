@@ -12,13 +12,15 @@
 //! The GEMMs are not element-wise: they run in matrixmultiply (which picks
 //! its own kernel per CPU), except at batches up to 64 on AVX-512 CPUs, where
 //! the forward products and weight gradients use [`chain_gemm`] (in the
-//! split training step, `model::split_step`, and in evaluation). So a model
+//! split training step, `model::split_step`, and in evaluation) and, up to
+//! batch 32, the split step's input gradients [`dot_gemm`]. So a model
 //! trained on two different CPUs may differ in the last bits; on one machine,
 //! results never depend on the thread count.
 //!
 //! [`force_level`] pins the level (tests, and `FFN_SIMD=scalar` in the trainer).
 
 pub mod chain_gemm;
+pub mod dot_gemm;
 pub mod elementwise;
 pub mod gemm;
 #[cfg(feature = "std")]

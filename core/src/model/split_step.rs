@@ -28,6 +28,7 @@
 use super::Model;
 use super::parts::{PARTS, Shared, run_parts};
 use crate::kernels::chain_gemm::{self, Start, chain_matmul_here};
+use crate::kernels::dot_gemm::{self, dot_matmul_here};
 use crate::kernels::elementwise::{
     add_in_place, fill_rows_with_bias, multiply_in_place, multiply_into, scale_into, softmax_rows, sum_into,
 };
@@ -259,6 +260,7 @@ impl Step<'_> {
         if layer > 0 && !rows.is_empty() {
             self.input_gradient(layer, part, d_output);
         }
+
         let own_weights = first + rows.start * fan_out..first + rows.end * fan_out;
         {
             // SAFETY: this part's rows of the weights and their gradient.
@@ -308,15 +310,19 @@ impl Step<'_> {
         let reach = (batch - 1) * fan_in + rows.end;
         // SAFETY: this part writes only its columns `rows` of the layer below's deltas.
         let d_input = unsafe { self.deltas.get_mut(below.start + rows.start..below.start + reach) };
-        matmul_strided(
-            batch,
-            fan_out,
-            rows.len(),
-            (d_output, fan_out, 1),
-            (weights, 1, fan_out),
-            (d_input, fan_in),
-            0.0,
-        );
+        if dot_gemm::pays(batch, fan_out) {
+            dot_matmul_here(batch, rows.len(), fan_out, d_output, weights, d_input, fan_in);
+        } else {
+            matmul_strided(
+                batch,
+                fan_out,
+                rows.len(),
+                (d_output, fan_out, 1),
+                (weights, 1, fan_out),
+                (d_input, fan_in),
+                0.0,
+            );
+        }
         for row in 0..batch {
             let at = shift(&(row * fan_in + rows.start..row * fan_in + rows.end), below.start);
             // SAFETY: this part's columns of the layer below.
