@@ -20,8 +20,9 @@
 //!   columns, and the optimizer update of all of these, in the same phase.
 //!
 //! Only the batch's activations and deltas cross between the cores, a few
-//! KB per layer. Each phase is one hand-over of [`parallel::run`] with two
-//! parts; a layer's output is `(bias + Σ over part 0's rows) + Σ over part
+//! KB per layer. Each phase is one hand-over of `parallel::run` with two
+//! parts (the output layer's, whose work is smaller than a hand-over, run in
+//! turn on the calling thread); a layer's output is `(bias + Σ over part 0's rows) + Σ over part
 //! 1's rows` whichever thread runs which part, so results do not depend on
 //! the thread count (one thread runs both parts in turn).
 
@@ -124,20 +125,26 @@ impl Model {
             dropout: self.dropout.as_mut().map(|d| (Shared::new(&mut d.masks), Shared::new(&mut d.kept))),
             weight_decay,
         };
-        for layer in 0..layers {
-            run_parts(&|part| {
-                if layer > 0 {
-                    step.finish_forward(layer - 1, part);
-                }
-                step.partial_product(layer, part);
-            });
+        let last = layers - 1;
+        let forward = |layer: usize, part: usize| {
+            if layer > 0 {
+                step.finish_forward(layer - 1, part);
+            }
+            step.partial_product(layer, part);
+        };
+        for layer in 0..last {
+            run_parts(&|part| forward(layer, part));
         }
-        let stats = step.loss(layers - 1, labels, loss, label_smoothing);
+        // The output layer (a few thousand weights) on this thread, both parts
+        // in turn: two hand-overs of the cores cost more than its work.
+        (0..PARTS).for_each(|part| forward(last, part));
+        let stats = step.loss(last, labels, loss, label_smoothing);
         let update = optimizer.map(|optimizer| {
             optimizer.begin_step(stats.loss_sum / batch.max(1) as f32);
             optimizer.ranges()
         });
-        for layer in (0..layers).rev() {
+        (0..PARTS).for_each(|part| step.backward(last, part, update.as_ref()));
+        for layer in (0..last).rev() {
             run_parts(&|part| step.backward(layer, part, update.as_ref()));
         }
         stats
