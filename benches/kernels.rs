@@ -1,14 +1,17 @@
 //! Kernel benches: every GEMM shape of one training step of the 4 × 128 model
-//! (784-128-128-128-128-10) at batch 16/64/256, each activation forward and
-//! backward, each optimizer update over the model's 151 306 parameters, and
-//! the element-wise layer kernels.
+//! (784-128-128-128-128-10) at batch 16/64/256, the small-batch kernels the
+//! split step runs on one core's half of a layer (fma chains, dot products),
+//! each activation forward and backward, each optimizer update over the
+//! model's 151 306 parameters, and the element-wise layer kernels.
 //!
 //! GEMM throughput is reported in FLOP (`2·m·k·n`), so criterion's
 //! "elem/s" reads as FLOP/s.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use ffn_core::kernels::chain_gemm::{self, Start, chain_matmul_here};
+use ffn_core::kernels::dot_gemm::dot_matmul_here;
 use ffn_core::kernels::elementwise::{column_sums, fill_rows_with_bias, scale_into, softmax_rows};
-use ffn_core::kernels::gemm::{matmul, matmul_a_bt, matmul_at_b};
+use ffn_core::kernels::gemm::{matmul, matmul_a_bt, matmul_at_b, matmul_strided};
 use ffn_core::optim::{self, Hyper, Optimizer};
 use ffn_core::rng::{Rng, rng_for, uniform};
 use ffn_core::{Layout, activation};
@@ -44,6 +47,47 @@ fn gemm(c: &mut Criterion) {
             });
             group.bench_function(BenchmarkId::new("backward_dy_wt", &shape), |b| {
                 b.iter(|| matmul_a_bt(batch, fan_out, fan_in, black_box(&dy), &weights, &mut dx, 0.0))
+            });
+        }
+    }
+    group.finish();
+}
+
+/// One core's half of each layer at batch 16 and 64, as the split step runs
+/// it: forward product and weight gradient as fma chains, the input gradient
+/// as dot products and, for comparison, through matrixmultiply.
+fn small_batch(c: &mut Criterion) {
+    if !chain_gemm::available() {
+        return;
+    }
+    let mut rng = rng_for(8, 0);
+    let mut group = c.benchmark_group("small_batch");
+    for (fan_in, fan_out) in [(784, 128), (128, 128)] {
+        let rows = fan_in / 2;
+        let weights = random(&mut rng, rows * fan_out);
+        for batch in [16, 64] {
+            let x = random(&mut rng, batch * fan_in);
+            let dy = random(&mut rng, batch * fan_out);
+            let mut y = vec![0.0; batch * fan_out];
+            let mut dw = vec![0.0; rows * fan_out];
+            let mut dx = vec![0.0; batch * fan_in];
+            let shape = format!("b{batch}_{rows}of{fan_in}x{fan_out}");
+            group.throughput(Throughput::Elements((2 * batch * rows * fan_out) as u64));
+            group.bench_function(BenchmarkId::new("chain_x_w", &shape), |b| {
+                b.iter(|| {
+                    chain_matmul_here(batch, rows, fan_out, (black_box(&x), fan_in, 1), &weights, &mut y, Start::Zero)
+                })
+            });
+            group.bench_function(BenchmarkId::new("chain_xt_dy", &shape), |b| {
+                let start = Start::Scaled(&weights, 5e-4);
+                b.iter(|| chain_matmul_here(rows, batch, fan_out, (black_box(&x), 1, fan_in), &dy, &mut dw, start))
+            });
+            group.bench_function(BenchmarkId::new("dot_dy_wt", &shape), |b| {
+                b.iter(|| dot_matmul_here(batch, rows, fan_out, black_box(&dy), &weights, &mut dx, fan_in))
+            });
+            group.bench_function(BenchmarkId::new("matrixmultiply_dy_wt", &shape), |b| {
+                let (a, w) = ((&dy[..], fan_out, 1), (&weights[..], 1, fan_out));
+                b.iter(|| matmul_strided(batch, fan_out, rows, a, w, (black_box(&mut dx[..]), fan_in), 0.0))
             });
         }
     }
@@ -128,5 +172,5 @@ fn config() -> Criterion {
         .sample_size(20)
 }
 
-criterion_group! { name = benches; config = config(); targets = gemm, activations, optimizers, layer_kernels }
+criterion_group! { name = benches; config = config(); targets = gemm, small_batch, activations, optimizers, layer_kernels }
 criterion_main!(benches);
