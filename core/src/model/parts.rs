@@ -16,7 +16,7 @@ pub(super) const PARTS: usize = 2;
 /// thread count is limited to one (`FFN_THREADS=1`, `train --threads 1`).
 pub(super) fn run_parts(job: &(dyn Fn(usize) + Sync)) {
     #[cfg(feature = "std")]
-    if parallel::threads() > 1 {
+    if parts_run_in_parallel() {
         return parallel::run(PARTS, job);
     }
     (0..PARTS).for_each(job);
@@ -34,6 +34,11 @@ pub(super) fn parts_run_in_parallel() -> bool {
     {
         false
     }
+}
+
+/// `range` moved `by` places (a part's piece of one layer's block, placed in a whole buffer).
+pub(super) fn shift(range: &Range<usize>, by: usize) -> Range<usize> {
+    range.start + by..range.end + by
 }
 
 /// A buffer shared by the parts, which cut it into disjoint pieces.

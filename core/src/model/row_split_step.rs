@@ -26,7 +26,7 @@
 //! (`core/tests/model.rs`). Only the step's loss is summed as two halves.
 
 use super::Model;
-use super::parts::{Shared, run_parts};
+use super::parts::{Shared, run_parts, shift};
 use crate::kernels::elementwise::{add_in_place, fill_rows_with_bias, multiply_in_place, multiply_into};
 use crate::kernels::elementwise::{scale_into, softmax_rows};
 use crate::kernels::gemm::matmul_strided;
@@ -73,20 +73,7 @@ impl Model {
         assert!(batch <= self.max_batch && inputs.len() >= batch * self.sizes[0]);
         let layers = self.sizes.len() - 1;
         self.draw_dropout_masks(batch);
-        let step = Step {
-            sizes: &self.sizes,
-            activation: self.activation,
-            max_batch: self.max_batch,
-            batch,
-            inputs,
-            labels,
-            params: Shared::new(&mut self.params),
-            grads: Shared::new(&mut self.grads),
-            outputs: Shared::new(&mut self.outputs),
-            deltas: Shared::new(&mut self.deltas),
-            dropout: self.dropout.as_mut().map(|d| (Shared::new(&mut d.masks), Shared::new(&mut d.kept))),
-            weight_decay: optimizer.hyper.weight_decay,
-        };
+        let step = self.row_step(inputs, labels, batch, true, optimizer.hyper.weight_decay);
         let losses = [AtomicU32::new(0), AtomicU32::new(0)];
         let hits = [AtomicUsize::new(0), AtomicUsize::new(0)];
         run_parts(&|part| {
@@ -120,23 +107,36 @@ impl Model {
     /// through every layer, in one hand-over.
     pub(super) fn row_split_forward(&mut self, inputs: &[f32], batch: usize) {
         assert!(batch <= self.max_batch && inputs.len() >= batch * self.sizes[0]);
-        let step = Step {
+        let step = self.row_step(inputs, &[], batch, false, 0.0);
+        run_parts(&|part| {
+            step.forward(part);
+        });
+    }
+
+    /// The buffers of a row split step over `batch` rows (dropout only when training).
+    fn row_step<'a>(
+        &'a mut self,
+        inputs: &'a [f32],
+        labels: &'a [u8],
+        batch: usize,
+        training: bool,
+        weight_decay: f32,
+    ) -> Step<'a> {
+        let dropout = self.dropout.as_mut().filter(|_| training);
+        Step {
             sizes: &self.sizes,
             activation: self.activation,
             max_batch: self.max_batch,
             batch,
             inputs,
-            labels: &[],
+            labels,
             params: Shared::new(&mut self.params),
             grads: Shared::new(&mut self.grads),
             outputs: Shared::new(&mut self.outputs),
             deltas: Shared::new(&mut self.deltas),
-            dropout: None,
-            weight_decay: 0.0,
-        };
-        run_parts(&|part| {
-            step.forward(part);
-        });
+            dropout: dropout.map(|d| (Shared::new(&mut d.masks), Shared::new(&mut d.kept))),
+            weight_decay,
+        }
     }
 }
 
@@ -288,10 +288,6 @@ impl Step<'_> {
             unsafe { update.update(self.params.get_mut(range.clone()), self.grads.get(range.clone()), range.start) }
         }
     }
-}
-
-fn shift(range: &Range<usize>, by: usize) -> Range<usize> {
-    range.start + by..range.end + by
 }
 
 #[cfg(all(test, feature = "std"))]

@@ -27,7 +27,7 @@
 //! the thread count (one thread runs both parts in turn).
 
 use super::Model;
-use super::parts::{PARTS, Shared, run_parts};
+use super::parts::{PARTS, Shared, run_parts, shift};
 use crate::kernels::chain_gemm::{self, Start, chain_matmul_here};
 use crate::kernels::dot_gemm::{self, dot_matmul_here};
 use crate::kernels::elementwise::{
@@ -341,10 +341,6 @@ impl Step<'_> {
             (self.activation.backward)(outputs, deltas);
         }
     }
-}
-
-fn shift(range: &Range<usize>, by: usize) -> Range<usize> {
-    range.start + by..range.end + by
 }
 
 /// `C = start + A·B` with `B` row-major `k × n`, on this thread: the chain
