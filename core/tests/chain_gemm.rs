@@ -21,12 +21,13 @@ fn chain_kernel_matches_the_reference_bit_for_bit_and_the_reference_is_a_product
     for m in MS {
         for n in NS {
             for k in KS {
-                let a = uniform_vec(&mut rng, m * k, -1.0, 1.0);
+                let a = uniform_vec(&mut rng, m * (2 * k + 1), -1.0, 1.0);
                 let b = uniform_vec(&mut rng, k * n, -1.0, 1.0);
                 let w = uniform_vec(&mut rng, m * n, -1.0, 1.0);
                 let c0 = uniform_vec(&mut rng, m * n, -1.0, 1.0);
-                // A row-major (m×k), and A stored transposed (k×m) as the weight gradient reads it.
-                let layouts = [(k, 1), (1, m)];
+                // A row-major (m×k), A stored transposed (k×m) as the weight gradient
+                // reads it, and neither stride 1 (each has its own loop in the kernel).
+                let layouts = [(k, 1), (1, m), (2 * k + 1, 2)];
                 for (rsa, csa) in layouts {
                     for start in [Start::Current, Start::Zero, Start::Scaled(&w, 0.3)] {
                         let mut expected = c0.clone();
@@ -62,7 +63,7 @@ fn chain_kernel_matches_the_reference_bit_for_bit_and_the_reference_is_a_product
         }
     }
     println!("{cases} cases; AVX-512 kernel compared: {}; worst reference error {worst:.2e}", available());
-    assert_eq!(cases, MS.len() * NS.len() * KS.len() * 6);
+    assert_eq!(cases, MS.len() * NS.len() * KS.len() * 9);
 }
 
 /// The layer shapes of a batch-16 step, large enough to be split over the

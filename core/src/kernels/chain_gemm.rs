@@ -162,23 +162,34 @@ mod avx512 {
         #[target_feature(enable = "avx512f")]
         pub unsafe fn block(&self, rows: Range<usize>, cols: Range<usize>) {
             let (a, b, c) = (self.a as *const f32, self.b as *const f32, self.c as *mut f32);
-            for j in cols.clone().step_by(NR) {
+            let tile = |i: usize, j: usize| {
                 let width = (cols.end - j).min(NR);
                 let masks = [lane_mask(width.min(16)), lane_mask(width.saturating_sub(16))];
+                let tile = Tile {
+                    a: a.wrapping_add(i * self.rsa),
+                    rsa: self.rsa,
+                    csa: self.csa,
+                    b: b.wrapping_add(j),
+                    ldb: self.n,
+                    k: self.k,
+                    offset: i * self.n + j,
+                    ldc: self.n,
+                };
+                // SAFETY: the tile's rows and masked columns lie inside the operands.
+                unsafe { tile.dispatch((rows.end - i).min(MR), width > 16, c, self.start, masks) }
+            };
+            // A tall block (a weight gradient: the layer's rows × its outputs)
+            // goes along the rows of C, each row tile across every column: the
+            // weights it starts from and the gradient it writes are then read
+            // and written page by page, not a 128-byte strip of every row at a
+            // time.
+            if rows.len() > cols.len() {
                 for i in rows.clone().step_by(MR) {
-                    let tile = Tile {
-                        a: a.wrapping_add(i * self.rsa),
-                        rsa: self.rsa,
-                        csa: self.csa,
-                        b: b.wrapping_add(j),
-                        ldb: self.n,
-                        k: self.k,
-                        offset: i * self.n + j,
-                        ldc: self.n,
-                    };
-                    let (c, start) = (c, self.start);
-                    // SAFETY: the tile's rows and masked columns lie inside the operands.
-                    unsafe { tile.dispatch((rows.end - i).min(MR), width > 16, c, start, masks) }
+                    cols.clone().step_by(NR).for_each(|j| tile(i, j));
+                }
+            } else {
+                for j in cols.clone().step_by(NR) {
+                    rows.clone().step_by(MR).for_each(|i| tile(i, j));
                 }
             }
         }
@@ -267,16 +278,30 @@ mod avx512 {
                         }
                     }
                 }
-                let (mut a, mut b) = (self.a, self.b);
-                for _ in 0..self.k {
+                // One step of `k`: a row of B's tile times each row's element of A.
+                // With unit row stride (`Xᵀ` in a weight gradient) the rows are read
+                // at fixed offsets from one pointer; stepping a pointer row by row
+                // there cost a chain of dependent adds per step (first layer's
+                // weight gradient at batch 16, one core's half: 15.4–16.0 → 11.5–12.7 µs
+                // with the tile order above).
+                let mut b = self.b;
+                let mut step = |x: &dyn Fn(usize) -> f32, b: *const f32| {
                     let b0 = _mm512_maskz_loadu_ps(m0, b);
                     let b1 = if VECS == 2 { _mm512_maskz_loadu_ps(m1, b.wrapping_add(16)) } else { b0 };
                     for r in 0..ROWS {
-                        let x = _mm512_set1_ps(*a.add(r * self.rsa));
+                        let x = _mm512_set1_ps(x(r));
                         acc0[r] = _mm512_fmadd_ps(x, b0, acc0[r]);
                         if VECS == 2 {
                             acc1[r] = _mm512_fmadd_ps(x, b1, acc1[r]);
                         }
+                    }
+                };
+                let mut a = self.a;
+                for _ in 0..self.k {
+                    if self.rsa == 1 {
+                        step(&|r| *a.add(r), b);
+                    } else {
+                        step(&|r| *a.add(r * self.rsa), b);
                     }
                     a = a.wrapping_add(self.csa);
                     b = b.wrapping_add(self.ldb);
