@@ -293,3 +293,39 @@ fn large_batch_steps_give_the_weights_of_forward_backward_and_an_update() {
     }
     parallel::set_threads(usize::MAX);
 }
+
+/// `train_step_alongside` runs its side job exactly once per step on every
+/// path (the split step, where a helper may run it during the output layer;
+/// the row split step; one thread), and trains the bits of `train_step`.
+#[test]
+fn train_step_alongside_runs_its_side_job_once_and_trains_the_same_bits() {
+    let relu = activation::by_name("ReLU").unwrap();
+    let sizes = [INPUT_SIZE, 128, 64, NUM_CLASSES];
+    let hyper = Hyper { weight_decay: 1e-3, ..Hyper::default() };
+    for (batch, threads) in [(16, 1), (16, 2), (100, 1), (100, 2)] {
+        parallel::set_threads(threads);
+        let (inputs, labels) = data(11, 4 * batch);
+        let mut plain = Model::new(&sizes, relu, Init::Xavier, 5, batch);
+        let mut alongside = plain.clone();
+        let spec = optim::by_name("rmsprop").unwrap();
+        let mut plain_opt = Optimizer::new(spec, hyper, plain.params.len());
+        let mut alongside_opt = plain_opt.clone();
+        let batches: Vec<_> = inputs.chunks(batch * INPUT_SIZE).zip(labels.chunks(batch)).collect();
+        let mut copied = vec![0.0f32; batch * INPUT_SIZE];
+        for (step, &(x, y)) in batches.iter().enumerate() {
+            let case = format!("batch {batch}, {threads} threads, step {step}");
+            let want = plain.train_step(x, y, cross_entropy(), 0.1, &mut plain_opt);
+            // The side job copies the next batch, as the trainer's does.
+            let (next, mut runs) = (batches[(step + 1) % batches.len()].0, 0);
+            let got = alongside.train_step_alongside(x, y, cross_entropy(), 0.1, &mut alongside_opt, &mut || {
+                runs += 1;
+                copied.copy_from_slice(next);
+            });
+            assert_eq!(runs, 1, "{case}");
+            assert_same_bits(&case, &copied, next);
+            assert_same_bits(&case, &alongside.params, &plain.params);
+            assert_eq!((got.loss_sum.to_bits(), got.correct), (want.loss_sum.to_bits(), want.correct), "{case}");
+        }
+    }
+    parallel::set_threads(usize::MAX);
+}

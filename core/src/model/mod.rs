@@ -248,7 +248,7 @@ impl Model {
         weight_decay: f32,
     ) -> StepStats {
         if labels.len() <= SPLIT_STEP_MAX_BATCH {
-            return self.split_step(inputs, labels, loss, label_smoothing, weight_decay, None);
+            return self.split_step(inputs, labels, loss, label_smoothing, weight_decay, None, &mut || {});
         }
         let batch = labels.len();
         self.forward_pass(inputs, batch, true);
@@ -302,10 +302,28 @@ impl Model {
         label_smoothing: f32,
         optimizer: &mut Optimizer,
     ) -> StepStats {
+        self.train_step_alongside(inputs, labels, loss, label_smoothing, optimizer, &mut || {})
+    }
+
+    /// [`Model::train_step`], running `side` alongside: at batches up to
+    /// [`SPLIT_STEP_MAX_BATCH`] on the helper thread while this one does the
+    /// output layer (the helper would wait otherwise), else before the step.
+    /// The trainer gathers the next batch there; `side` must not depend on
+    /// the step, nor the step on `side`.
+    pub fn train_step_alongside(
+        &mut self,
+        inputs: &[f32],
+        labels: &[u8],
+        loss: &LossSpec,
+        label_smoothing: f32,
+        optimizer: &mut Optimizer,
+        side: &mut (dyn FnMut() + Send),
+    ) -> StepStats {
         let weight_decay = optimizer.hyper.weight_decay;
         if labels.len() <= SPLIT_STEP_MAX_BATCH {
-            return self.split_step(inputs, labels, loss, label_smoothing, weight_decay, Some(optimizer));
+            return self.split_step(inputs, labels, loss, label_smoothing, weight_decay, Some(optimizer), side);
         }
+        side();
         if parts::parts_run_in_parallel() {
             return self.row_split_step(inputs, labels, loss, label_smoothing, optimizer);
         }

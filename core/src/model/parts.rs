@@ -41,6 +41,33 @@ pub(super) fn shift(range: &Range<usize>, by: usize) -> Range<usize> {
     range.start + by..range.end + by
 }
 
+/// A value that only one part of a phase uses (the other never touches it),
+/// such as the optimizer during the output layer's work.
+pub(super) struct OnePart<T>(core::cell::UnsafeCell<T>);
+
+// SAFETY: one thread at a time uses the value (the contract of `get`), and
+// `T: Send` lets it be used on whichever thread runs that part.
+unsafe impl<T: Send> Sync for OnePart<T> {}
+
+impl<T> OnePart<T> {
+    pub(super) fn new(value: T) -> Self {
+        OnePart(core::cell::UnsafeCell::new(value))
+    }
+
+    /// # Safety
+    /// Only one part of each phase calls this, and it drops the reference
+    /// before the phase ends.
+    #[allow(clippy::mut_from_ref)]
+    pub(super) unsafe fn get(&self) -> &mut T {
+        // SAFETY: the caller's contract: no other reference is live.
+        unsafe { &mut *self.0.get() }
+    }
+
+    pub(super) fn into_inner(self) -> T {
+        self.0.into_inner()
+    }
+}
+
 /// A buffer shared by the parts, which cut it into disjoint pieces.
 #[derive(Clone, Copy)]
 pub(super) struct Shared {

@@ -27,7 +27,7 @@
 //! the thread count (one thread runs both parts in turn).
 
 use super::Model;
-use super::parts::{PARTS, Shared, run_parts, shift};
+use super::parts::{OnePart, PARTS, Shared, parts_run_in_parallel, run_parts, shift};
 use crate::kernels::chain_gemm::{self, Start, chain_matmul_here};
 use crate::kernels::dot_gemm::{self, dot_matmul_here};
 use crate::kernels::elementwise::{
@@ -96,7 +96,9 @@ impl Scratch {
 
 impl Model {
     /// [`Model::forward_backward`] and, given an optimizer, the update, for
-    /// batches up to [`SPLIT_STEP_MAX_BATCH`].
+    /// batches up to [`SPLIT_STEP_MAX_BATCH`]. `side` runs alongside the
+    /// output layer's work, on the helper thread when there is one.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn split_step(
         &mut self,
         inputs: &[f32],
@@ -105,6 +107,7 @@ impl Model {
         label_smoothing: f32,
         weight_decay: f32,
         optimizer: Option<&mut Optimizer>,
+        side: &mut (dyn FnMut() + Send),
     ) -> StepStats {
         let batch = labels.len();
         assert!(batch <= self.max_batch.min(SPLIT_STEP_MAX_BATCH) && inputs.len() >= batch * self.sizes[0]);
@@ -136,14 +139,34 @@ impl Model {
             run_parts(&|part| forward(layer, part));
         }
         // The output layer (a few thousand weights) on this thread, both parts
-        // in turn: two hand-overs of the cores cost more than its work.
-        (0..PARTS).for_each(|part| forward(last, part));
-        let stats = step.loss(last, labels, loss, label_smoothing);
-        let update = optimizer.map(|optimizer| {
-            optimizer.begin_step(stats.loss_sum / batch.max(1) as f32);
-            optimizer.ranges()
-        });
-        (0..PARTS).for_each(|part| step.backward(last, part, update.as_ref()));
+        // in turn: two hand-overs of the cores cost more than its work. The
+        // helper runs `side` meanwhile (the trainer gathers the next batch).
+        let optimizer = OnePart::new(optimizer);
+        let output_layer = || {
+            (0..PARTS).for_each(|part| forward(last, part));
+            let stats = step.loss(last, labels, loss, label_smoothing);
+            // SAFETY: only this part touches the optimizer in this phase.
+            let update = unsafe { optimizer.get() }.take().map(|optimizer| {
+                optimizer.begin_step(stats.loss_sum / batch.max(1) as f32);
+                optimizer.ranges()
+            });
+            (0..PARTS).for_each(|part| step.backward(last, part, update.as_ref()));
+            (stats, update)
+        };
+        let (stats, update) = if parts_run_in_parallel() {
+            let (side, result) = (OnePart::new(side), OnePart::new(None));
+            // SAFETY: part 0 alone uses `result`, part 1 alone `side`.
+            run_parts(&|part| unsafe {
+                match part {
+                    0 => *result.get() = Some(output_layer()),
+                    _ => (side.get())(),
+                }
+            });
+            result.into_inner().expect("part 0 ran")
+        } else {
+            side();
+            output_layer()
+        };
         for layer in (0..last).rev() {
             run_parts(&|part| step.backward(layer, part, update.as_ref()));
         }

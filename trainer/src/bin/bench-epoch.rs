@@ -2,22 +2,24 @@
 //! configuration (4 × 128 ReLU, Xavier, rmsprop lr 1e-4 β 0.9 ε 1e-8, weight
 //! decay 5e-4, cross-entropy) on the real Fashion-MNIST training split, at
 //! several batch sizes. Data loading is excluded; an "epoch" is one shuffled
-//! pass over the training split (gathering the batches included) followed by
-//! one validation pass, and both parts are also printed on their own.
+//! pass over the training split (gathering the batches included, as `train`
+//! does: each batch while the step before trains, on the helper thread up to
+//! batch 64) followed by one validation pass, and both parts are also printed
+//! on their own.
 //! `benches/compare.sh` runs it beside the NumPy and PyTorch versions of the
 //! same model (`benches/python/`). Splits come from `ffn_trainer::data` (54 000
 //! training and 6 000 validation images).
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use ffn_core::kernels::elementwise::gather_rows;
 use ffn_core::kernels::{gemm, parallel};
 use ffn_core::model::Model;
 use ffn_core::optim::{Hyper, Optimizer};
 use ffn_core::rng::{rng_for, shuffle};
 use ffn_core::{Init, activation, loss, optim};
-use ffn_trainer::data::{self, Dataset, DatasetName, LoadOptions};
+use ffn_trainer::data::{self, Batches, Dataset, DatasetName, LoadOptions};
 use ffn_trainer::run::EVAL_BATCH;
+use std::ops::ControlFlow;
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
@@ -82,30 +84,30 @@ fn main() -> Result<()> {
         let mut optimizer = Optimizer::new(rmsprop, hyper, model.params.len());
         let mut rng = rng_for(args.seed, SHUFFLE_STREAM);
         let mut order: Vec<usize> = (0..train.labels.len()).collect();
-        let mut batch_images = vec![0.0f32; batch * width];
-        let mut batch_labels = vec![0u8; batch];
+        let mut batches = Batches::new();
         let mut epochs = Vec::with_capacity(args.epochs);
         let mut val_accuracy = 0.0;
         let mut gather_time = 0.0;
         for _ in 0..args.epochs {
             let start = Instant::now();
             shuffle(&mut rng, &mut order);
-            for chunk in order.chunks(batch) {
-                let g0 = Instant::now();
-                gather_rows(&mut batch_images, &train.images, chunk, width);
-                gather_time += g0.elapsed().as_secs_f64();
-                for (label, &index) in batch_labels.iter_mut().zip(chunk) {
-                    *label = train.labels[index];
-                }
-                let rows = chunk.len();
-                model.train_step(
-                    &batch_images[..rows * width],
-                    &batch_labels[..rows],
+            batches.for_each(&train, &order, batch, |step| {
+                let gather_next = step.gather_next;
+                let mut timed_gather = || {
+                    let g0 = Instant::now();
+                    gather_next();
+                    gather_time += g0.elapsed().as_secs_f64();
+                };
+                model.train_step_alongside(
+                    step.images,
+                    step.labels,
                     cross_entropy,
                     0.0,
                     &mut optimizer,
+                    &mut timed_gather,
                 );
-            }
+                ControlFlow::Continue(())
+            });
             let trained = Instant::now();
             let stats = model.evaluate(&validation.images, &validation.labels, cross_entropy, |_, _| {});
             let done = Instant::now();
@@ -135,7 +137,7 @@ fn main() -> Result<()> {
             );
         } else {
             println!(
-                "batch {batch:>4}: {total:.3} s/epoch (train {train_s:.3} s + validation {val_s:.3} s), median of {} epochs, gathering the batches {gather_us:.1} µs a step, validation accuracy {:.2} %, weights digest {digest:016x}",
+                "batch {batch:>4}: {total:.3} s/epoch (train {train_s:.3} s + validation {val_s:.3} s), median of {} epochs, gathering a batch {gather_us:.1} µs, validation accuracy {:.2} %, weights digest {digest:016x}",
                 args.epochs,
                 100.0 * val_accuracy
             );

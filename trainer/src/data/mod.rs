@@ -8,6 +8,7 @@
 //! # Ok::<(), data::DataError>(())
 //! ```
 
+mod batches;
 mod download;
 mod error;
 mod gz;
@@ -20,6 +21,7 @@ mod stream;
 
 use std::path::{Path, PathBuf};
 
+pub use batches::{Batches, Step as BatchStep};
 pub use download::{checksums, download, raw_checksums};
 pub use error::DataError;
 pub use gz::read_gz;

@@ -8,10 +8,9 @@ pub mod schedule;
 pub mod signals;
 
 use crate::config::TrainConfig;
-use crate::data::{self, DatasetName, LoadOptions};
+use crate::data::{self, Batches, DatasetName, LoadOptions};
 use crate::wandb::{self, WandbRun, WandbSettings};
 use checkpoint::Checkpoint;
-use ffn_core::kernels::elementwise::gather_rows;
 use ffn_core::model::Model;
 use ffn_core::optim::{Hyper, Optimizer};
 use ffn_core::rng::{rng_for, shuffle};
@@ -19,6 +18,7 @@ use metrics::{Confusion, EpochMetrics, Summary};
 use progress::Progress;
 use signals::Signals;
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -242,10 +242,8 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
         console.say(&format!("resuming {} after epoch {}", run_dir.display(), ck.epochs_done));
     }
 
-    let width = ffn_core::INPUT_SIZE;
     let mut order: Vec<usize> = (0..n_train).collect();
-    let mut batch_images = vec![0.0f32; config.batch_size * width];
-    let mut batch_labels = vec![0u8; config.batch_size];
+    let mut batches = Batches::new();
     let mut outcome = Outcome::Finished;
     let progress = Progress::new();
     let classes = dataset.name.class_names();
@@ -258,15 +256,11 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
         let bar = progress.epoch_bar(epoch, config.epochs, steps_per_epoch);
         let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
         let mut learning_rate = config.learning_rate as f32;
-        for (step_in_epoch, indices) in order.chunks(config.batch_size).enumerate() {
+        batches.for_each(train, &order, config.batch_size, |batch| {
+            let step_in_epoch = batch.index;
             if let Some(code) = signals.pending() {
                 outcome = Outcome::Interrupted(code);
-                break;
-            }
-            let batch = indices.len();
-            gather_rows(&mut batch_images, &train.images, indices, width);
-            for (label, &i) in batch_labels.iter_mut().zip(indices) {
-                *label = train.labels[i];
+                return ControlFlow::Break(());
             }
             let step = (epoch - 1) * steps_per_epoch + step_in_epoch;
             learning_rate = config.learning_rate as f32
@@ -275,12 +269,13 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
             if config.dropout > 0.0 {
                 model.set_dropout(config.dropout as f32, rng_for(config.seed, DROPOUT_STREAM + step as u64));
             }
-            let stats = model.train_step(
-                &batch_images[..batch * width],
-                &batch_labels[..batch],
+            let stats = model.train_step_alongside(
+                batch.images,
+                batch.labels,
                 loss,
                 config.label_smoothing as f32,
                 &mut optimizer,
+                batch.gather_next,
             );
             if !stats.loss_sum.is_finite() {
                 outcome = Outcome::Failed(format!(
@@ -289,15 +284,16 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
                     step_in_epoch + 1,
                     stats.loss_sum
                 ));
-                break;
+                return ControlFlow::Break(());
             }
             loss_sum += stats.loss_sum as f64;
             correct += stats.correct;
-            seen += batch;
+            seen += batch.labels.len();
             if step_in_epoch % 64 == 0 {
                 progress.advance(&bar, step_in_epoch + 1, seen, epoch_started.elapsed().as_secs_f64());
             }
-        }
+            ControlFlow::Continue(())
+        });
         progress.finish(bar);
         if outcome != Outcome::Finished {
             break;

@@ -1,0 +1,128 @@
+//! Shuffled batches, gathered one step ahead.
+//!
+//! Gathering a batch of 16 random images from memory takes about as long as
+//! a tenth of a training step. [`Batches::for_each`] hands each step a job
+//! that gathers the next batch into a second buffer; `Model::train_step_alongside`
+//! runs it on the helper thread while the calling thread does the output
+//! layer, where the helper would otherwise wait.
+
+use std::ops::ControlFlow;
+
+use ffn_core::kernels::elementwise::gather_rows;
+
+use super::{IMAGE_LEN, Split};
+
+/// One batch's images (row-major, `IMAGE_LEN` values each) and labels.
+#[derive(Default)]
+struct Batch {
+    images: Vec<f32>,
+    labels: Vec<u8>,
+}
+
+impl Batch {
+    fn gather(&mut self, split: &Split, indices: &[usize]) {
+        self.images.resize(indices.len() * IMAGE_LEN, 0.0);
+        gather_rows(&mut self.images, &split.images, indices, IMAGE_LEN);
+        self.labels.clear();
+        self.labels.extend(indices.iter().map(|&i| split.labels[i]));
+    }
+}
+
+/// The step's view of a batch: images, labels, and the job that gathers the
+/// next batch (a no-op after the last).
+pub struct Step<'a> {
+    pub index: usize,
+    pub images: &'a [f32],
+    pub labels: &'a [u8],
+    pub gather_next: &'a mut (dyn FnMut() + Send),
+}
+
+/// Two batch buffers: a step trains on one while the next batch is gathered into the other.
+#[derive(Default)]
+pub struct Batches {
+    current: Batch,
+    next: Batch,
+}
+
+impl Batches {
+    pub fn new() -> Self {
+        Batches::default()
+    }
+
+    /// Calls `step` for the batches `order.chunks(batch_size)` of `split`, in
+    /// order, until one returns `Break`. The step must run `gather_next`
+    /// (once) before it returns: the following step trains on what it gathers.
+    pub fn for_each(
+        &mut self,
+        split: &Split,
+        order: &[usize],
+        batch_size: usize,
+        mut step: impl FnMut(Step) -> ControlFlow<()>,
+    ) {
+        let chunks: Vec<&[usize]> = order.chunks(batch_size.max(1)).collect();
+        let Some(first) = chunks.first() else { return };
+        self.current.gather(split, first);
+        for (index, _) in chunks.iter().enumerate() {
+            let (current, next) = (&self.current, &mut self.next);
+            let upcoming = chunks.get(index + 1).copied();
+            let mut gather_next = || {
+                if let Some(indices) = upcoming {
+                    next.gather(split, indices);
+                }
+            };
+            let images = &current.images[..];
+            if step(Step { index, images, labels: &current.labels, gather_next: &mut gather_next }).is_break() {
+                return;
+            }
+            std::mem::swap(&mut self.current, &mut self.next);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(n: usize) -> Split {
+        let pixels: Vec<u8> = (0..n * IMAGE_LEN).map(|i| (i / IMAGE_LEN) as u8).collect();
+        let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+        Split::gather(&pixels, &labels, &(0..n).collect::<Vec<_>>())
+    }
+
+    /// Every batch arrives in order with its own images and labels, the last
+    /// one short, whether or not the step gathers ahead before reading.
+    #[test]
+    fn batches_arrive_in_order_with_their_images() {
+        let data = split(10);
+        let order = [3, 1, 4, 0, 9, 2, 6, 5, 8];
+        for gather_first in [false, true] {
+            let mut seen = Vec::new();
+            Batches::new().for_each(&data, &order, 4, |step| {
+                if gather_first {
+                    (step.gather_next)();
+                }
+                let rows: Vec<usize> = step.images.chunks_exact(IMAGE_LEN).map(|r| (r[0] * 255.0) as usize).collect();
+                assert!(step.images.chunks_exact(IMAGE_LEN).all(|r| r.iter().all(|&v| v == r[0])));
+                assert_eq!(step.labels, rows.iter().map(|&r| (r % 10) as u8).collect::<Vec<_>>());
+                seen.push((step.index, rows));
+                if !gather_first {
+                    (step.gather_next)();
+                }
+                ControlFlow::Continue(())
+            });
+            assert_eq!(seen, vec![(0, vec![3, 1, 4, 0]), (1, vec![9, 2, 6, 5]), (2, vec![8])]);
+        }
+    }
+
+    #[test]
+    fn a_break_stops_the_batches() {
+        let data = split(10);
+        let mut steps = 0;
+        Batches::new().for_each(&data, &(0..10).collect::<Vec<_>>(), 3, |step| {
+            steps += 1;
+            (step.gather_next)();
+            if step.index == 1 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        });
+        assert_eq!(steps, 2);
+    }
+}
