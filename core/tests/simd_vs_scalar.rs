@@ -9,7 +9,7 @@ mod common;
 use common::{assert_same_bits, random_labels, test_rng, uniform_vec};
 use ffn_core::Init;
 use ffn_core::activation;
-use ffn_core::kernels::elementwise::{column_sums, fill_rows_with_bias, scale_into};
+use ffn_core::kernels::elementwise::{column_sums, fill_rows_with_bias, scale_bytes, scale_into};
 use ffn_core::kernels::{self, Level};
 use ffn_core::layers::dense::CHAIN_MAX_BATCH;
 use ffn_core::loss;
@@ -94,6 +94,15 @@ fn check_level(level: Level) {
         same_at(level, &format!("scale_into, n = {n}"), || {
             let mut out = vec![f32::NAN; n];
             scale_into(&mut out, &params, 0.37);
+            out
+        });
+        // Every byte value: the bits of the division the loader uses, at this level too.
+        let bytes: Vec<u8> = (0..n + 256).map(|i| (i * 37 % 256) as u8).collect();
+        same_at(level, &format!("scale_bytes, n = {}", bytes.len()), || {
+            let mut out = vec![f32::NAN; bytes.len()];
+            scale_bytes(&mut out, &bytes);
+            let divided: Vec<f32> = bytes.iter().map(|&b| b as f32 / 255.0).collect();
+            assert_same_bits(&format!("scale_bytes against b / 255 at {}", kernels::level().name()), &out, &divided);
             out
         });
         let matrix = awkward(&mut rng, rows * n);

@@ -39,7 +39,7 @@ pub struct RawSlice {
 }
 
 // SAFETY: `piece` returns exactly `range` of the slice.
-unsafe impl KernelArg for &[f32] {
+unsafe impl<T> KernelArg for &[T] {
     type Raw = RawSlice;
     fn into_raw(self) -> RawSlice {
         RawSlice { address: self.as_ptr() as usize, len: self.len() }
@@ -50,11 +50,11 @@ unsafe impl KernelArg for &[f32] {
     unsafe fn piece(raw: RawSlice, range: Range<usize>) -> Self {
         debug_assert!(range.start <= range.end && range.end <= raw.len);
         // SAFETY: within the original live slice (caller's contract).
-        unsafe { core::slice::from_raw_parts((raw.address as *const f32).add(range.start), range.len()) }
+        unsafe { core::slice::from_raw_parts((raw.address as *const T).add(range.start), range.len()) }
     }
     unsafe fn whole(raw: RawSlice) -> Self {
         // SAFETY: the original live slice.
-        unsafe { core::slice::from_raw_parts(raw.address as *const f32, raw.len) }
+        unsafe { core::slice::from_raw_parts(raw.address as *const T, raw.len) }
     }
 }
 

@@ -8,7 +8,8 @@
 
 use std::ops::ControlFlow;
 
-use ffn_core::kernels::elementwise::gather_rows;
+use ffn_core::kernels::elementwise::{gather_rows, scale_bytes};
+use ffn_core::model::SPLIT_STEP_MAX_BATCH;
 
 use super::{IMAGE_LEN, Split};
 
@@ -20,11 +21,38 @@ struct Batch {
 }
 
 impl Batch {
+    /// The images `indices` of `split`. Up to the split step's batch size
+    /// (gathered on one thread, alongside the step before) they are scaled
+    /// from the 8-bit pixels, the same bits as `split.images` from a quarter
+    /// of the bytes, with every image's cache lines requested before the
+    /// first is read (one image at a time, each waiting for memory anew, 16
+    /// images took 7.4–9.4 µs, against 2.7 µs). Larger batches are gathered
+    /// before their step, by all cores, from `split.images` (256 images: the
+    /// conversion on one core 76 µs, the copy on two 58–60 µs).
     fn gather(&mut self, split: &Split, indices: &[usize]) {
         self.images.resize(indices.len() * IMAGE_LEN, 0.0);
-        gather_rows(&mut self.images, &split.images, indices, IMAGE_LEN);
+        if indices.len() > SPLIT_STEP_MAX_BATCH {
+            gather_rows(&mut self.images, &split.images, indices, IMAGE_LEN);
+        } else {
+            for &i in indices {
+                prefetch(split.raw(i));
+            }
+            for (row, &i) in self.images.chunks_exact_mut(IMAGE_LEN).zip(indices) {
+                scale_bytes(row, split.raw(i));
+            }
+        }
         self.labels.clear();
         self.labels.extend(indices.iter().map(|&i| split.labels[i]));
+    }
+}
+
+/// Asks for every cache line of `bytes` without waiting for any.
+fn prefetch(bytes: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in bytes.chunks(64) {
+        // SAFETY: a prefetch of an address inside a live slice; it never faults
+        // and changes no memory.
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(line.as_ptr().cast()) };
     }
 }
 
@@ -111,6 +139,27 @@ mod tests {
                 ControlFlow::Continue(())
             });
             assert_eq!(seen, vec![(0, vec![3, 1, 4, 0]), (1, vec![9, 2, 6, 5]), (2, vec![8])]);
+        }
+    }
+
+    /// Gathered from the bytes, every image has the bits of `Split::images`.
+    #[test]
+    fn gathered_images_are_the_splits_images() {
+        let n = 90;
+        let pixels: Vec<u8> = (0..n * IMAGE_LEN).map(|i| (i * 7 % 256) as u8).collect();
+        let data = Split::gather(&pixels, &vec![0; n], &(0..n).collect::<Vec<_>>());
+        let order: Vec<usize> = (0..n).rev().collect();
+        // Both ways of gathering: from the bytes, and copies of the scaled images.
+        for batch_size in [16, SPLIT_STEP_MAX_BATCH + 1] {
+            Batches::new().for_each(&data, &order, batch_size, |step| {
+                let indices = &order[step.index * batch_size..];
+                assert_eq!(step.images.len(), indices.len().min(batch_size) * IMAGE_LEN);
+                for (row, &i) in step.images.chunks_exact(IMAGE_LEN).zip(indices) {
+                    assert!(row.iter().zip(data.image(i)).all(|(a, b)| a.to_bits() == b.to_bits()), "image {i}");
+                }
+                (step.gather_next)();
+                ControlFlow::Continue(())
+            });
         }
     }
 
