@@ -8,8 +8,7 @@
 
 use std::ops::ControlFlow;
 
-use ffn_core::kernels::elementwise::{gather_rows, scale_bytes};
-use ffn_core::model::SPLIT_STEP_MAX_BATCH;
+use ffn_core::kernels::elementwise::gather_scaled_rows;
 
 use super::{IMAGE_LEN, Split};
 
@@ -21,38 +20,13 @@ struct Batch {
 }
 
 impl Batch {
-    /// The images `indices` of `split`. Up to the split step's batch size
-    /// (gathered on one thread, alongside the step before) they are scaled
-    /// from the 8-bit pixels, the same bits as `split.images` from a quarter
-    /// of the bytes, with every image's cache lines requested before the
-    /// first is read (one image at a time, each waiting for memory anew, 16
-    /// images took 7.4–9.4 µs, against 2.7 µs). Larger batches are gathered
-    /// before their step, by all cores, from `split.images` (256 images: the
-    /// conversion on one core 76 µs, the copy on two 58–60 µs).
+    /// The images `indices` of `split`, from the 8-bit pixels (the same bits
+    /// as `split.images`).
     fn gather(&mut self, split: &Split, indices: &[usize]) {
         self.images.resize(indices.len() * IMAGE_LEN, 0.0);
-        if indices.len() > SPLIT_STEP_MAX_BATCH {
-            gather_rows(&mut self.images, &split.images, indices, IMAGE_LEN);
-        } else {
-            for &i in indices {
-                prefetch(split.raw(i));
-            }
-            for (row, &i) in self.images.chunks_exact_mut(IMAGE_LEN).zip(indices) {
-                scale_bytes(row, split.raw(i));
-            }
-        }
+        gather_scaled_rows(&mut self.images, &split.pixels, indices, IMAGE_LEN);
         self.labels.clear();
         self.labels.extend(indices.iter().map(|&i| split.labels[i]));
-    }
-}
-
-/// Asks for every cache line of `bytes` without waiting for any.
-fn prefetch(bytes: &[u8]) {
-    #[cfg(target_arch = "x86_64")]
-    for line in bytes.chunks(64) {
-        // SAFETY: a prefetch of an address inside a live slice; it never faults
-        // and changes no memory.
-        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(line.as_ptr().cast()) };
     }
 }
 
@@ -149,8 +123,8 @@ mod tests {
         let pixels: Vec<u8> = (0..n * IMAGE_LEN).map(|i| (i * 7 % 256) as u8).collect();
         let data = Split::gather(&pixels, &vec![0; n], &(0..n).collect::<Vec<_>>());
         let order: Vec<usize> = (0..n).rev().collect();
-        // Both ways of gathering: from the bytes, and copies of the scaled images.
-        for batch_size in [16, SPLIT_STEP_MAX_BATCH + 1] {
+        // On one thread (alongside a step), and over the pool (before one).
+        for batch_size in [16, 65] {
             Batches::new().for_each(&data, &order, batch_size, |step| {
                 let indices = &order[step.index * batch_size..];
                 assert_eq!(step.images.len(), indices.len().min(batch_size) * IMAGE_LEN);
