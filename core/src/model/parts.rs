@@ -5,8 +5,10 @@
 //! results do not depend on it: the pool's threads run the parts, or one
 //! thread runs them in turn.
 
+use super::Model;
 #[cfg(feature = "std")]
 use crate::kernels::parallel;
+use crate::layout::Layout;
 use core::ops::Range;
 
 /// The parts of every layer; fixed, so the sums do not depend on the thread count.
@@ -39,6 +41,62 @@ pub(super) fn parts_run_in_parallel() -> bool {
 /// `range` moved `by` places (a part's piece of one layer's block, placed in a whole buffer).
 pub(super) fn shift(range: &Range<usize>, by: usize) -> Range<usize> {
     range.start + by..range.end + by
+}
+
+/// What both split steps' parts read and cut: the model's buffers as raw
+/// shared views, and the step's shape. Each step adds its own fields and
+/// reaches these through `Deref`.
+pub(super) struct StepBuffers<'a> {
+    pub(super) sizes: &'a [usize],
+    pub(super) activation: &'static crate::activation::ActivationSpec,
+    pub(super) max_batch: usize,
+    pub(super) batch: usize,
+    pub(super) inputs: &'a [f32],
+    pub(super) params: Shared,
+    pub(super) grads: Shared,
+    pub(super) outputs: Shared,
+    pub(super) deltas: Shared,
+    /// `(masks, kept)` when dropout is on.
+    pub(super) dropout: Option<(Shared, Shared)>,
+    pub(super) weight_decay: f32,
+}
+
+impl StepBuffers<'_> {
+    pub(super) fn layout(&self) -> Layout<'_> {
+        Layout::new(self.sizes).expect("validated at construction")
+    }
+
+    /// Layer `layer`'s block of `outputs`, `deltas`, dropout masks and kept values.
+    pub(super) fn block(&self, layer: usize) -> Range<usize> {
+        super::block(self.sizes, self.max_batch, layer, self.batch)
+    }
+}
+
+impl Model {
+    /// The buffers of a split step over `batch` rows (dropout only when
+    /// `training`).
+    pub(super) fn step_buffers<'a>(
+        &'a mut self,
+        inputs: &'a [f32],
+        batch: usize,
+        training: bool,
+        weight_decay: f32,
+    ) -> StepBuffers<'a> {
+        let dropout = self.dropout.as_mut().filter(|_| training);
+        StepBuffers {
+            sizes: &self.sizes,
+            activation: self.activation,
+            max_batch: self.max_batch,
+            batch,
+            inputs,
+            params: Shared::new(&mut self.params),
+            grads: Shared::new(&mut self.grads),
+            outputs: Shared::new(&mut self.outputs),
+            deltas: Shared::new(&mut self.deltas),
+            dropout: dropout.map(|d| (Shared::new(&mut d.masks), Shared::new(&mut d.kept))),
+            weight_decay,
+        }
+    }
 }
 
 /// A value that only one part of a phase uses (the other never touches it),

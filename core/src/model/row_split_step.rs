@@ -26,12 +26,11 @@
 //! (`core/tests/model.rs`). Only the step's loss is summed as two halves.
 
 use super::Model;
-use super::parts::{Shared, run_parts, shift};
+use super::parts::{StepBuffers, run_parts, shift};
 use crate::kernels::elementwise::{add_in_place, fill_rows_with_bias, multiply_in_place, multiply_into};
 use crate::kernels::elementwise::{scale_into, softmax_rows};
 use crate::kernels::gemm::matmul_strided;
 use crate::kernels::split::half;
-use crate::layout::Layout;
 use crate::loss::LossSpec;
 use crate::model::StepStats;
 use crate::optim::{Optimizer, RangeUpdate};
@@ -39,19 +38,15 @@ use core::ops::Range;
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 struct Step<'a> {
-    sizes: &'a [usize],
-    activation: &'static crate::activation::ActivationSpec,
-    max_batch: usize,
-    batch: usize,
-    inputs: &'a [f32],
+    buffers: StepBuffers<'a>,
     labels: &'a [u8],
-    params: Shared,
-    grads: Shared,
-    outputs: Shared,
-    deltas: Shared,
-    /// `(masks, kept)` when dropout is on.
-    dropout: Option<(Shared, Shared)>,
-    weight_decay: f32,
+}
+
+impl<'a> core::ops::Deref for Step<'a> {
+    type Target = StepBuffers<'a>;
+    fn deref(&self) -> &StepBuffers<'a> {
+        &self.buffers
+    }
 }
 
 // SAFETY: within a phase the parts write disjoint pieces of the raw buffers
@@ -122,34 +117,11 @@ impl Model {
         training: bool,
         weight_decay: f32,
     ) -> Step<'a> {
-        let dropout = self.dropout.as_mut().filter(|_| training);
-        Step {
-            sizes: &self.sizes,
-            activation: self.activation,
-            max_batch: self.max_batch,
-            batch,
-            inputs,
-            labels,
-            params: Shared::new(&mut self.params),
-            grads: Shared::new(&mut self.grads),
-            outputs: Shared::new(&mut self.outputs),
-            deltas: Shared::new(&mut self.deltas),
-            dropout: dropout.map(|d| (Shared::new(&mut d.masks), Shared::new(&mut d.kept))),
-            weight_decay,
-        }
+        Step { buffers: self.step_buffers(inputs, batch, training, weight_decay), labels }
     }
 }
 
 impl Step<'_> {
-    fn layout(&self) -> Layout<'_> {
-        Layout::new(self.sizes).expect("validated at construction")
-    }
-
-    /// Layer `layer`'s block of `outputs`, `deltas`, dropout masks and kept values.
-    fn block(&self, layer: usize) -> Range<usize> {
-        super::block(self.sizes, self.max_batch, layer, self.batch)
-    }
-
     /// Rows `rows` of layer `layer`'s block.
     fn rows_of(&self, layer: usize, rows: &Range<usize>) -> Range<usize> {
         let (block, width) = (self.block(layer), self.sizes[layer + 1]);

@@ -27,7 +27,7 @@
 //! the thread count (one thread runs both parts in turn).
 
 use super::Model;
-use super::parts::{OnePart, PARTS, Shared, parts_run_in_parallel, run_parts, shift};
+use super::parts::{OnePart, PARTS, Shared, StepBuffers, parts_run_in_parallel, run_parts, shift};
 use crate::kernels::chain_gemm::{self, Start, chain_matmul_here};
 use crate::kernels::dot_gemm::{self, dot_matmul_here};
 use crate::kernels::elementwise::{
@@ -35,7 +35,6 @@ use crate::kernels::elementwise::{
 };
 use crate::kernels::gemm::matmul_strided;
 use crate::kernels::split::half;
-use crate::layout::Layout;
 use crate::loss::LossSpec;
 use crate::model::StepStats;
 use crate::optim::{Optimizer, RangeUpdate};
@@ -61,21 +60,17 @@ const UPDATE_BLOCK_ROWS: usize = 8;
 /// other's), but within a phase no element is written by one part and read or
 /// written by the other.
 struct Step<'a> {
-    sizes: &'a [usize],
-    activation: &'static crate::activation::ActivationSpec,
-    max_batch: usize,
-    batch: usize,
-    inputs: &'a [f32],
-    params: Shared,
-    grads: Shared,
-    outputs: Shared,
-    deltas: Shared,
+    buffers: StepBuffers<'a>,
     /// Each part's partial products, laid out by `scratch_layout`.
     scratch: Shared,
     scratch_layout: Scratch,
-    /// `(masks, kept)` when dropout is on.
-    dropout: Option<(Shared, Shared)>,
-    weight_decay: f32,
+}
+
+impl<'a> core::ops::Deref for Step<'a> {
+    type Target = StepBuffers<'a>;
+    fn deref(&self) -> &StepBuffers<'a> {
+        &self.buffers
+    }
 }
 
 // SAFETY: the raw buffers are cut into the disjoint pieces described above.
@@ -124,21 +119,9 @@ impl Model {
         assert!(batch <= self.max_batch.min(SPLIT_STEP_MAX_BATCH) && inputs.len() >= batch * self.sizes[0]);
         let layers = self.sizes.len() - 1;
         self.draw_dropout_masks(batch);
-        let step = Step {
-            sizes: &self.sizes,
-            activation: self.activation,
-            max_batch: self.max_batch,
-            batch,
-            inputs,
-            params: Shared::new(&mut self.params),
-            grads: Shared::new(&mut self.grads),
-            outputs: Shared::new(&mut self.outputs),
-            deltas: Shared::new(&mut self.deltas),
-            scratch: Shared::new(&mut self.split_scratch),
-            scratch_layout: Scratch::new(&self.sizes, self.max_batch),
-            dropout: self.dropout.as_mut().map(|d| (Shared::new(&mut d.masks), Shared::new(&mut d.kept))),
-            weight_decay,
-        };
+        let (scratch, scratch_layout) =
+            (Shared::new(&mut self.split_scratch), Scratch::new(&self.sizes, self.max_batch));
+        let step = Step { buffers: self.step_buffers(inputs, batch, true, weight_decay), scratch, scratch_layout };
         let last = layers - 1;
         let forward = |layer: usize, part: usize| {
             if layer > 0 {
@@ -195,15 +178,6 @@ impl Model {
 }
 
 impl Step<'_> {
-    fn layout(&self) -> Layout<'_> {
-        Layout::new(self.sizes).expect("validated at construction")
-    }
-
-    /// Layer `layer`'s block of `outputs`, `deltas`, dropout masks and kept values.
-    fn block(&self, layer: usize) -> Range<usize> {
-        super::block(self.sizes, self.max_batch, layer, self.batch)
-    }
-
     fn partials(&self, layer: usize, part: usize) -> Range<usize> {
         self.scratch_layout.partials(self.sizes, self.batch, layer, part)
     }
