@@ -64,7 +64,7 @@ impl Batches {
         let chunks: Vec<&[usize]> = order.chunks(batch_size.max(1)).collect();
         let Some(first) = chunks.first() else { return };
         self.current.gather(split, first);
-        for (index, _) in chunks.iter().enumerate() {
+        for index in 0..chunks.len() {
             let (current, next) = (&self.current, &mut self.next);
             let upcoming = chunks.get(index + 1).copied();
             let mut gathered = false;
