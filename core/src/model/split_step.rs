@@ -27,7 +27,7 @@
 //! the thread count (one thread runs both parts in turn).
 
 use super::Model;
-use super::parts::{OnePart, PARTS, Shared, StepBuffers, parts_run_in_parallel, run_parts, shift};
+use super::parts::{OnePart, PARTS, Shared, StepBuffers, run_phases, shift};
 use crate::kernels::chain_gemm::{self, Start, chain_matmul_here};
 use crate::kernels::dot_gemm::{self, dot_matmul_here};
 use crate::kernels::elementwise::{
@@ -129,13 +129,11 @@ impl Model {
             }
             step.partial_product(layer, part);
         };
-        for layer in 0..last {
-            run_parts(&|part| forward(layer, part));
-        }
-        // The output layer (a few thousand weights) on this thread, both parts
-        // in turn: two hand-overs of the cores cost more than its work. The
-        // helper runs `side` meanwhile (the trainer gathers the next batch).
-        let optimizer = OnePart::new(optimizer);
+        // The output layer (a few thousand weights) on one thread, both parts
+        // in turn: a hand-over between the cores costs more than its work.
+        // The other thread runs `side` meanwhile (the trainer gathers the next
+        // batch).
+        let (optimizer, side) = (OnePart::new(optimizer), OnePart::new(side));
         let output_layer = || {
             (0..PARTS).for_each(|part| forward(last, part));
             let stats = step.loss(last, labels, loss, label_smoothing);
@@ -147,24 +145,21 @@ impl Model {
             (0..PARTS).for_each(|part| step.backward(last, part, update.as_ref()));
             (stats, update)
         };
-        let (stats, update) = if parts_run_in_parallel() {
-            let (side, result) = (OnePart::new(side), OnePart::new(None));
-            // SAFETY: part 0 alone uses `result`, part 1 alone `side`.
-            run_parts(&|part| unsafe {
+        let result = OnePart::new(None);
+        // Phases: the hidden layers forward, the output layer, the hidden layers backward.
+        run_phases(2 * last + 1, &|phase, part| match phase {
+            layer if layer < last => forward(layer, part),
+            // SAFETY: part 0 alone uses `result`, part 1 alone `side`, in this phase.
+            _ if phase == last => unsafe {
                 match part {
                     0 => *result.get() = Some(output_layer()),
                     _ => (side.get())(),
                 }
-            });
-            result.into_inner().expect("part 0 ran")
-        } else {
-            side();
-            output_layer()
-        };
-        for layer in (0..last).rev() {
-            run_parts(&|part| step.backward(layer, part, update.as_ref()));
-        }
-        stats
+            },
+            // SAFETY: written in the output layer's phase, only read after it.
+            _ => step.backward(2 * last - phase, part, unsafe { result.read() }.as_ref().and_then(|r| r.1.as_ref())),
+        });
+        result.into_inner().expect("the output layer's phase ran").0
     }
 
     /// The masks of every hidden layer, drawn in the order the unsplit forward
