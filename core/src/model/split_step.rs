@@ -20,11 +20,12 @@
 //!   columns, and the optimizer update of all of these, in the same phase.
 //!
 //! Only the batch's activations and deltas cross between the cores, a few
-//! KB per layer. Each phase is one hand-over of `parallel::run` with two
-//! parts (the output layer's, whose work is smaller than a hand-over, run in
-//! turn on the calling thread); a layer's output is `(bias + Σ over part 0's rows) + Σ over part
-//! 1's rows` whichever thread runs which part, so results do not depend on
-//! the thread count (one thread runs both parts in turn).
+//! KB per layer. The whole step is one `parallel::run_phases` call, the two
+//! threads meeting between phases (the output layer's parts, whose work is
+//! smaller than a hand-over, run in turn on the calling thread); a layer's
+//! output is `(bias + Σ over part 0's rows) + Σ over part 1's rows` whichever
+//! thread runs which part, so results do not depend on the thread count (one
+//! thread runs both parts in turn).
 
 use super::Model;
 use super::parts::{OnePart, PARTS, Shared, StepBuffers, run_phases, shift};
