@@ -16,6 +16,22 @@ pub fn sqrt(x: f32) -> f32 {
     }
 }
 
+/// `a·b + c` with one rounding (IEEE 754 fusedMultiplyAdd): the FMA
+/// instruction in the AVX2 and AVX-512 builds of a kernel, the C library's
+/// (or `libm`'s) exact `fmaf` in the portable one, so every build gives the
+/// same bits.
+#[inline(always)]
+pub fn fma(a: f32, b: f32, c: f32) -> f32 {
+    #[cfg(feature = "std")]
+    {
+        a.mul_add(b, c)
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        libm::fmaf(a, b, c)
+    }
+}
+
 /// `1/x` for a positive normal `x`, within 2 ulp of the correctly rounded
 /// quotient, from multiplies and subtractions alone: a bit-level first guess
 /// (5 % off at worst) and three Newton steps `y ← y·(2 − x·y)`, each of which

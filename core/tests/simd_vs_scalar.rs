@@ -1,5 +1,5 @@
 //! The SIMD builds of every element-wise kernel give the same bits as the
-//! portable build (the kernels promise it: no `mul_add`, no reordering).
+//! portable build (the kernels promise it: no reordering, fused multiply-adds only through `math::fma`).
 //!
 //! `kernels::force_level` is process-wide, so everything lives in this one
 //! test binary and one test function, and the level is restored on exit.

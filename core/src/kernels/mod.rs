@@ -6,8 +6,9 @@
 //! on x86_64, builds with AVX2+FMA and with AVX-512 enabled, which LLVM
 //! vectorises to 256/512-bit lanes. The widest build that the CPU supports is
 //! chosen at run time, once per call, by a cached feature check. The bodies
-//! never call `mul_add` and are never reordered, so every build gives the same
-//! bits: SIMD changes speed, never results (the tests check that).
+//! are never reordered, and fuse a multiply and an add only through
+//! [`crate::math::fma`] (one rounding on every build), so every build gives
+//! the same bits: SIMD changes speed, never results (the tests check that).
 //!
 //! The GEMMs are not element-wise: they run in matrixmultiply (which picks
 //! its own kernel per CPU), except at batches up to 64 on AVX-512 CPUs, where
