@@ -9,10 +9,12 @@ use crate::layout::Layout;
 use crate::loss::LossSpec;
 use crate::optim::Optimizer;
 use crate::rng::{Rng, rng_for, uniform};
+use aligned::AlignedBuffer;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::Range;
 
+mod aligned;
 mod parts;
 mod row_split_step;
 mod split_step;
@@ -40,11 +42,11 @@ pub struct Model {
     max_batch: usize,
     /// Layer `l`'s outputs (`max_batch × sizes[l+1]`) for every layer, end to end;
     /// the last block holds the softmax probabilities after `forward`.
-    outputs: Vec<f32>,
+    outputs: AlignedBuffer,
     /// `∂loss/∂(pre-activation)` of every layer, same shape as `outputs`.
-    deltas: Vec<f32>,
+    deltas: AlignedBuffer,
     /// The split step's partial products and transposes (see `split_step`).
-    split_scratch: Vec<f32>,
+    split_scratch: AlignedBuffer,
     /// Inverted dropout on the hidden layers' outputs while training (see [`Model::set_dropout`]).
     dropout: Option<Dropout>,
 }
@@ -55,10 +57,10 @@ struct Dropout {
     rate: f32,
     rng: Rng,
     /// Per hidden output: `0` (dropped) or `1/(1-rate)` (kept), laid out like `outputs`.
-    masks: Vec<f32>,
+    masks: AlignedBuffer,
     /// `outputs · masks`: what the next layer reads. `outputs` keeps the
     /// undropped activations because the activation's derivative needs them.
-    kept: Vec<f32>,
+    kept: AlignedBuffer,
 }
 
 impl Dropout {
@@ -152,9 +154,9 @@ impl Model {
             grads: vec![0.0; params.len()],
             params,
             max_batch,
-            outputs: vec![0.0; scratch],
-            deltas: vec![0.0; scratch],
-            split_scratch: vec![0.0; split_step::Scratch::new(sizes, max_batch).len()],
+            outputs: AlignedBuffer::zeroed(scratch),
+            deltas: AlignedBuffer::zeroed(scratch),
+            split_scratch: AlignedBuffer::zeroed(split_step::Scratch::new(sizes, max_batch).len()),
             dropout: None,
         }
     }
@@ -176,7 +178,8 @@ impl Model {
             }
             None => {
                 let len = self.outputs.len();
-                self.dropout = Some(Dropout { rate, rng, masks: vec![0.0; len], kept: vec![0.0; len] });
+                self.dropout =
+                    Some(Dropout { rate, rng, masks: AlignedBuffer::zeroed(len), kept: AlignedBuffer::zeroed(len) });
             }
         }
     }
