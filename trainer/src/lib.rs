@@ -7,7 +7,12 @@ pub mod config;
 pub mod data;
 pub mod export;
 pub mod flags;
+pub mod line_aligned;
 pub mod report;
 pub mod run;
 pub mod sweep;
 pub mod wandb;
+
+/// Every binary and test of the trainer allocates through it (see `line_aligned`).
+#[global_allocator]
+static ALLOCATOR: line_aligned::LineAligned = line_aligned::LineAligned;
