@@ -3,7 +3,8 @@
 //! A training step is a chain of short kernels (a batch-16 GEMM takes a few
 //! microseconds), so spawning threads per call, or waking sleeping ones
 //! through the OS, would cost more than the split saves. The helpers are
-//! started once and spin on a sequence number between jobs for [`SPIN`]
+//! started once and spin on the job's claim word (it carries the job's sequence
+//! number) for [`SPIN`]
 //! before they park, so back-to-back kernels hand over in about a
 //! microsecond and an idle process does not keep a core busy.
 //!
