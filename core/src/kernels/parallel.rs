@@ -3,10 +3,11 @@
 //! A training step is a chain of short kernels (a batch-16 GEMM takes a few
 //! microseconds), so spawning threads per call, or waking sleeping ones
 //! through the OS, would cost more than the split saves. The helpers are
-//! started once and spin on the job's claim word (it carries the job's sequence
-//! number) for [`SPIN`]
-//! before they park, so back-to-back kernels hand over in about a
-//! microsecond and an idle process does not keep a core busy.
+//! started once and spin on the job's claim word (which carries the job's
+//! sequence number) for [`SPIN`] before they park, so back-to-back kernels
+//! hand over in about a microsecond and an idle process does not keep a core
+//! busy. [`run_phases`] hands a chain of phases over once, the threads
+//! meeting at a barrier between phases.
 //!
 //! Part `i` of a call has a home: the caller runs part 0 and helper `i − 1`
 //! part `i`, so a kernel that is called every step with the same split finds
