@@ -16,9 +16,11 @@ const LINE: usize = 64;
 
 pub struct LineAligned;
 
-/// Whether `layout` gets a line-aligned block carved out of a larger one.
+/// Whether `layout` gets a line-aligned block carved out of a larger one
+/// (sizes near `isize::MAX`, which no allocator can serve, go to `System`
+/// as they are, so the larger block's layout always exists).
 fn large(layout: Layout) -> bool {
-    layout.size() >= LARGE && layout.align() <= 16
+    (LARGE..=isize::MAX as usize - 4 * LINE).contains(&layout.size()) && layout.align() <= 16
 }
 
 /// The block that holds a large allocation: room to move its start onto a
@@ -28,7 +30,7 @@ fn large(layout: Layout) -> bool {
 /// for 64-byte alignment instead zeroes every page at once: +20 MB peak
 /// for the default `train` run).
 fn holder(layout: Layout) -> Layout {
-    // SAFETY (unwrap): the size of a valid layout plus 128 does not overflow `isize` in practice; fall back to no padding otherwise.
+    // Never an error: `large` bounds the size well below `isize::MAX`.
     Layout::from_size_align(layout.size() + 2 * LINE, 16).unwrap_or(layout)
 }
 
