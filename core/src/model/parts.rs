@@ -134,7 +134,10 @@ impl<T> OnePart<T> {
 
     /// # Safety
     /// No part writes the value during this phase.
-    pub(super) unsafe fn read(&self) -> &T {
+    pub(super) unsafe fn read(&self) -> &T
+    where
+        T: Sync,
+    {
         // SAFETY: the caller's contract: no mutable reference is live.
         unsafe { &*self.0.get() }
     }

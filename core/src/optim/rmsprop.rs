@@ -17,7 +17,8 @@ crate::simd_kernel! {
         // multiply-subtract: four operations fewer per parameter than plain
         // multiplies and adds, which made the update 10 % faster (AVX-512,
         // `vsqrtps` alone takes 80 % of its time) and round less. `v` stays
-        // ≥ 0: the fused sum `v + (1−β)·t` with `t ≥ −v` is positive before rounding.
+        // ≥ 0: the fused sum `v + (1−β)·t` with `t ≥ −v` and
+        // 0 ≤ 1−β ≤ 1 is non-negative before rounding.
         let keep = 1.0 - beta;
         for ((w, g), v) in params.iter_mut().zip(grads).zip(mean_square.iter_mut()) {
             *v = fma(keep, fma(*g, *g, -*v), *v);
