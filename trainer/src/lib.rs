@@ -13,6 +13,7 @@ pub mod run;
 pub mod sweep;
 pub mod wandb;
 
-/// Every binary and test of the trainer allocates through it (see `line_aligned`).
+/// Every binary, test and bench that links the trainer allocates through it
+/// (see `line_aligned`); such a program cannot bring another global allocator.
 #[global_allocator]
 static ALLOCATOR: line_aligned::LineAligned = line_aligned::LineAligned;
