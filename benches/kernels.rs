@@ -8,7 +8,6 @@
 //! "elem/s" reads as FLOP/s.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-// The trainer's global allocator (large blocks on cache lines), as in `train`.
 use ffn_core::kernels::chain_gemm::{self, Start, chain_matmul_here};
 use ffn_core::kernels::dot_gemm::dot_matmul_here;
 use ffn_core::kernels::elementwise::{column_sums, fill_rows_with_bias, scale_into, softmax_rows};
@@ -16,9 +15,11 @@ use ffn_core::kernels::gemm::{matmul, matmul_a_bt, matmul_at_b, matmul_strided};
 use ffn_core::optim::{self, Hyper, Optimizer};
 use ffn_core::rng::{Rng, rng_for, uniform};
 use ffn_core::{Layout, activation};
-use ffn_trainer as _;
 use std::hint::black_box;
 use std::time::Duration;
+
+// The trainer's global allocator (large blocks on cache lines), as in `train`.
+use ffn_trainer as _;
 
 const SIZES: [usize; 6] = [784, 128, 128, 128, 128, 10];
 const BATCHES: [usize; 3] = [16, 64, 256];

@@ -8,15 +8,16 @@
 //! need no data files; the work per step does not depend on pixel values.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-// The trainer's global allocator (large blocks on cache lines), as in `train`.
 use ffn_core::kernels::parallel;
 use ffn_core::model::Model;
 use ffn_core::optim::{Hyper, Optimizer};
 use ffn_core::rng::{rng_for, uniform};
 use ffn_core::{Init, activation, loss, optim};
-use ffn_trainer as _;
 use std::hint::black_box;
 use std::time::Duration;
+
+// The trainer's global allocator (large blocks on cache lines), as in `train`.
+use ffn_trainer as _;
 
 const SIZES: [usize; 6] = [784, 128, 128, 128, 128, 10];
 const BATCHES: [usize; 3] = [16, 64, 256];

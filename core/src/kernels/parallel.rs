@@ -262,8 +262,8 @@ type PhasedJob<'a> = dyn Fn(usize, usize) + Sync + 'a;
 /// here; when one thread runs them in turn, the panic stops the call at once.
 pub fn run_phases(parts: usize, phases: usize, job: &PhasedJob<'_>) {
     let pool = pool();
-    let guard = if parts <= pool.helpers.len() + 1 { lock_helpers(pool, parts) } else { None };
-    let Some(_guard) = guard.filter(|_| phases > 0) else {
+    let guard = if phases > 0 && parts <= pool.helpers.len() + 1 { lock_helpers(pool, parts) } else { None };
+    let Some(_guard) = guard else {
         (0..phases).for_each(|phase| (0..parts).for_each(|part| job(phase, part)));
         return;
     };
