@@ -18,6 +18,12 @@ pub struct ActivationSpec {
     pub forward: fn(values: &mut [f32]),
     /// `grad *= f'(x)`, with `f'` computed from the stored output `y = f(x)`.
     pub backward: fn(outputs: &[f32], grads: &mut [f32]),
+    /// `values = f(first + second)` on the rows of a block: row `r` is
+    /// `[r·stride, r·stride + width)` of each slice (the sum of a layer's two
+    /// partial products in the split training step, one call for the batch).
+    pub sum_forward_rows: fn(values: &mut [f32], first: &[f32], second: &[f32], stride: usize, width: usize),
+    /// [`ActivationSpec::backward`] on the rows of a block, as above.
+    pub backward_rows: fn(outputs: &[f32], grads: &mut [f32], stride: usize, width: usize),
     /// The scalar formulas, for references and tests.
     pub value: fn(f32) -> f32,
     pub slope_from_output: fn(f32) -> f32,
@@ -37,12 +43,41 @@ pub fn by_name(name: &str) -> Option<&'static ActivationSpec> {
 macro_rules! activation_kernels {
     ($name:literal) => {
         pub const SPEC: $crate::activation::ActivationSpec =
-            $crate::activation::ActivationSpec { name: $name, forward, backward, value, slope_from_output };
+            $crate::activation::ActivationSpec {
+                name: $name,
+                forward,
+                backward,
+                sum_forward_rows,
+                backward_rows,
+                value,
+                slope_from_output,
+            };
 
         $crate::simd_kernel! {
             fn forward(values: &mut [f32]) {
                 for v in values.iter_mut() {
                     *v = value(*v);
+                }
+            }
+        }
+
+        $crate::simd_kernel! { rows:
+            fn sum_forward_rows(values: &mut [f32], first: &[f32], second: &[f32], stride: usize, width: usize) {
+                let rows = values.chunks_mut(stride).zip(first.chunks(stride)).zip(second.chunks(stride));
+                for ((v, a), b) in rows {
+                    for ((v, a), b) in v[..width].iter_mut().zip(&a[..width]).zip(&b[..width]) {
+                        *v = value(*a + *b);
+                    }
+                }
+            }
+        }
+
+        $crate::simd_kernel! { rows:
+            fn backward_rows(outputs: &[f32], grads: &mut [f32], stride: usize, width: usize) {
+                for (g, y) in grads.chunks_mut(stride).zip(outputs.chunks(stride)) {
+                    for (g, y) in g[..width].iter_mut().zip(&y[..width]) {
+                        *g *= slope_from_output(*y);
+                    }
                 }
             }
         }

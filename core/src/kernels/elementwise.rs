@@ -35,6 +35,20 @@ simd_kernel! {
     }
 }
 
+simd_kernel! { rows:
+    /// [`column_sums`] of the rows of a block: row `r` is
+    /// `rows[r·stride .. r·stride + sums.len()]`. The same order and bits.
+    pub fn column_sums_strided(sums: &mut [f32], rows: &[f32], stride: usize) {
+        sums.fill(0.0);
+        let width = sums.len();
+        for row in rows.chunks(stride) {
+            for (s, r) in sums.iter_mut().zip(&row[..width]) {
+                *s += *r;
+            }
+        }
+    }
+}
+
 simd_kernel! {
     /// `out[i] = a[i] * b[i]`.
     pub fn multiply_into(out: &mut [f32], a: &[f32], b: &[f32]) {

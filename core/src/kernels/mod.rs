@@ -101,35 +101,50 @@ pub fn force_level(wanted: Level) -> Level {
 /// body must treat equal-length slices element by element: index `i` of an
 /// output may depend only on index `i` of the inputs (and on the scalars).
 /// Every activation and optimizer kernel is like that.
+///
+/// `simd_kernel! { rows: fn ... }` defines a kernel that is never cut, for
+/// bodies that walk rows of a strided block (where index `i` of one slice
+/// belongs with index `i` of the others, but not every index is the body's).
 #[macro_export]
 macro_rules! simd_kernel {
+    (rows: $(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $body:block) => {
+        $(#[$meta])*
+        $vis fn $name($($arg: $ty),*) {
+            #[inline(always)]
+            fn body($($arg: $ty),*) $body
+            $crate::simd_kernel!(@dispatch $($arg: $ty),*);
+            dispatch($($arg),*)
+        }
+    };
+    (@dispatch $($arg:ident : $ty:ty),*) => {
+        fn dispatch($($arg: $ty),*) {
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            {
+                // SAFETY (both arms): `level()` never reports a level above what
+                // `is_x86_feature_detected!` found on this CPU.
+                match $crate::kernels::level() {
+                    $crate::kernels::Level::Avx512 => {
+                        #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+                        unsafe fn wide($($arg: $ty),*) { body($($arg),*) }
+                        return unsafe { wide($($arg),*) };
+                    }
+                    $crate::kernels::Level::Avx2 => {
+                        #[target_feature(enable = "avx2,fma")]
+                        unsafe fn wide($($arg: $ty),*) { body($($arg),*) }
+                        return unsafe { wide($($arg),*) };
+                    }
+                    $crate::kernels::Level::Scalar => {}
+                }
+            }
+            body($($arg),*)
+        }
+    };
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $body:block) => {
         $(#[$meta])*
         $vis fn $name($($arg: $ty),*) {
             #[inline(always)]
             fn body($($arg: $ty),*) $body
-
-            fn dispatch($($arg: $ty),*) {
-                #[cfg(all(feature = "std", target_arch = "x86_64"))]
-                {
-                    // SAFETY (both arms): `level()` never reports a level above what
-                    // `is_x86_feature_detected!` found on this CPU.
-                    match $crate::kernels::level() {
-                        $crate::kernels::Level::Avx512 => {
-                            #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
-                            unsafe fn wide($($arg: $ty),*) { body($($arg),*) }
-                            return unsafe { wide($($arg),*) };
-                        }
-                        $crate::kernels::Level::Avx2 => {
-                            #[target_feature(enable = "avx2,fma")]
-                            unsafe fn wide($($arg: $ty),*) { body($($arg),*) }
-                            return unsafe { wide($($arg),*) };
-                        }
-                        $crate::kernels::Level::Scalar => {}
-                    }
-                }
-                body($($arg),*)
-            }
+            $crate::simd_kernel!(@dispatch $($arg: $ty),*);
 
             #[cfg(feature = "std")]
             {

@@ -32,7 +32,7 @@ use super::parts::{OnePart, PARTS, Shared, StepBuffers, run_phases, shift};
 use crate::kernels::chain_gemm::{self, Start, chain_matmul_here};
 use crate::kernels::dot_gemm::{self, dot_matmul_here};
 use crate::kernels::elementwise::{
-    add_in_place, fill_rows_with_bias, multiply_in_place, multiply_into, scale_into, softmax_rows, sum_into,
+    column_sums_strided, fill_rows_with_bias, multiply_in_place, multiply_into, scale_into, softmax_rows, sum_into,
 };
 use crate::kernels::gemm::matmul_strided;
 use crate::kernels::split::half;
@@ -220,22 +220,28 @@ impl Step<'_> {
         let width = self.sizes[layer + 1];
         let cols = half(width, part);
         let (block, first, second) = (self.block(layer), self.partials(layer, 0), self.partials(layer, 1));
-        for row in 0..self.batch {
-            let at = row * width + cols.start..row * width + cols.end;
-            // SAFETY: this part's columns; the partials were written in the last phase.
-            let (values, a, b) = unsafe {
-                (
-                    self.outputs.get_mut(shift(&at, block.start)),
-                    self.scratch.get(shift(&at, first.start)),
-                    self.scratch.get(shift(&at, second.start)),
-                )
-            };
-            sum_into(values, a, b);
-            (self.activation.forward)(values);
-            if let Some((masks, kept)) = self.dropout {
+        // This part's columns of every row: a block with row stride `width`
+        // (the other part's columns lie in between; this part touches only its own).
+        let reach = cols.start..(self.batch - 1) * width + cols.end;
+        // SAFETY: this part's columns; the partials were written in the last phase.
+        let (values, a, b) = unsafe {
+            (
+                self.outputs.get_mut(shift(&reach, block.start)),
+                self.scratch.get(shift(&reach, first.start)),
+                self.scratch.get(shift(&reach, second.start)),
+            )
+        };
+        (self.activation.sum_forward_rows)(values, a, b, width, cols.len());
+        if let Some((masks, kept)) = self.dropout {
+            for row in 0..self.batch {
+                let at = row * width + cols.start..row * width + cols.end;
                 // SAFETY: this part's columns; the masks were drawn before the step.
                 unsafe {
-                    multiply_into(kept.get_mut(shift(&at, block.start)), values, masks.get(shift(&at, block.start)))
+                    multiply_into(
+                        kept.get_mut(shift(&at, block.start)),
+                        self.outputs.get(shift(&at, block.start)),
+                        masks.get(shift(&at, block.start)),
+                    )
                 }
             }
         }
@@ -306,9 +312,8 @@ impl Step<'_> {
         let own_bias = shift(&cols, layout.bias(layer).start);
         // SAFETY: this part's output columns of the bias gradient.
         let d_bias = unsafe { self.grads.get_mut(own_bias.clone()) };
-        d_bias.fill(0.0);
-        for row in d_output.chunks_exact(fan_out) {
-            add_in_place(d_bias, &row[cols.clone()]);
+        if !cols.is_empty() {
+            column_sums_strided(d_bias, &d_output[cols.start..(self.batch - 1) * fan_out + cols.end], fan_out);
         }
         if let Some(update) = update {
             // SAFETY: this part's biases.
@@ -344,16 +349,19 @@ impl Step<'_> {
                 0.0,
             );
         }
-        for row in 0..batch {
-            let at = shift(&(row * fan_in + rows.start..row * fan_in + rows.end), below.start);
-            // SAFETY: this part's columns of the layer below.
-            let (deltas, outputs) = unsafe { (self.deltas.get_mut(at.clone()), self.outputs.get(at.clone())) };
-            if let Some((masks, _)) = self.dropout {
-                // SAFETY: as above; masks are only read.
-                multiply_in_place(deltas, unsafe { masks.get(at.clone()) });
+        if let Some((masks, _)) = self.dropout {
+            for row in 0..batch {
+                let at = shift(&(row * fan_in + rows.start..row * fan_in + rows.end), below.start);
+                // SAFETY: this part's columns of the layer below; masks are only read.
+                unsafe { multiply_in_place(self.deltas.get_mut(at.clone()), masks.get(at)) };
             }
-            (self.activation.backward)(outputs, deltas);
         }
+        // SAFETY: this part's columns of the layer below, as a block with row stride `fan_in`.
+        let (deltas, outputs) = unsafe {
+            let own = below.start + rows.start..below.start + reach;
+            (self.deltas.get_mut(own.clone()), self.outputs.get(own))
+        };
+        (self.activation.backward_rows)(outputs, deltas, fan_in, rows.len());
     }
 }
 
