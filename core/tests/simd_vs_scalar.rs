@@ -9,7 +9,9 @@ mod common;
 use common::{assert_same_bits, random_labels, test_rng, uniform_vec};
 use ffn_core::Init;
 use ffn_core::activation;
-use ffn_core::kernels::elementwise::{column_sums, fill_rows_with_bias, scale_bytes, scale_into};
+use ffn_core::kernels::elementwise::{
+    column_sums, column_sums_strided, fill_rows_with_bias, scale_bytes, scale_into, sum_into,
+};
 use ffn_core::kernels::{self, Level};
 use ffn_core::layers::dense::CHAIN_MAX_BATCH;
 use ffn_core::loss;
@@ -40,13 +42,15 @@ fn awkward(rng: &mut Rng, n: usize) -> Vec<f32> {
     values
 }
 
-/// Runs `run` at the scalar level and at `level`, and checks both give the same bits.
-fn same_at(level: Level, what: &str, run: impl Fn() -> Vec<f32>) {
+/// Runs `run` at the scalar level and at `level`, checks both give the same
+/// bits, and returns them.
+fn same_at(level: Level, what: &str, run: impl Fn() -> Vec<f32>) -> Vec<f32> {
     kernels::force_level(Level::Scalar);
     let scalar = run();
     kernels::force_level(level);
     let wide = run();
     assert_same_bits(&format!("{what} at {}", level.name()), &scalar, &wide);
+    wide
 }
 
 fn check_level(level: Level) {
@@ -68,6 +72,49 @@ fn check_level(level: Level) {
                 g
             });
         }
+
+        // The strided row kernels of the split step: a block of `rows` rows of
+        // `n` values with row stride `n + 3` (the columns in between untouched),
+        // the same bits as the per-row kernels, at every level.
+        let (rows, stride) = (1 + n % 5, n + 3);
+        let reach = (rows - 1) * stride + n;
+        let (first, second) = (awkward(&mut rng, reach), awkward(&mut rng, reach));
+        let grads = uniform_vec(&mut rng, reach, -2.0, 2.0);
+        for &spec in activation::REGISTRY {
+            let per_row = |row: usize| row * stride..row * stride + n;
+            let forward = same_at(level, &format!("{} sum_forward_rows, {rows} × {n}", spec.name), || {
+                let mut values = vec![f32::NAN; reach];
+                (spec.sum_forward_rows)(&mut values, &first, &second, stride, n);
+                values
+            });
+            let mut expected = vec![f32::NAN; reach];
+            for row in 0..rows {
+                let at = per_row(row);
+                sum_into(&mut expected[at.clone()], &first[at.clone()], &second[at.clone()]);
+                (spec.forward)(&mut expected[at]);
+            }
+            assert_same_bits(&format!("{} sum_forward_rows against rows", spec.name), &forward, &expected);
+            let backward = same_at(level, &format!("{} backward_rows, {rows} × {n}", spec.name), || {
+                let mut g = grads.clone();
+                (spec.backward_rows)(&forward, &mut g, stride, n);
+                g
+            });
+            let mut expected = grads.clone();
+            for row in 0..rows {
+                let at = per_row(row);
+                (spec.backward)(&forward[at.clone()], &mut expected[at]);
+            }
+            assert_same_bits(&format!("{} backward_rows against rows", spec.name), &backward, &expected);
+        }
+        let sums = same_at(level, &format!("column_sums_strided, {rows} × {n}"), || {
+            let mut sums = vec![f32::NAN; n];
+            column_sums_strided(&mut sums, &first, stride);
+            sums
+        });
+        let packed: Vec<f32> = (0..rows).flat_map(|row| first[row * stride..row * stride + n].to_vec()).collect();
+        let mut expected = vec![f32::NAN; n];
+        column_sums(&mut expected, &packed);
+        assert_same_bits("column_sums_strided against column_sums", &sums, &expected);
 
         let params = uniform_vec(&mut rng, n, -1.0, 1.0);
         let grads: Vec<Vec<f32>> = (0..3).map(|_| awkward(&mut rng, n)).collect();

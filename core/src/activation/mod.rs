@@ -42,16 +42,15 @@ pub fn by_name(name: &str) -> Option<&'static ActivationSpec> {
 #[macro_export]
 macro_rules! activation_kernels {
     ($name:literal) => {
-        pub const SPEC: $crate::activation::ActivationSpec =
-            $crate::activation::ActivationSpec {
-                name: $name,
-                forward,
-                backward,
-                sum_forward_rows,
-                backward_rows,
-                value,
-                slope_from_output,
-            };
+        pub const SPEC: $crate::activation::ActivationSpec = $crate::activation::ActivationSpec {
+            name: $name,
+            forward,
+            backward,
+            sum_forward_rows,
+            backward_rows,
+            value,
+            slope_from_output,
+        };
 
         $crate::simd_kernel! {
             fn forward(values: &mut [f32]) {

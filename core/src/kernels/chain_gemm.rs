@@ -70,6 +70,8 @@ pub fn chain_matmul_here(m: usize, k: usize, n: usize, a: Strided, b: &[f32], c:
 fn chain_matmul_split(m: usize, k: usize, n: usize, a: Strided, b: &[f32], c: &mut [f32], start: Start, split: bool) {
     check(m, k, n, a, b, c, start);
     assert!(available(), "chain_matmul needs AVX-512");
+    #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+    let _ = split;
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     {
         let operands = avx512::Operands::new(k, n, a, b, c, start);

@@ -24,6 +24,7 @@ pub mod chain_gemm;
 pub mod dot_gemm;
 pub mod elementwise;
 pub mod gemm;
+pub mod narrow_gemm;
 #[cfg(feature = "std")]
 pub mod parallel;
 pub mod split;
