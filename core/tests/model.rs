@@ -329,3 +329,22 @@ fn train_step_alongside_runs_its_side_job_once_and_trains_the_same_bits() {
     }
     parallel::set_threads(usize::MAX);
 }
+
+#[test]
+fn an_empty_batch_runs_the_side_job_and_changes_nothing() {
+    let relu = activation::by_name("ReLU").unwrap();
+    let sizes = [INPUT_SIZE, 128, 64, NUM_CLASSES];
+    for threads in [1, 2] {
+        parallel::set_threads(threads);
+        let mut model = Model::new(&sizes, relu, Init::Xavier, 5, 16);
+        let before = model.params.clone();
+        let spec = optim::by_name("rmsprop").unwrap();
+        let mut optimizer = Optimizer::new(spec, Hyper { weight_decay: 1e-3, ..Hyper::default() }, model.params.len());
+        let mut runs = 0;
+        let stats = model.train_step_alongside(&[], &[], cross_entropy(), 0.0, &mut optimizer, &mut || runs += 1);
+        assert_eq!((stats, runs), (StepStats::default(), 1), "{threads} threads");
+        assert_same_bits("weights after an empty batch", &model.params, &before);
+        assert!(optimizer.state.iter().all(|&s| s == 0.0), "optimizer state after an empty batch");
+    }
+    parallel::set_threads(usize::MAX);
+}

@@ -296,7 +296,8 @@ impl Model {
         stats
     }
 
-    /// One full training step: forward, backward, optimizer update.
+    /// One full training step: forward, backward, optimizer update. An empty
+    /// batch has no gradient and changes nothing (not even the step count).
     pub fn train_step(
         &mut self,
         inputs: &[f32],
@@ -323,6 +324,10 @@ impl Model {
         side: &mut (dyn FnMut() + Send),
     ) -> StepStats {
         let weight_decay = optimizer.hyper.weight_decay;
+        if labels.is_empty() {
+            side();
+            return StepStats::default();
+        }
         if labels.len() <= SPLIT_STEP_MAX_BATCH {
             return self.split_step(inputs, labels, loss, label_smoothing, weight_decay, Some(optimizer), side);
         }

@@ -229,7 +229,7 @@ impl Step<'_> {
         let (block, first, second) = (self.block(layer), self.partials(layer, 0), self.partials(layer, 1));
         // This part's columns of every row: a block with row stride `width`
         // (the other part's columns lie in between; this part touches only its own).
-        let reach = cols.start..(self.batch - 1) * width + cols.end;
+        let reach = strided_block(self.batch, width, &cols);
         // SAFETY: this part's columns; the partials were written in the last phase.
         let (values, a, b) = unsafe {
             (
@@ -322,7 +322,7 @@ impl Step<'_> {
         // SAFETY: this part's output columns of the bias gradient.
         let d_bias = unsafe { self.grads.get_mut(own_bias.clone()) };
         if !cols.is_empty() {
-            column_sums_strided(d_bias, &d_output[cols.start..(self.batch - 1) * fan_out + cols.end], fan_out);
+            column_sums_strided(d_bias, &d_output[strided_block(self.batch, fan_out, &cols)], fan_out);
         }
         if let Some(update) = update {
             // SAFETY: this part's biases.
@@ -342,7 +342,7 @@ impl Step<'_> {
         // SAFETY: this part's rows of the weights, updated only later in this phase.
         let weights = unsafe { self.params.get(first + rows.start * fan_out..first + rows.end * fan_out) };
         let below = self.block(layer - 1);
-        let reach = (batch - 1) * fan_in + rows.end;
+        let reach = strided_block(batch, fan_in, &rows).end;
         // SAFETY: this part writes only its columns `rows` of the layer below's deltas.
         let d_input = unsafe { self.deltas.get_mut(below.start + rows.start..below.start + reach) };
         if dot_gemm::pays(batch, fan_out) {
@@ -373,6 +373,15 @@ impl Step<'_> {
             (self.deltas.get_mut(own.clone()), self.outputs.get(own))
         };
         (self.activation.backward_rows)(outputs, deltas, fan_in, rows.len());
+    }
+}
+
+/// Where columns `cols` of `rows` rows of width `width` lie in a row-major
+/// block: from the first row's first to the last row's last (empty without rows).
+fn strided_block(rows: usize, width: usize, cols: &Range<usize>) -> Range<usize> {
+    match rows {
+        0 => cols.start..cols.start,
+        _ => cols.start..(rows - 1) * width + cols.end,
     }
 }
 
