@@ -12,9 +12,11 @@ use ffn_core::activation;
 use ffn_core::kernels::elementwise::{
     column_sums, column_sums_strided, fill_rows_with_bias, scale_bytes, scale_into, sum_into,
 };
+use ffn_core::kernels::exp::exp_in_place;
 use ffn_core::kernels::{self, Level};
 use ffn_core::layers::dense::CHAIN_MAX_BATCH;
 use ffn_core::loss;
+use ffn_core::math::exp as libm_expf;
 use ffn_core::model::Model;
 use ffn_core::optim::{self, Hyper, Optimizer};
 use ffn_core::rng::Rng;
@@ -152,6 +154,17 @@ fn check_level(level: Level) {
             assert_same_bits(&format!("scale_bytes against b / 255 at {}", kernels::level().name()), &out, &divided);
             out
         });
+        // Arguments on libm's main path, and the same with its special cases mixed in.
+        let arguments = uniform_vec(&mut rng, n, -87.0, 87.0);
+        for (what, x) in [("exp_in_place", arguments), ("exp_in_place, special values", awkward(&mut rng, n))] {
+            same_at(level, &format!("{what}, n = {n}"), || {
+                let mut y = x.clone();
+                exp_in_place(&mut y);
+                let libm: Vec<f32> = x.iter().map(|&v| libm_expf(v)).collect();
+                assert_same_bits(&format!("{what} against libm at {}", kernels::level().name()), &y, &libm);
+                y
+            });
+        }
         let matrix = awkward(&mut rng, rows * n);
         same_at(level, &format!("column_sums, {rows} × {n}"), || {
             let mut sums = vec![f32::NAN; n];

@@ -88,13 +88,15 @@ simd_kernel! {
 /// Row-wise softmax in place over rows of `width`, shifted by the row maximum so
 /// `exp` never overflows.
 pub fn softmax_rows(values: &mut [f32], width: usize) {
-    for row in values.chunks_exact_mut(width) {
+    let rows = values.len() / width.max(1) * width;
+    for row in values[..rows].chunks_exact_mut(width) {
         let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let mut total = 0.0;
-        for v in row.iter_mut() {
-            *v = crate::math::exp(*v - max);
-            total += *v;
-        }
+        row.iter_mut().for_each(|v| *v -= max);
+    }
+    // One call for every row: `exp` in SIMD lanes (see `exp_in_place`).
+    super::exp::exp_in_place(&mut values[..rows]);
+    for row in values[..rows].chunks_exact_mut(width) {
+        let total = row.iter().fold(0.0, |total, v| total + *v);
         let inv = 1.0 / total;
         for v in row.iter_mut() {
             *v *= inv;

@@ -23,6 +23,7 @@
 pub mod chain_gemm;
 pub mod dot_gemm;
 pub mod elementwise;
+pub mod exp;
 pub mod gemm;
 pub mod narrow_gemm;
 #[cfg(feature = "std")]
