@@ -11,11 +11,12 @@
 
 use crate::simd_kernel;
 
-const LN2_HI: f32 = 6.9314575195e-01;
-const LN2_LO: f32 = 1.4286067653e-06;
-const INV_LN2: f32 = 1.4426950216e+00;
-const P1: f32 = 1.6666625440e-1;
-const P2: f32 = -2.7667332906e-3;
+// libm's constants, by their bits (as its source gives them).
+const LN2_HI: f32 = f32::from_bits(0x3f31_7200);
+const LN2_LO: f32 = f32::from_bits(0x35bf_be8e);
+const INV_LN2: f32 = f32::from_bits(0x3fb8_aa3b);
+const P1: f32 = f32::from_bits(0x3e2a_aa8f);
+const P2: f32 = f32::from_bits(0xbb35_5215);
 
 /// |x| from here on (and NaN) takes libm's special cases.
 const LIBM_SPECIAL: u32 = 0x42ae_ac50;
