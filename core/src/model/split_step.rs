@@ -226,6 +226,9 @@ impl Step<'_> {
     fn finish_forward(&self, layer: usize, part: usize) {
         let width = self.sizes[layer + 1];
         let cols = half(width, part);
+        if cols.is_empty() {
+            return;
+        }
         let (block, first, second) = (self.block(layer), self.partials(layer, 0), self.partials(layer, 1));
         // This part's columns of every row: a block with row stride `width`
         // (the other part's columns lie in between; this part touches only its own).
