@@ -28,9 +28,13 @@ pub fn pays(m: usize, k: usize) -> bool {
     m <= 32 && k >= 32 && super::chain_gemm::available()
 }
 
-fn check(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &[f32], ldc: usize) {
+/// Panics unless `A` (`m×k`), `B` (`n×k`) and `C` (`m` rows of `n`, stride
+/// `ldc`) are long enough: the operands of every `C = A·Bᵀ` kernel here and
+/// in [`super::narrow_gemm`], which names itself as `kernel`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn check_a_bt(kernel: &str, m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &[f32], ldc: usize) {
     let c_len = if m == 0 || n == 0 { 0 } else { (m - 1) * ldc + n };
-    assert!(ldc >= n && a.len() >= m * k && b.len() >= n * k && c.len() >= c_len, "dot_matmul: operand too short");
+    assert!(ldc >= n && a.len() >= m * k && b.len() >= n * k && c.len() >= c_len, "{kernel}: operand too short");
 }
 
 /// `C[i, j] = Σ_kk A[i, kk] · B[j, kk]` for `A` row-major `m×k`, `B` row-major
@@ -39,7 +43,7 @@ fn check(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &[f32], ldc: usi
 /// # Panics
 /// If AVX-512 is not available or an operand is too short.
 pub fn dot_matmul_here(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize) {
-    check(m, n, k, a, b, c, ldc);
+    check_a_bt("dot_matmul", m, n, k, a, b, c, ldc);
     assert!(super::chain_gemm::available(), "dot_matmul needs AVX-512");
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     // SAFETY: AVX-512 is present (asserted), and `check` covered every index.
@@ -57,7 +61,7 @@ pub fn lane_sum(x: &[f32; LANES]) -> f32 {
 /// The same bits as [`dot_matmul_here`], one element at a time (tests, and the
 /// definition of what the kernel computes).
 pub fn reference(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize) {
-    check(m, n, k, a, b, c, ldc);
+    check_a_bt("dot_matmul", m, n, k, a, b, c, ldc);
     for i in 0..m {
         for j in 0..n {
             let mut lanes = [0.0f32; LANES];

@@ -16,6 +16,8 @@
 //! weights digests unchanged on the machine it was tuned on. Only AVX-512 has a build: callers ask
 //! [`pays`] and use matrixmultiply otherwise.
 
+use super::dot_gemm::check_a_bt;
+
 /// The deepest product this kernel takes: one register per depth step.
 pub const MAX_DEPTH: usize = 16;
 
@@ -25,18 +27,13 @@ pub fn pays(k: usize) -> bool {
     (1..=MAX_DEPTH).contains(&k) && super::chain_gemm::available()
 }
 
-fn check(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &[f32], ldc: usize) {
-    let c_len = if m == 0 || n == 0 { 0 } else { (m - 1) * ldc + n };
-    assert!(ldc >= n && a.len() >= m * k && b.len() >= n * k && c.len() >= c_len, "narrow_matmul: operand too short");
-}
-
 /// `C[i, j] = Σ_kk A[i, kk] · B[j, kk]` for `A` row-major `m×k`, `B` row-major
 /// `n×k` and `C` with row stride `ldc`, on the calling thread; `C` is overwritten.
 ///
 /// # Panics
 /// If [`pays`] is false for `k` or an operand is too short.
 pub fn narrow_matmul_here(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize) {
-    check(m, n, k, a, b, c, ldc);
+    check_a_bt("narrow_matmul", m, n, k, a, b, c, ldc);
     assert!(pays(k), "narrow_matmul needs AVX-512 and a depth of 1..={MAX_DEPTH}");
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     // SAFETY: AVX-512 is present and k ≤ MAX_DEPTH (asserted), and `check` covered every index.
@@ -48,7 +45,7 @@ pub fn narrow_matmul_here(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c:
 /// The same bits as [`narrow_matmul_here`], one element at a time (tests, and
 /// the definition of what the kernel computes).
 pub fn reference(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize) {
-    check(m, n, k, a, b, c, ldc);
+    check_a_bt("narrow_matmul", m, n, k, a, b, c, ldc);
     for i in 0..m {
         for j in 0..n {
             c[i * ldc + j] = (0..k).fold(0.0, |acc, kk| libm::fmaf(a[i * k + kk], b[j * k + kk], acc));
