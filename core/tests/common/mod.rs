@@ -26,3 +26,41 @@ pub fn assert_same_bits(what: &str, x: &[f32], y: &[f32]) {
         assert_eq!(a.to_bits(), b.to_bits(), "{what}: element {i} differs: {a:e} vs {b:e}");
     }
 }
+
+/// A `C = A·Bᵀ` kernel's signature: `(m, n, k, a, b, c, ldc)`.
+pub type ABtProduct = fn(usize, usize, usize, &[f32], &[f32], &mut [f32], usize);
+
+/// One `m×n×k` case of a `C = A·Bᵀ` kernel and its element-at-a-time
+/// reference, with a row stride of `C` wider than `n` (as when a part writes
+/// its columns of `dX`): the reference writes no element outside `C`, is the
+/// product within f32 rounding, and `kernel`, when given, has its bits.
+pub fn check_a_bt_case(
+    rng: &mut Rng,
+    (m, n, k): (usize, usize, usize),
+    reference: ABtProduct,
+    kernel: Option<ABtProduct>,
+) {
+    let a = uniform_vec(rng, m * k, -1.0, 1.0);
+    let b = uniform_vec(rng, n * k, -1.0, 1.0);
+    let ldc = n + 3;
+    let fill = uniform_vec(rng, m * ldc, -1.0, 1.0);
+    let mut expected = fill.clone();
+    reference(m, n, k, &a, &b, &mut expected, ldc);
+    for i in 0..m {
+        for j in 0..ldc {
+            let at = i * ldc + j;
+            if j >= n {
+                assert_eq!(expected[at].to_bits(), fill[at].to_bits(), "reference wrote outside C");
+                continue;
+            }
+            let exact: f64 = (0..k).map(|kk| a[i * k + kk] as f64 * b[j * k + kk] as f64).sum();
+            let error = (expected[at] as f64 - exact).abs();
+            assert!(error <= 1e-6 * (k as f64 + 1.0), "reference {m}×{n}×{k}: {error:e}");
+        }
+    }
+    if let Some(kernel) = kernel {
+        let mut got = fill.clone();
+        kernel(m, n, k, &a, &b, &mut got, ldc);
+        assert_same_bits(&format!("{m}×{n}×{k}"), &got, &expected);
+    }
+}
