@@ -22,22 +22,17 @@ simd_kernel! {
     }
 }
 
-simd_kernel! {
-    /// `sums[j] = Σ_i rows[i][j]`: bias gradients from the rows of `dZ`.
-    /// Summed row after row, so every build adds in the same order.
-    pub fn column_sums(sums: &mut [f32], rows: &[f32]) {
-        sums.fill(0.0);
-        for row in rows.chunks_exact(sums.len()) {
-            for (s, r) in sums.iter_mut().zip(row) {
-                *s += *r;
-            }
-        }
-    }
+/// `sums[j] = Σ_i rows[i][j]`: bias gradients from the rows of `dZ` (whole
+/// rows of `sums.len()`; a shorter tail is left out).
+pub fn column_sums(sums: &mut [f32], rows: &[f32]) {
+    let width = sums.len();
+    column_sums_strided(sums, &rows[..rows.len() / width * width], width);
 }
 
 simd_kernel! { rows:
     /// [`column_sums`] of the rows of a block: row `r` is
-    /// `rows[r·stride .. r·stride + sums.len()]`. The same order and bits.
+    /// `rows[r·stride .. r·stride + sums.len()]`. Summed row after row, so
+    /// every build adds in the same order.
     pub fn column_sums_strided(sums: &mut [f32], rows: &[f32], stride: usize) {
         sums.fill(0.0);
         let width = sums.len();
