@@ -56,7 +56,8 @@ fn exp_below_special(x: f32) -> f32 {
     let kf = k as f32;
     let hi = if reduced { x - kf * LN2_HI } else { x };
     let lo = if reduced { kf * LN2_LO } else { 0.0 };
-    let r = if reduced { hi - lo } else { x };
+    // Unreduced, `hi − lo` is `x − 0`: `x` itself.
+    let r = hi - lo;
     let rr = r * r;
     let c = r - rr * (P1 + rr * P2);
     let y = 1.0 + (r * c / (2.0 - c) - lo + hi);
