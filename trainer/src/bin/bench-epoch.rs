@@ -118,11 +118,8 @@ fn main() -> Result<()> {
                 (done - trained).as_secs_f64(),
             ));
         }
-        // FNV-1a over the weights' bits: equal digests = bit-identical training.
-        let digest = model
-            .params
-            .iter()
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, w| (h ^ w.to_bits() as u64).wrapping_mul(0x100_0000_01b3));
+        // Equal digests = bit-identical training.
+        let digest = ffn_trainer::run::metrics::weights_digest(&model.params);
         let gather_us = gather_time / (args.epochs * train.labels.len().div_ceil(batch)) as f64 * 1e6;
         epochs.sort_by(|a, b| a.0.total_cmp(&b.0));
         let (total, train_s, val_s) = epochs[epochs.len() / 2];
@@ -131,13 +128,13 @@ fn main() -> Result<()> {
         }
         if args.json {
             println!(
-                "{{\"impl\":\"ffn\",\"threads\":{},\"batch\":{batch},\"epoch_s\":{total:.6},\"train_s\":{train_s:.6},\"val_s\":{val_s:.6},\"epochs\":{},\"val_accuracy\":{val_accuracy:.4},\"gather_us_per_step\":{gather_us:.2},\"digest\":\"{digest:016x}\"}}",
+                "{{\"impl\":\"ffn\",\"threads\":{},\"batch\":{batch},\"epoch_s\":{total:.6},\"train_s\":{train_s:.6},\"val_s\":{val_s:.6},\"epochs\":{},\"val_accuracy\":{val_accuracy:.4},\"gather_us_per_step\":{gather_us:.2},\"digest\":\"{digest}\"}}",
                 parallel::threads(),
                 args.epochs
             );
         } else {
             println!(
-                "batch {batch:>4}: {total:.3} s/epoch (train {train_s:.3} s + validation {val_s:.3} s), median of {} epochs, gathering a batch {gather_us:.1} µs, validation accuracy {:.2} %, weights digest {digest:016x}",
+                "batch {batch:>4}: {total:.3} s/epoch (train {train_s:.3} s + validation {val_s:.3} s), median of {} epochs, gathering a batch {gather_us:.1} µs, validation accuracy {:.2} %, weights digest {digest}",
                 args.epochs,
                 100.0 * val_accuracy
             );

@@ -34,6 +34,17 @@ pub struct Summary {
     pub test_loss: Option<f64>,
     pub wall_seconds: f64,
     pub reason: Option<String>,
+    /// [`weights_digest`] of the final weights; equal digests mean bit-identical training.
+    /// Absent from run folders written before it existed.
+    #[serde(default)]
+    pub weights_digest: Option<String>,
+}
+
+/// FNV-1a over the bits of `params`, as 16 hex digits.
+pub fn weights_digest(params: &[f32]) -> String {
+    let digest =
+        params.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, w| (h ^ w.to_bits() as u64).wrapping_mul(0x100_0000_01b3));
+    format!("{digest:016x}")
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

@@ -404,6 +404,7 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
             Outcome::Stopped => Some("stopped early by the sweep (hyperband)".into()),
             Outcome::Finished => None,
         },
+        weights_digest: Some(metrics::weights_digest(&model.params)),
     };
     crate::atomic::write_json(&run_dir.join("summary.json"), &summary).map_err(output_error(&run_dir))?;
 

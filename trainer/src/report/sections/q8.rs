@@ -184,6 +184,7 @@ mod tests {
                 test_loss: None,
                 wall_seconds: 1.0,
                 reason: None,
+                weights_digest: None,
             }),
             confusion: None,
             started: None,
