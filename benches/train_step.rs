@@ -32,10 +32,10 @@ fn setup(batch: usize) -> (Model, Optimizer) {
     (model, optimizer)
 }
 
-fn data(images: usize) -> (Vec<f32>, Vec<u8>) {
+fn data(images: usize) -> (Vec<f32>, Vec<u32>) {
     let mut rng = rng_for(11, 0);
     let pixels = (0..images * SIZES[0]).map(|_| uniform(&mut rng)).collect();
-    let labels = (0..images).map(|i| (i % 10) as u8).collect();
+    let labels = (0..images).map(|i| (i % 10) as u32).collect();
     (pixels, labels)
 }
 

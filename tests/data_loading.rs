@@ -32,11 +32,12 @@ fn load_shared(name: DatasetName, opts: &LoadOptions) -> data::Dataset {
     data::load_dir(name, &shared(name), opts).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn file_labels(name: DatasetName, file: &str) -> Vec<u8> {
-    data::parse_idx_labels(&data::read_gz(&shared(name).join(file)).unwrap()).unwrap()
+fn file_labels(name: DatasetName, file: &str) -> Vec<u32> {
+    let bytes = data::parse_idx_labels(&data::read_gz(&shared(name).join(file)).unwrap()).unwrap();
+    bytes.into_iter().map(u32::from).collect()
 }
 
-fn class_counts(labels: &[u8]) -> [usize; 10] {
+fn class_counts(labels: &[u32]) -> [usize; 10] {
     let mut counts = [0; 10];
     for &l in labels {
         counts[l as usize] += 1;
@@ -168,7 +169,7 @@ fn write_dataset(dir: &Path, marker: u8) {
     std::fs::write(dir.join(TEST_LABELS), gz(&idx_labels(5, marker))).unwrap();
 }
 
-fn marker_of(ds: &data::Dataset) -> u8 {
+fn marker_of(ds: &data::Dataset) -> u32 {
     ds.test.labels[0]
 }
 

@@ -38,14 +38,14 @@ fn read_idx(name: &str, dims: &[u32]) -> (usize, Vec<u8>) {
 }
 
 /// The first `rows` images (scaled to [0, 1]) and labels of a split.
-fn load(split: &str, rows: usize) -> (Vec<f32>, Vec<u8>) {
+fn load(split: &str, rows: usize) -> (Vec<f32>, Vec<u32>) {
     let (count, pixels) = read_idx(&format!("{split}-images-idx3-ubyte.gz"), &[28, 28]);
     let (label_count, labels) = read_idx(&format!("{split}-labels-idx1-ubyte.gz"), &[]);
     assert_eq!(count, label_count);
     assert!(rows <= count);
     assert!(labels.iter().all(|&l| (l as usize) < NUM_CLASSES));
     let inputs = pixels[..rows * INPUT_SIZE].iter().map(|&p| p as f32 / 255.0).collect();
-    (inputs, labels[..rows].to_vec())
+    (inputs, labels[..rows].iter().map(|&l| l as u32).collect())
 }
 
 #[test]
@@ -62,7 +62,7 @@ fn small_model_learns_real_fashion_mnist() {
     let mut optimizer = Optimizer::new(optim::by_name("adam").unwrap(), hyper, model.params.len());
 
     // The file is not sorted by class, so its first rows are a fair sample.
-    for class in 0..NUM_CLASSES as u8 {
+    for class in 0..NUM_CLASSES as u32 {
         let share = train_labels.iter().filter(|&&l| l == class).count() as f32 / train_labels.len() as f32;
         assert!((0.08..0.12).contains(&share), "class {class} makes up {share} of the training slice");
     }

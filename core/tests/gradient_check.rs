@@ -64,7 +64,7 @@ struct Problem<'a> {
     activation: &'a str,
     loss: &'a str,
     inputs: Vec<f32>,
-    labels: &'a [u8],
+    labels: &'a [u32],
     smoothing: f64,
     weight_decay: f64,
     /// Inverted dropout on hidden outputs, masks drawn from `dropout_rng()`.

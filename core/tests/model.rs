@@ -19,7 +19,7 @@ fn cross_entropy() -> &'static LossSpec {
 }
 
 /// A synthetic data set: `rows` inputs in [0, 1) and labels.
-fn data(seed: u64, rows: usize) -> (Vec<f32>, Vec<u8>) {
+fn data(seed: u64, rows: usize) -> (Vec<f32>, Vec<u32>) {
     let mut rng = test_rng(seed);
     (uniform_vec(&mut rng, rows * INPUT_SIZE, 0.0, 1.0), random_labels(&mut rng, rows, NUM_CLASSES))
 }

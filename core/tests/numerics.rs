@@ -64,7 +64,7 @@ fn softmax_is_exact_enough_on_huge_and_extreme_logits() {
 #[test]
 fn smoothed_targets_are_a_distribution() {
     for smoothing in [0.0f32, 0.1, 0.25, 1.0] {
-        for label in 0..K as u8 {
+        for label in 0..K as u32 {
             let total: f32 = (0..K).map(|k| target(k, label, K, smoothing)).sum();
             assert!((total - 1.0).abs() < 1e-6);
             let expected_hot = 1.0 - smoothing + smoothing / K as f32;
@@ -80,7 +80,7 @@ fn cross_entropy_stays_finite_when_the_true_class_gets_probability_zero() {
     let mut probs = vec![0.0f32; 2 * K];
     probs[1] = 1.0; // row 0, label 0: p_label = 0
     probs[K + 2] = 1.0; // row 1, label 2: p_label = 1, a perfect hit
-    let labels = [0u8, 2];
+    let labels = [0u32, 2];
     let mut grads = vec![f32::NAN; 2 * K];
     let total = (ce.loss_and_grad)(&probs, &labels, 0.0, 0.5, Some(&mut grads));
     // −ln(1e-12) from the clamp on row 0, exactly 0 for row 1.
@@ -100,7 +100,7 @@ fn cross_entropy_stays_finite_when_the_true_class_gets_probability_zero() {
 }
 
 /// `Σ_rows loss(softmax(z_row))` in f64 for the finite differences.
-fn loss_of_logits(name: &str, logits: &[f64], labels: &[u8], smoothing: f64) -> f64 {
+fn loss_of_logits(name: &str, logits: &[f64], labels: &[u32], smoothing: f64) -> f64 {
     let mut total = 0.0;
     for (row, &label) in logits.chunks_exact(K).zip(labels) {
         for (k, p) in softmax_f64(row).into_iter().enumerate() {

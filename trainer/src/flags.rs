@@ -223,7 +223,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         kind: UNIT_OPEN_TOP,
         default: Some("0.1"),
-        help: "Label smoothing: targets become (1-s)*one_hot + s/10",
+        help: "Label smoothing: targets become (1-s)*one_hot + s/classes",
         hyper: true,
     },
     Flag {

@@ -7,7 +7,7 @@ pub const SPEC: LossSpec = LossSpec { name: "cross_entropy", loss_and_grad };
 /// Keeps `ln` finite when a probability underflows to 0.
 const MIN_PROB: f32 = 1e-12;
 
-fn loss_and_grad(probs: &[f32], labels: &[u8], smoothing: f32, scale: f32, mut d_logits: Option<&mut [f32]>) -> f32 {
+fn loss_and_grad(probs: &[f32], labels: &[u32], smoothing: f32, scale: f32, mut d_logits: Option<&mut [f32]>) -> f32 {
     let classes = probs.len() / labels.len().max(1);
     let mut total = 0.0f32;
     for (i, (row, &label)) in probs.chunks_exact(classes).zip(labels).enumerate() {

@@ -6,7 +6,7 @@ use super::{LossSpec, target};
 
 pub const SPEC: LossSpec = LossSpec { name: "mean_squared_error", loss_and_grad };
 
-fn loss_and_grad(probs: &[f32], labels: &[u8], smoothing: f32, scale: f32, mut d_logits: Option<&mut [f32]>) -> f32 {
+fn loss_and_grad(probs: &[f32], labels: &[u32], smoothing: f32, scale: f32, mut d_logits: Option<&mut [f32]>) -> f32 {
     let classes = probs.len() / labels.len().max(1);
     let mut total = 0.0f32;
     for (i, (row, &label)) in probs.chunks_exact(classes).zip(labels).enumerate() {

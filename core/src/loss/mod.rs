@@ -10,7 +10,7 @@ mod cross_entropy;
 mod mean_squared_error;
 
 /// Summed loss over the batch; fills `d_logits` (same shape as `probs`) when given.
-pub type LossFn = fn(probs: &[f32], labels: &[u8], smoothing: f32, scale: f32, d_logits: Option<&mut [f32]>) -> f32;
+pub type LossFn = fn(probs: &[f32], labels: &[u32], smoothing: f32, scale: f32, d_logits: Option<&mut [f32]>) -> f32;
 
 #[derive(Debug)]
 pub struct LossSpec {
@@ -28,7 +28,7 @@ pub fn by_name(name: &str) -> Option<&'static LossSpec> {
 
 /// Target probability of class `k` for a sample labelled `label`.
 #[inline]
-pub fn target(k: usize, label: u8, classes: usize, smoothing: f32) -> f32 {
+pub fn target(k: usize, label: u32, classes: usize, smoothing: f32) -> f32 {
     let hot = if k == label as usize { 1.0 - smoothing } else { 0.0 };
     hot + smoothing / classes as f32
 }

@@ -85,7 +85,7 @@ impl Dropout {
 fn score(
     probs: &[f32],
     classes: usize,
-    labels: &[u8],
+    labels: &[u32],
     loss: &LossSpec,
     label_smoothing: f32,
     batch: usize,
@@ -102,7 +102,7 @@ fn score(
 fn score_halves(
     probs: &[f32],
     classes: usize,
-    labels: &[u8],
+    labels: &[u32],
     loss: &LossSpec,
     label_smoothing: f32,
     d_logits: &mut [f32],
@@ -245,7 +245,7 @@ impl Model {
     pub fn forward_backward(
         &mut self,
         inputs: &[f32],
-        labels: &[u8],
+        labels: &[u32],
         loss: &LossSpec,
         label_smoothing: f32,
         weight_decay: f32,
@@ -301,7 +301,7 @@ impl Model {
     pub fn train_step(
         &mut self,
         inputs: &[f32],
-        labels: &[u8],
+        labels: &[u32],
         loss: &LossSpec,
         label_smoothing: f32,
         optimizer: &mut Optimizer,
@@ -317,7 +317,7 @@ impl Model {
     pub fn train_step_alongside(
         &mut self,
         inputs: &[f32],
-        labels: &[u8],
+        labels: &[u32],
         loss: &LossSpec,
         label_smoothing: f32,
         optimizer: &mut Optimizer,
@@ -345,7 +345,7 @@ impl Model {
     pub fn evaluate(
         &mut self,
         inputs: &[f32],
-        labels: &[u8],
+        labels: &[u32],
         loss: &LossSpec,
         mut on_row: impl FnMut(usize, usize),
     ) -> StepStats {

@@ -39,7 +39,7 @@ use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 struct Step<'a> {
     buffers: StepBuffers<'a>,
-    labels: &'a [u8],
+    labels: &'a [u32],
 }
 
 impl<'a> core::ops::Deref for Step<'a> {
@@ -59,7 +59,7 @@ impl Model {
     pub(super) fn row_split_step(
         &mut self,
         inputs: &[f32],
-        labels: &[u8],
+        labels: &[u32],
         loss: &LossSpec,
         label_smoothing: f32,
         optimizer: &mut Optimizer,
@@ -112,7 +112,7 @@ impl Model {
     fn row_step<'a>(
         &'a mut self,
         inputs: &'a [f32],
-        labels: &'a [u8],
+        labels: &'a [u32],
         batch: usize,
         training: bool,
         weight_decay: f32,
@@ -278,7 +278,7 @@ mod tests {
         let (batch, sizes) = (80, [784, 96, 48, 10]);
         let mut rng = rng_for(7, 0);
         let inputs: Vec<f32> = (0..2 * batch * 784).map(|_| uniform(&mut rng)).collect();
-        let labels: Vec<u8> = (0..2 * batch).map(|i| (i * 7 % 10) as u8).collect();
+        let labels: Vec<u32> = (0..2 * batch).map(|i| (i * 7 % 10) as u32).collect();
         let cross_entropy = loss::by_name("cross_entropy").unwrap();
         for threads in [1, 2] {
             parallel::set_threads(threads);

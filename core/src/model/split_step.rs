@@ -116,7 +116,7 @@ impl Model {
     pub(super) fn split_step(
         &mut self,
         inputs: &[f32],
-        labels: &[u8],
+        labels: &[u32],
         loss: &LossSpec,
         label_smoothing: f32,
         weight_decay: f32,
@@ -258,7 +258,7 @@ impl Step<'_> {
     }
 
     /// The output layer's sum, softmax, hits, loss and `∂loss/∂logits`, on one thread.
-    fn loss(&self, layer: usize, labels: &[u8], loss: &LossSpec, label_smoothing: f32) -> StepStats {
+    fn loss(&self, layer: usize, labels: &[u32], loss: &LossSpec, label_smoothing: f32) -> StepStats {
         let classes = self.sizes[layer + 1];
         // SAFETY: no part runs now.
         let (probs, a, b, d_logits) = unsafe {

@@ -15,8 +15,8 @@ pub fn uniform_vec(rng: &mut Rng, n: usize, lo: f32, hi: f32) -> Vec<f32> {
 }
 
 /// `n` labels in `0..classes`.
-pub fn random_labels(rng: &mut Rng, n: usize, classes: usize) -> Vec<u8> {
-    (0..n).map(|_| below(rng, classes) as u8).collect()
+pub fn random_labels(rng: &mut Rng, n: usize, classes: usize) -> Vec<u32> {
+    (0..n).map(|_| below(rng, classes) as u32).collect()
 }
 
 /// `x` and `y` are the same bits (so `-0.0 ≠ 0.0` and NaNs compare by payload).

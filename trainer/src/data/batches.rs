@@ -16,7 +16,7 @@ use super::{IMAGE_LEN, Split};
 #[derive(Default)]
 struct Batch {
     images: Vec<f32>,
-    labels: Vec<u8>,
+    labels: Vec<u32>,
 }
 
 impl Batch {
@@ -35,7 +35,7 @@ impl Batch {
 pub struct Step<'a> {
     pub index: usize,
     pub images: &'a [f32],
-    pub labels: &'a [u8],
+    pub labels: &'a [u32],
     pub gather_next: &'a mut (dyn FnMut() + Send),
 }
 
@@ -107,7 +107,7 @@ mod tests {
                 (0..before).for_each(|_| (step.gather_next)());
                 let rows: Vec<usize> = step.images.chunks_exact(IMAGE_LEN).map(|r| (r[0] * 255.0) as usize).collect();
                 assert!(step.images.chunks_exact(IMAGE_LEN).all(|r| r.iter().all(|&v| v == r[0])));
-                assert_eq!(step.labels, rows.iter().map(|&r| (r % 10) as u8).collect::<Vec<_>>());
+                assert_eq!(step.labels, rows.iter().map(|&r| (r % 10) as u32).collect::<Vec<_>>());
                 seen.push((step.index, rows));
                 (0..after).for_each(|_| (step.gather_next)());
                 ControlFlow::Continue(())

@@ -13,6 +13,7 @@ mod download;
 mod error;
 mod gz;
 mod idx;
+pub mod info;
 mod locate;
 mod name;
 mod npz;

@@ -23,7 +23,7 @@ fn threads_for(pixels: usize) -> usize {
 pub struct Split {
     pub pixels: Vec<u8>,
     pub images: Vec<f32>,
-    pub labels: Vec<u8>,
+    pub labels: Vec<u32>,
 }
 
 impl Split {
@@ -58,7 +58,7 @@ impl Split {
     pub(crate) fn set(&mut self, i: usize, row: &[u8], label: u8) {
         let span = i * IMAGE_LEN..(i + 1) * IMAGE_LEN;
         write_row(&mut self.pixels[span.clone()], &mut self.images[span], row);
-        self.labels[i] = label;
+        self.labels[i] = u32::from(label);
     }
 
     /// All samples of `pixels` (n×784, file order) and `labels`.
@@ -87,11 +87,11 @@ impl Split {
     }
 }
 
-fn fill(pixels: &[u8], labels: &[u8], order: &[usize], px: &mut [u8], im: &mut [f32], lb: &mut [u8]) {
+fn fill(pixels: &[u8], labels: &[u8], order: &[usize], px: &mut [u8], im: &mut [f32], lb: &mut [u32]) {
     let rows = px.chunks_exact_mut(IMAGE_LEN).zip(im.chunks_exact_mut(IMAGE_LEN)).zip(lb.iter_mut());
     for (((px, im), lb), &i) in rows.zip(order) {
         write_row(px, im, &pixels[i * IMAGE_LEN..(i + 1) * IMAGE_LEN]);
-        *lb = labels[i];
+        *lb = u32::from(labels[i]);
     }
 }
 
@@ -175,7 +175,7 @@ mod tests {
         let split = Split::gather(&pixels, &labels, &order);
         for (k, &i) in order.iter().enumerate() {
             assert_eq!(split.raw(k), &pixels[i * IMAGE_LEN..(i + 1) * IMAGE_LEN]);
-            assert_eq!(split.labels[k], labels[i]);
+            assert_eq!(split.labels[k], u32::from(labels[i]));
             assert!(split.image(k).iter().zip(split.raw(k)).all(|(&x, &p)| x == p as f32 / 255.0));
         }
     }
