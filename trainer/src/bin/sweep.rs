@@ -200,7 +200,8 @@ fn dry_run(cfg: &SweepConfig, cli: &Cli, name: &str) -> Result<ExitCode, SweepEr
     say!("sweep {name}: method {method}, {} runs", budget.map_or("unlimited".into(), |b| b.to_string()));
     if let Some(hb) = &cfg.early_terminate {
         let bands: Vec<String> = hb.bands.iter().take(6).map(|b| b.to_string()).collect();
-        say!("hyperband: eta {}, bands at epochs {} …", hb.eta, bands.join(", "));
+        let judged = if hb.strict { "the metric at the band" } else { "the best metric so far (strict: false)" };
+        say!("hyperband: eta {}, bands at epochs {} …; judges {judged}", hb.eta, bands.join(", "));
     }
     let mut started = Vec::new();
     for index in 0..budget.unwrap_or(5).min(5) {

@@ -408,11 +408,13 @@ impl<'a> Runner<'a> {
                     Some(v) => {
                         let m = metric.as_ref().map_or("metric", |m| m.name.as_str());
                         let show = |x: f64| metric.as_ref().map_or(x, |m| m.as_loss(x));
+                        let strict = self.cfg.early_terminate.as_ref().is_none_or(|hb| hb.strict);
+                        let judged = if strict { format!("at epoch {}", v.band) } else { "(best so far)".into() };
                         format!(
-                            "hyperband: {m} {:.4} at epoch {} is below the band's threshold {:.4}",
+                            "hyperband: {m} {:.4} {judged} is worse than the threshold {:.4} of the band at epoch {}",
                             show(v.value),
-                            v.band,
-                            show(v.threshold)
+                            show(v.threshold),
+                            v.band
                         )
                     }
                     None => reason_of_train.clone().unwrap_or_else(|| "stopped by train".into()),
