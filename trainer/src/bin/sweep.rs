@@ -203,11 +203,22 @@ fn dry_run(cfg: &SweepConfig, cli: &Cli, name: &str) -> Result<ExitCode, SweepEr
         let judged = if hb.strict { "the metric at the band" } else { "the best metric so far (strict: false)" };
         say!("hyperband: eta {}, bands at epochs {} …; judges {judged}", hb.eta, bands.join(", "));
     }
+    let missing = agent::program_missing(cfg);
+    match &missing {
+        Some(why) => say!("note: {why}\nthe first runs' arguments (sweep runs them with its train binary):"),
+        None => {
+            say!("the first command lines wandb's agent runs (sweep runs the same arguments with its train binary):")
+        }
+    }
     let mut started = Vec::new();
     for index in 0..budget.unwrap_or(5).min(5) {
         let history = search::History { started: &started, done: &[], pending: &started };
         let Some(config) = search::next(cfg, &history, index, cli.seed) else { break };
-        say!("{}", summary::shell_join(&agent::command(cfg, &config)));
+        let argv = match missing {
+            Some(_) => agent::local_command(&config, &cli.train_args),
+            None => agent::command(cfg, &config),
+        };
+        say!("{}", summary::shell_join(&argv));
         started.push(config);
     }
     Ok(ExitCode::SUCCESS)
