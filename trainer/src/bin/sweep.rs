@@ -25,7 +25,8 @@ macro_rules! say {
     name = "sweep",
     version,
     about = "Run a wandb sweep YAML (grid, random or bayes; hyperband) locally with parallel `train` runs",
-    after_help = "Stop it with Ctrl-C; the same command resumes it (finished runs are kept, unfinished ones run again).\n\
+    after_help = "Stop it with Ctrl-C; the same command resumes it: finished, stopped and failed runs are kept,\n\
+                  interrupted runs continue from their last epoch checkpoint (without one they start over).\n\
                   The same YAML works with `wandb sweep CONFIG.yaml` + `wandb agent` (see the README)."
 )]
 struct Cli {
@@ -90,14 +91,14 @@ fn run(cli: Cli) -> Result<ExitCode, SweepError> {
 
     let state_path = out_dir.join(state::FILE_NAME);
     let digest = state::config_digest(&text);
-    let options = |seed: u64| Options {
+    let options = |state: &SweepState| Options {
         train_bin: train_bin.clone(),
         jobs,
         count: cli.count.map(|c| usize::try_from(c).unwrap_or(usize::MAX)),
         out_dir: out_dir.clone(),
-        extra_args: cli.train_args.clone(),
+        extra_args: state.train_args.clone().unwrap_or_else(|| cli.train_args.clone()),
         no_wandb: cli.no_wandb,
-        seed,
+        seed: state.seed,
         tty: std::io::stdout().is_terminal(),
     };
 
@@ -106,7 +107,14 @@ fn run(cli: Cli) -> Result<ExitCode, SweepError> {
         let state = same_sweep(SweepState::load(&state_path)?, &digest, &state_path)?.ok_or_else(|| {
             SweepError::State { path: state_path.clone(), message: "no sweep has run in this folder".into() }
         })?;
-        let opts = options(state.seed);
+        if !cli.train_args.is_empty() {
+            // Read-only here: a sweep may be running in this folder.
+            state
+                .clone()
+                .adopt_train_args(&cli.train_args)
+                .map_err(|message| SweepError::State { path: state_path.clone(), message })?;
+        }
+        let opts = options(&state);
         let runner = Runner::new(&cfg, &opts, state, state_path.clone());
         let n = export::export(&out_dir, dest)?;
         // The running sweep writes its summary at the end; this one is of now.
@@ -125,10 +133,13 @@ fn run(cli: Cli) -> Result<ExitCode, SweepError> {
     }
     std::fs::create_dir_all(&out_dir).map_err(SweepError::io(&out_dir))?;
     let _lock = Lock::take(&out_dir)?;
-    let state = match same_sweep(SweepState::load(&state_path)?, &digest, &state_path)? {
+    let mut state = match same_sweep(SweepState::load(&state_path)?, &digest, &state_path)? {
         Some(s) => s,
         None => SweepState::new(&name, digest.clone(), cli.seed, cfg.method, cfg.metric.clone()),
     };
+    state
+        .adopt_train_args(&cli.train_args)
+        .map_err(|message| SweepError::State { path: state_path.clone(), message })?;
     ffn_trainer::atomic::write(&out_dir.join("sweep.yaml"), text.as_bytes()).map_err(SweepError::io(&out_dir))?;
     // The folder belongs to this sweep from now on, even if no run starts.
     state.save(&state_path)?;
@@ -142,7 +153,7 @@ fn run(cli: Cli) -> Result<ExitCode, SweepError> {
         let _ = signal_hook::flag::register(signal, Arc::clone(&interrupted));
     }
 
-    let opts = options(state.seed);
+    let opts = options(&state);
     let mut runner = Runner::new(&cfg, &opts, state, state_path);
     let outcome = runner.run(&interrupted);
     // Even a failed sweep gets its summary: it says which runs failed and why.
@@ -180,11 +191,10 @@ fn same_sweep(state: Option<SweepState>, digest: &str, path: &Path) -> Result<Op
 
 /// The full summary (for the files) and the top 20 (for the terminal).
 fn summaries(runner: &Runner) -> (summary::Summary, summary::Summary) {
-    let train = runner.train_bin().display().to_string();
+    // What the run recorded in its config.json, else what the sweep would pass.
     let command = |r: &state::RunRecord| {
-        let mut c = vec![train.clone()];
-        c.extend(runner.run_args(r, None));
-        c
+        ffn_trainer::reproduce::command_of_run(&runner.run_dir(r))
+            .unwrap_or_else(|| std::iter::once("train".to_string()).chain(runner.run_args(r, None)).collect())
     };
     (summary::summarize(&runner.state, &command, usize::MAX), summary::summarize(&runner.state, &command, 20))
 }

@@ -95,9 +95,7 @@ pub(super) fn hyper_line(run: &Run) -> String {
     hyper(run).iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
 }
 
-/// The `train` command that reproduces a run. Every hyper-parameter is
-/// spelled out: the defaults may change after the report is written (runs
-/// from before a flag existed get the value they ran with).
+/// The `train` command that reproduces a run (see [`crate::reproduce`]).
 pub(super) fn command_line(run: &Run) -> String {
     command_line_without(run, &[])
 }
@@ -105,16 +103,8 @@ pub(super) fn command_line(run: &Run) -> String {
 /// [`command_line`] without the flags in `left_out` (e.g. the seed, to name a
 /// configuration rather than one run of it).
 pub(super) fn command_line_without(run: &Run, left_out: &[&str]) -> String {
-    let flags: Vec<String> = FLAGS
-        .iter()
-        .filter(|f| f.hyper && !left_out.contains(&f.long))
-        .filter_map(|f| match super::params::config_value(&run.config, f.long) {
-            // Exact values, not the rounded ones shown elsewhere.
-            serde_json::Value::Number(n) => Some(format!("--{} {n}", f.long)),
-            serde_json::Value::String(s) => Some(format!("--{} {s}", f.long)),
-            _ => None,
-        })
-        .collect();
+    let flags: Vec<String> =
+        crate::reproduce::flags(&run.config, left_out).iter().map(|(k, v)| format!("--{k} {v}")).collect();
     format!("train {}", flags.join(" "))
 }
 
