@@ -62,7 +62,7 @@ impl Options {
 /// Everything the sections draw from.
 pub struct Context<'a> {
     pub options: &'a Options,
-    /// In start order.
+    /// In folder order (see [`runs::find`]).
     pub runs: Vec<Run>,
     pub skipped: Vec<(PathBuf, String)>,
     pub sweeps: Vec<Sweep>,

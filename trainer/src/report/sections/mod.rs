@@ -38,14 +38,14 @@ pub fn header(ctx: &Context) -> String {
     let date = humantime::format_rfc3339_seconds(ctx.options.generated);
     let (fashion, mnist) =
         (ctx.runs.iter().filter(|r| !r.is_mnist()).count(), ctx.runs.iter().filter(|r| r.is_mnist()).count());
-    let mut states: Vec<(String, usize)> = Vec::new();
+    // States in a fixed order, so the same runs give the same page.
+    const ORDER: [&str; 5] = ["finished", "stopped", "failed", "interrupted", "running"];
+    let mut states: std::collections::BTreeMap<(usize, &str), usize> = Default::default();
     for run in &ctx.runs {
-        match states.iter_mut().find(|(s, _)| s == run.state()) {
-            Some((_, n)) => *n += 1,
-            None => states.push((run.state().to_string(), 1)),
-        }
+        let rank = ORDER.iter().position(|s| *s == run.state()).unwrap_or(ORDER.len());
+        *states.entry((rank, run.state())).or_default() += 1;
     }
-    let states: Vec<String> = states.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    let states: Vec<String> = states.iter().map(|((_, s), n)| format!("{n} {s}")).collect();
     let inputs: Vec<String> =
         ctx.options.inputs.iter().map(|p| format!("<code>{}</code>", esc(&p.display().to_string()))).collect();
     let mut s = format!(
@@ -161,7 +161,6 @@ mod tests {
             epochs: Vec::new(),
             summary: None,
             confusion: None,
-            started: None,
             relative: PathBuf::new(),
             sweep_index: None,
         }

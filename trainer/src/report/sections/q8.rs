@@ -187,7 +187,6 @@ mod tests {
                 weights_digest: None,
             }),
             confusion: None,
-            started: None,
             relative: Default::default(),
             sweep_index: None,
         }
