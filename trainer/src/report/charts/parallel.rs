@@ -2,16 +2,32 @@
 //! last one for the metric; each run is a line coloured by its metric. Each
 //! line carries its axis positions (`data-p`) so the page's brushing script
 //! can filter runs without knowing anything else.
+//!
+//! The chart fits a laptop screen whatever the number of axes: at most
+//! [`MAX_WIDTH`] wide (the page lets it reach past the text column), axes
+//! closer together as they multiply, axis names in two staggered rows when
+//! they would touch, tick labels that would reach the next axis abbreviated
+//! (with a legend), and round tick values (1-2-5 steps on log axes).
 
 use crate::report::observations::pct;
-use crate::report::params::{Cell, Table};
+use crate::report::params::{Axis, Cell, Param, Table, fmt_num};
 use crate::report::svg::{self, esc};
 use std::fmt::Write;
 
-const AXIS_GAP: f64 = 118.0;
-const HEIGHT: f64 = 440.0;
-const TOP: f64 = 46.0;
-const BOTTOM: f64 = 22.0;
+/// 1366 px (a common laptop width) less the page's margins and a scroll bar.
+pub const MAX_WIDTH: f64 = 1300.0;
+const MIN_WIDTH: f64 = 600.0;
+const PREFERRED_GAP: f64 = 150.0;
+/// Room for the first axis's tick labels (left of it) and the metric's (right of it).
+const LEFT: f64 = 66.0;
+const RIGHT: f64 = 60.0;
+const HEIGHT: f64 = 460.0;
+const TOP: f64 = 50.0;
+const BOTTOM: f64 = 40.0;
+const TICK_PX: f64 = 11.0;
+const NAME_PX: f64 = 12.0;
+/// Space kept free between a tick label and the axis (left of it) and the previous axis.
+const TICK_PAD: f64 = 6.0;
 
 /// A spread of ±3 px on discrete axes so that runs sharing a level stay countable.
 fn jitter(run: usize, axis: usize) -> f64 {
@@ -19,12 +35,93 @@ fn jitter(run: usize, axis: usize) -> f64 {
     ((h >> 40) % 1000) as f64 / 1000.0 * 6.0 - 3.0
 }
 
+/// A generous estimate of the width of `text` in the page's sans-serif font
+/// (DejaVu Sans is among the widest): em fractions per kind of character.
+pub fn text_width(text: &str, px: f64, bold: bool) -> f64 {
+    let em: f64 = text
+        .chars()
+        .map(|c| match c {
+            'i' | 'j' | 'l' | '.' | ',' | ':' | '\'' | '|' | '!' => 0.32,
+            'f' | 't' | 'r' | '-' | '(' | ')' | ' ' => 0.42,
+            'm' | 'w' | 'M' | 'W' | '%' => 0.98,
+            'A'..='Z' => 0.74,
+            _ => 0.64,
+        })
+        .sum();
+    em * px * if bold { 1.08 } else { 1.0 }
+}
+
+/// `label`, or a shorter form when it is wider than `max` px: the initials of
+/// a `snake_case` name (`mean_squared_error` → `MSE`), else a cut with `…`.
+fn fit(label: &str, max: f64) -> String {
+    if text_width(label, TICK_PX, false) <= max {
+        return label.to_string();
+    }
+    let words: Vec<&str> = label.split('_').filter(|w| !w.is_empty()).collect();
+    if words.len() >= 2 {
+        let initials: String = words.iter().filter_map(|w| w.chars().next()).flat_map(char::to_uppercase).collect();
+        if text_width(&initials, TICK_PX, false) <= max {
+            return initials;
+        }
+    }
+    let mut cut = String::new();
+    for c in label.chars() {
+        if text_width(&format!("{cut}{c}…"), TICK_PX, false) > max {
+            break;
+        }
+        cut.push(c);
+    }
+    format!("{cut}…")
+}
+
+/// Round tick values inside `[lo, hi]`: 1-2-5 steps per decade on a log
+/// axis (powers of ten alone when those are too many), else [`svg::nice_ticks`].
+pub fn round_ticks(lo: f64, hi: f64, log: bool) -> Vec<f64> {
+    let inside = |v: &f64| *v >= lo * (1.0 - 1e-9) && *v <= hi * (1.0 + 1e-9);
+    if log && lo > 0.0 && hi > lo {
+        let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+        let decade = |mantissas: &[f64]| -> Vec<f64> {
+            (first..=last)
+                .flat_map(|k| mantissas.iter().map(move |m| round_sig(m * 10f64.powi(k))))
+                .filter(inside)
+                .collect()
+        };
+        let ticks = decade(&[1.0, 2.0, 5.0]);
+        if ticks.len() > 6 {
+            return decade(&[1.0]);
+        }
+        if ticks.len() >= 2 {
+            return ticks;
+        }
+    }
+    svg::nice_ticks(lo, hi, 4).into_iter().map(round_sig).filter(|v| *v >= lo - 1e-12 && *v <= hi + 1e-12).collect()
+}
+
+/// `x` to 12 significant digits: `3 * 0.1` prints as `0.3`, not `0.30000000000000004`.
+fn round_sig(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    format!("{x:.11e}").parse().unwrap_or(x)
+}
+
+/// `(position, label)` of an axis's ticks.
+fn ticks(p: &Param) -> Vec<(f64, String)> {
+    match &p.axis {
+        Axis::Numeric { distinct, log } if !p.is_discrete() => {
+            let (lo, hi) = (distinct[0], distinct[distinct.len() - 1]);
+            round_ticks(lo, hi, *log).into_iter().map(|v| (p.position(&Cell::Num(v)), fmt_num(v))).collect()
+        }
+        _ => p.ticks(),
+    }
+}
+
 pub fn parallel(table: &Table, metric_title: &str) -> String {
     let n_axes = table.params.len() + 1;
-    let (left, right) = (130.0, 70.0);
-    let width = (left + right + AXIS_GAP * (n_axes - 1) as f64).max(900.0);
-    let gap = (width - left - right) / (n_axes - 1).max(1) as f64;
-    let ax = |i: usize| left + gap * i as f64;
+    let spans = (n_axes - 1).max(1) as f64;
+    let width = (LEFT + RIGHT + PREFERRED_GAP * spans).clamp(MIN_WIDTH, MAX_WIDTH);
+    let gap = (width - LEFT - RIGHT) / spans;
+    let ax = |i: usize| LEFT + gap * i as f64;
     let (y0, y1) = (HEIGHT - BOTTOM, TOP);
     let py = |pos: f64| y0 - pos * (y0 - y1);
     let (lo, hi) = table.metric.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &y| (a.min(y), b.max(y)));
@@ -55,7 +152,7 @@ pub fn parallel(table: &Table, metric_title: &str) -> String {
             .iter()
             .zip(&table.cells[r])
             .map(|(p, c)| match c {
-                Cell::Num(x) => format!("{}={}", p.name, crate::report::params::fmt_num(*x)),
+                Cell::Num(x) => format!("{}={}", p.name, fmt_num(*x)),
                 Cell::Cat(v) => format!("{}={v}", p.name),
             })
             .collect();
@@ -71,30 +168,51 @@ pub fn parallel(table: &Table, metric_title: &str) -> String {
         );
     }
     s.push_str("</g>");
-    for i in 0..n_axes {
+
+    let titles: Vec<String> =
+        (0..n_axes).map(|i| table.params.get(i).map_or(metric_title.to_string(), |p| p.name.clone())).collect();
+    // Two rows of names when neighbours would touch.
+    let widest = titles.iter().map(|t| text_width(t, NAME_PX, true)).fold(0.0, f64::max);
+    let staggered = widest + 8.0 > gap;
+    let tick_room = gap - 2.0 * TICK_PAD;
+    let mut abbreviated: Vec<(String, String)> = Vec::new();
+    for (i, title) in titles.iter().enumerate() {
         let x = ax(i);
-        let (title, ticks) = match table.params.get(i) {
-            Some(p) => (p.name.clone(), p.ticks()),
-            None => {
-                let ticks = svg::nice_ticks(lo, hi, 5).into_iter().map(|v| (metric_pos(v), pct(v))).collect();
-                (metric_title.to_string(), ticks)
-            }
+        let last = i + 1 == n_axes;
+        let ticks = match table.params.get(i) {
+            Some(p) => ticks(p),
+            None => svg::nice_ticks(lo, hi, 5).into_iter().map(|v| (metric_pos(v), pct(v))).collect(),
         };
+        let name_y = if staggered && (n_axes - 1 - i) % 2 == 1 { y1 - 30.0 } else { y1 - 14.0 };
+        let half = text_width(title, NAME_PX, true) / 2.0;
+        let name_x = x.clamp(half + 2.0, width - half - 2.0);
         let _ = write!(
             s,
-            "<line class=\"pc-axis\" x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{y1:.1}\" y2=\"{y0:.1}\"/><text class=\"axis-name\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            y1 - 22.0,
-            esc(&title)
+            "<line class=\"pc-axis\" x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{y1:.1}\" y2=\"{y0:.1}\"/><text class=\"axis-name\" x=\"{name_x:.1}\" y=\"{name_y:.1}\" text-anchor=\"middle\">{}</text>",
+            esc(title)
         );
-        let anchor = if i + 1 == n_axes { ("start", 6.0) } else { ("end", -6.0) };
+        // Tick labels left of an axis (right of the metric's), short enough
+        // to stay clear of the neighbouring axis.
+        let (anchor, dx) = if last { ("start", TICK_PAD) } else { ("end", -TICK_PAD) };
+        let room = if last {
+            RIGHT - TICK_PAD - 2.0
+        } else if i == 0 {
+            LEFT - TICK_PAD - 2.0
+        } else {
+            tick_room
+        };
         for (pos, label) in ticks {
+            let shown = fit(&label, room);
+            if shown != label && !abbreviated.iter().any(|(a, _)| *a == shown) {
+                abbreviated.push((shown.clone(), label.clone()));
+            }
             let _ = write!(
                 s,
-                "<text class=\"pc-tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{}\">{}</text>",
-                x + anchor.1,
+                "<text class=\"pc-tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}{}</text>",
+                x + dx,
                 py(pos) + 4.0,
-                anchor.0,
-                esc(&label)
+                esc(&shown),
+                if shown == label { String::new() } else { format!("<title>{}</title>", esc(&label)) }
             );
         }
         let _ = write!(
@@ -104,9 +222,93 @@ pub fn parallel(table: &Table, metric_title: &str) -> String {
             x - 14.0,
             y1 - 4.0,
             y0 - y1 + 8.0,
-            esc(&title)
+            esc(title)
+        );
+    }
+    if !abbreviated.is_empty() {
+        let legend: Vec<String> = abbreviated.iter().map(|(short, long)| format!("{short} = {long}")).collect();
+        let _ = write!(
+            s,
+            "<text class=\"legend\" x=\"{LEFT:.1}\" y=\"{:.1}\">{}</text>",
+            HEIGHT - 8.0,
+            esc(&legend.join(" · "))
         );
     }
     s.push_str("</svg>");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Map, Value, json};
+
+    #[test]
+    fn ticks_are_round_numbers() {
+        // The old axes read 23.75 epochs and a learning rate of 0.002602.
+        assert_eq!(round_ticks(5.0, 30.0, false), [10.0, 20.0, 30.0]);
+        assert_eq!(round_ticks(1e-4, 0.002602, true), [1e-4, 2e-4, 5e-4, 1e-3, 2e-3]);
+        assert_eq!(round_ticks(1e-6, 0.1, true), [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]);
+        assert_eq!(round_ticks(0.0, 0.5, false), [0.0, 0.2, 0.4]);
+        // Less than a 1-2-5 step apart: linear round values.
+        assert_eq!(round_ticks(3e-4, 4.5e-4, true), [3e-4, 3.5e-4, 4e-4, 4.5e-4]);
+    }
+
+    #[test]
+    fn long_levels_are_abbreviated_to_fit() {
+        assert_eq!(fit("mean_squared_error", 70.0), "MSE");
+        assert_eq!(fit("cross_entropy", 70.0), "CE");
+        assert_eq!(fit("momentum", 70.0), "momentum");
+        let cut = fit("averyveryverylongname", 50.0);
+        assert!(cut.ends_with('…') && text_width(&cut, TICK_PX, false) <= 50.0, "{cut}");
+    }
+
+    /// Sixteen axes, as the committed sweeps give: within the width limit,
+    /// every level label narrower than the space to the previous axis.
+    #[test]
+    fn sixteen_axes_fit_the_width_limit() {
+        let mut configs = Vec::new();
+        for k in 0..12usize {
+            let f = k as f64;
+            let pick = |levels: &[&str]| levels[k % levels.len()].to_string();
+            let num = |levels: &[f64]| levels[k % levels.len()];
+            configs.push(json!({
+                "epochs": 5 + 2 * k,
+                "batch_size": num(&[16.0, 32.0, 64.0, 128.0, 256.0]),
+                "loss": pick(&["cross_entropy", "mean_squared_error"]),
+                "optimizer": pick(&["sgd", "momentum", "nag", "rmsprop", "adam", "nadam"]),
+                "learning_rate": 1e-4 * 1.35f64.powf(f),
+                "weight_decay": 0.05 * f,
+                "weight_init": pick(&["random", "Xavier"]),
+                "num_layers": 1 + k % 5,
+                "hidden_size": num(&[32.0, 64.0, 128.0, 256.0, 512.0, 768.0, 1024.0]),
+                "activation": pick(&["sigmoid", "tanh", "ReLU"]),
+                "lr_schedule": pick(&["constant", "cosine"]),
+                "warmup": 0.01 * f,
+                "label_smoothing": 0.01 * f,
+                "dropout": num(&[0.0, 0.1, 0.2, 0.3]),
+                "seed": 1 + k % 3,
+            }));
+        }
+        let maps: Vec<&Map<String, Value>> = configs.iter().map(|c| c.as_object().unwrap()).collect();
+        let metric: Vec<f64> = (0..12).map(|k| 0.1 + 0.07 * f64::from(k)).collect();
+        let table = Table::new(&maps, metric, (0..12).map(|k| format!("r{k}")).collect());
+        assert_eq!(table.params.len(), 15);
+        let svg = parallel(&table, "val_accuracy");
+        let width: f64 = svg.split("viewBox=\"0 0 ").nth(1).and_then(|t| t.split(' ').next()).unwrap().parse().unwrap();
+        assert!(width <= MAX_WIDTH, "{width}");
+        let axes: Vec<f64> = svg
+            .split("class=\"pc-axis\" x1=\"")
+            .skip(1)
+            .map(|t| t.split('"').next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(axes.len(), 16);
+        assert!(axes[15] + RIGHT <= width + 0.5, "the metric axis and its labels are inside the chart");
+        let gap = axes[1] - axes[0];
+        for label in svg.split("class=\"pc-tick\"").skip(1) {
+            let text = label.split('>').nth(1).unwrap().split('<').next().unwrap();
+            assert!(text_width(text, TICK_PX, false) <= gap - 2.0 * TICK_PAD, "{text:?} is wider than the gap {gap}");
+        }
+        assert!(svg.contains(">MSE<") && svg.contains("MSE = mean_squared_error"));
+    }
 }

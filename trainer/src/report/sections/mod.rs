@@ -80,6 +80,11 @@ pub(super) fn figure(svg: &str, caption: &str) -> String {
     format!("<div class=\"figure\">{svg}</div><p class=\"caption-text\">{}</p>", esc(caption))
 }
 
+/// [`figure`] that may reach past the text column, up to the screen's width.
+pub(super) fn wide_figure(svg: &str, caption: &str) -> String {
+    format!("<div class=\"figure wide\">{svg}</div><p class=\"caption-text\">{}</p>", esc(caption))
+}
+
 /// The hyper-parameters of a run as `(name, value)`, in flag-table order.
 pub(super) fn hyper(run: &Run) -> Vec<(&'static str, String)> {
     FLAGS

@@ -8,8 +8,6 @@ use crate::report::charts::lines::{Series, YKind, lines};
 use crate::report::charts::strip::{Group, strip};
 use crate::report::html::{Section, table};
 use crate::report::observations::pct;
-#[cfg(test)]
-use crate::report::runs::Epoch;
 use crate::report::runs::Run;
 use crate::report::stats::{mean, median};
 use crate::report::svg::{esc, palette};
