@@ -19,8 +19,20 @@ fi
 rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi
 rustup component add clippy rustfmt
 
+# --- wandb's Python clients (two virtual environments) ------------------------
+# .venv        wandb 0.29.0: the last release with the Python reader that
+#              shared/tools/wandb-check validates runs with.
+# .venv-agent  today's wandb client, pinned: the tests run its `wandb agent`
+#              and `wandb sync` (wandb-core) against a stand-in server on the
+#              loopback interface. About 25 s to install on an empty pip cache.
+WANDB_CURRENT=0.31.0
 if ! .venv/bin/python -c 'import wandb.sdk.internal.datastore' 2>/dev/null; then
     python3 -m venv .venv
     .venv/bin/pip install -q 'wandb==0.29.0'
 fi
+if [ "$(.venv-agent/bin/python -c 'import wandb; print(wandb.__version__)' 2>/dev/null)" != "$WANDB_CURRENT" ]; then
+    python3 -m venv .venv-agent
+    .venv-agent/bin/pip install -q "wandb==$WANDB_CURRENT"
+fi
+# --- end of wandb's Python clients --------------------------------------------
 echo "setup: done"

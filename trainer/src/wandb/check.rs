@@ -58,6 +58,36 @@ pub fn for_tests() -> Option<Checker> {
     }
 }
 
+/// Today's wandb client (`wandb agent`, `wandb sync` through wandb-core), in
+/// its own venv beside the checker's 0.29 (`scripts/setup.sh` makes both):
+/// `$FFN_WANDB_CURRENT_PYTHON`, else `<workspace>/.venv-agent/bin/python`.
+pub fn current_client() -> Result<PathBuf, String> {
+    let python = std::env::var_os("FFN_WANDB_CURRENT_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join(".venv-agent/bin/python"));
+    let out = Command::new(&python).args(["-c", "import wandb; print(wandb.__version__)"]).output();
+    match out {
+        Ok(o) if o.status.success() => Ok(python),
+        _ => Err(format!(
+            "no current wandb client at {} (scripts/setup.sh installs it, or set FFN_WANDB_CURRENT_PYTHON)",
+            python.display()
+        )),
+    }
+}
+
+/// For tests: [`current_client`], or `None` after printing why when it is
+/// missing and `CI` is unset; under CI a missing client is a failure.
+pub fn current_client_for_tests() -> Option<PathBuf> {
+    match current_client() {
+        Ok(p) => Some(p),
+        Err(why) if std::env::var_os("CI").is_none() => {
+            eprintln!("skipping: {why}");
+            None
+        }
+        Err(why) => panic!("CI is set but the current wandb client is missing: {why}"),
+    }
+}
+
 impl Checker {
     /// The checker's JSON report; `Err` holds its error text when the run is invalid.
     pub fn check(&self, run: &Path, expect_keys: &[&str]) -> Result<Value, String> {
