@@ -1,8 +1,9 @@
 //! The `train` command that reproduces a run from its `config.json`. Every
 //! hyper-parameter of the flag table is spelled out, so the command stays
 //! right when the defaults change later, and a run recorded before a flag
-//! existed gets the value it ran with, not today's default. Where files go
-//! (`--output_dir`, `--data_dir`, the wandb names) is left to the user.
+//! existed gets the value it ran with, not today's default. `--data_dir` is
+//! kept when the run was given one (the data must be found); where outputs
+//! go (`--output_dir`, the wandb names) is left to the user.
 
 use crate::flags::FLAGS;
 use serde_json::{Map, Value};
@@ -33,11 +34,15 @@ pub fn flags(config: &Map<String, Value>, left_out: &[&str]) -> Vec<(&'static st
         .collect()
 }
 
-/// `train --flag=value …` for a run folder's `config.json` text.
+/// `train --flag=value …` for a run folder's `config.json`.
 pub fn command(config: &Map<String, Value>) -> Vec<String> {
-    std::iter::once("train".to_string())
+    let mut argv: Vec<String> = std::iter::once("train".to_string())
         .chain(flags(config, &[]).into_iter().map(|(k, v)| format!("--{k}={v}")))
-        .collect()
+        .collect();
+    if let Some(dir) = config.get("data_dir").and_then(Value::as_str).filter(|d| !d.is_empty()) {
+        argv.push(format!("--data_dir={dir}"));
+    }
+    argv
 }
 
 /// [`command`] for the run in `run_dir`, `None` when it has no readable `config.json`.
@@ -73,6 +78,11 @@ mod tests {
                 "--seed=1",
                 "--train_limit=20000"
             ]
+        );
+        let with_data = json!({"epochs": 5, "data_dir": "/data/fashion"});
+        assert_eq!(
+            command(with_data.as_object().unwrap()),
+            ["train", "--epochs=5", "--dropout=0.0", "--data_dir=/data/fashion"]
         );
         let no_limit = json!({"epochs": 5, "train_limit": null, "dropout": 0.2});
         assert_eq!(flags(no_limit.as_object().unwrap(), &["epochs"]), [("dropout", "0.2".to_string())]);
