@@ -11,7 +11,7 @@ mod sniff;
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -66,7 +66,8 @@ fn open(path: &Path) -> Result<(Box<dyn Read + Send>, Option<u64>), DataError> {
     let mut magic = [0u8; 2];
     let gzipped = file.read(&mut magic).map_err(read_error)? == 2 && magic == [0x1f, 0x8b];
     let size = file.metadata().map_err(read_error)?.len();
-    let file = BufReader::with_capacity(1 << 20, File::open(path).map_err(read_error)?);
+    file.seek(SeekFrom::Start(0)).map_err(read_error)?;
+    let file = BufReader::with_capacity(1 << 20, file);
     Ok(if gzipped { (Box::new(flate2::read::MultiGzDecoder::new(file)), None) } else { (Box::new(file), Some(size)) })
 }
 
