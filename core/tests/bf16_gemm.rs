@@ -44,12 +44,21 @@ impl Case {
         if transposed { (1, self.k) } else { (self.n, 1) }
     }
 
+    /// Packed with the instructions of the best level here; checked against
+    /// the portable packing (the f32 level's), element for element.
     fn packed(&self, a_t: bool, b_t: bool) -> (PackedA, PackedB) {
-        let ((rsa, csa), (rsb, csb)) = (self.a_strides(a_t), self.b_strides(b_t));
-        let (mut pa, mut pb) = (PackedA::new(), PackedB::new());
-        pa.pack(self.m, self.k, (&self.a, rsa, csa));
-        pb.pack(self.k, self.n, (&self.b, rsb, csb));
-        (pa, pb)
+        let pack = |kernels: Kernels| {
+            let ((rsa, csa), (rsb, csb)) = (self.a_strides(a_t), self.b_strides(b_t));
+            let (mut pa, mut pb) = (PackedA::new(), PackedB::new());
+            pa.pack(kernels, self.m, self.k, (&self.a, rsa, csa));
+            pb.pack(kernels, self.k, self.n, (&self.b, rsb, csb));
+            (pa, pb)
+        };
+        let (fast, portable) = (pack(Kernels::detect()), pack(Kernels::force(Level::F32)));
+        let what = format!("{}×{}×{}, transposed {a_t} {b_t}", self.m, self.k, self.n);
+        assert_eq!(fast.0.data(), portable.0.data(), "packed A of {what}");
+        assert_eq!(fast.1.data(), portable.1.data(), "packed B of {what}");
+        fast
     }
 
     fn reference(&self, order: Order, a_t: bool, b_t: bool, start: Start) -> Vec<f32> {
@@ -203,8 +212,8 @@ fn packing_buffers_are_reused_across_shapes_without_stale_values() {
     // A large shape first leaves non-zero values where a smaller one pads.
     for (m, k, n) in [(70, 97, 70), (5, 3, 10), (33, 33, 33), (1, 1, 1)] {
         let case = Case::new(&mut rng, m, k, n);
-        pa.pack(m, k, (&case.a, k, 1));
-        pb.pack(k, n, (&case.b, n, 1));
+        pa.pack(kernels, m, k, (&case.a, k, 1));
+        pb.pack(kernels, k, n, (&case.b, n, 1));
         let mut got = case.c0.clone();
         kernels.gemm(&pa, &pb, (&mut got, n + 3), Start::Zero);
         assert_same_bits(
@@ -219,8 +228,8 @@ fn packing_buffers_are_reused_across_shapes_without_stale_values() {
 fn empty_products_leave_c_alone_and_bad_blocks_are_refused() {
     let kernels = Kernels::detect();
     let (mut pa, mut pb) = (PackedA::new(), PackedB::new());
-    pa.pack(4, 0, (&[], 0, 1));
-    pb.pack(0, 3, (&[], 3, 1));
+    pa.pack(kernels, 4, 0, (&[], 0, 1));
+    pb.pack(kernels, 0, 3, (&[], 3, 1));
     let mut c = vec![1.5f32; 12];
     kernels.gemm(&pa, &pb, (&mut c, 3), Start::Current);
     assert_eq!(c, vec![1.5; 12], "k = 0 with Start::Current keeps C");
@@ -228,8 +237,8 @@ fn empty_products_leave_c_alone_and_bad_blocks_are_refused() {
     assert_eq!(c, vec![0.0; 12], "k = 0 with Start::Zero zeroes C");
 
     let a = vec![1.0f32; 40 * 8];
-    pa.pack(40, 8, (&a, 8, 1));
-    pb.pack(8, 3, (&a, 3, 1));
+    pa.pack(kernels, 40, 8, (&a, 8, 1));
+    pb.pack(kernels, 8, 3, (&a, 3, 1));
     let misaligned = std::panic::catch_unwind(|| {
         let mut c = vec![0.0f32; 40 * 3];
         kernels.gemm_block(&pa, &pb, 8..40, 0..3, (&mut c, 3), Start::Zero);

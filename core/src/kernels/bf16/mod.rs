@@ -86,10 +86,13 @@
 //!   keeps the f32 bits on every machine.
 
 pub mod amx;
+#[cfg(target_arch = "x86_64")]
 pub mod avx512;
 pub mod convert;
 pub mod detect;
 pub mod emulated;
+#[cfg(target_arch = "x86_64")]
+pub mod pack_avx512;
 pub mod packed;
 pub mod reference;
 

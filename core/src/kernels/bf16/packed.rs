@@ -16,10 +16,13 @@
 //! layer's step: `X` (row-major) or `Xᵀ` for the forward product and the
 //! weight gradient, `dY` for the weight and input gradients, `W` or `Wᵀ`.
 //! Row-major and column-major sources have loops of their own that read the
-//! source in order. The buffers grow to the largest shape packed and are then
-//! reused: a step allocates nothing after the first.
+//! source in order; at the AVX512-BF16 and AMX levels those two cases run in
+//! AVX-512 ([`super::pack_avx512`]), the same bits 32 elements at a time. The
+//! buffers grow to the largest shape packed and are then reused: a step
+//! allocates nothing after the first.
 
 use super::convert::to_bf16;
+use super::{Kernels, Level};
 use alloc::vec::Vec;
 
 /// An f32 matrix as `(buffer, row stride, column stride)`:
@@ -73,16 +76,31 @@ impl PackedA {
         Self::default()
     }
 
-    /// Rounds `a` (`rows × k`) to bf16 into this buffer, replacing what it held.
+    /// Rounds `a` (`rows × k`) to bf16 into this buffer, replacing what it
+    /// held, with the instructions `kernels` allows.
     ///
     /// # Panics
     /// If `a` is too short for its shape and strides.
-    pub fn pack(&mut self, rows: usize, k: usize, (a, rs, cs): Strided) {
+    pub fn pack(&mut self, kernels: Kernels, rows: usize, k: usize, (a, rs, cs): Strided) {
         assert!(a.len() >= reach(rows, k, rs, cs), "PackedA::pack: operand too short");
         let stride = k.next_multiple_of(K_BLOCK);
         let padded = rows.next_multiple_of(BLOCK);
         *self = PackedA { rows, k, stride, buf: core::mem::take(&mut self.buf) };
         let out = self.buf.resize(padded * stride);
+        #[cfg(target_arch = "x86_64")]
+        if kernels.level() >= Level::Avx512Bf16 && k > 1 && (cs == 1 || rs == 1) {
+            // SAFETY: the level proves AVX-512 BF16; the source length was
+            // checked above and `stride` is a multiple of 32 at least `k`.
+            unsafe {
+                if cs == 1 {
+                    super::pack_avx512::a_from_rows(a, rows, k, rs, out, stride);
+                } else {
+                    super::pack_avx512::a_from_columns(a, rows, k, cs, out, stride);
+                }
+            }
+            return;
+        }
+        let _ = kernels;
         out.fill(0);
         if k > 0 && (cs == 1 || k == 1) {
             for (i, row) in out.chunks_exact_mut(stride).take(rows).enumerate() {
@@ -143,17 +161,32 @@ impl PackedB {
         Self::default()
     }
 
-    /// Rounds `b` (`k × n`) to bf16 into this buffer, replacing what it held.
+    /// Rounds `b` (`k × n`) to bf16 into this buffer, replacing what it
+    /// held, with the instructions `kernels` allows.
     ///
     /// # Panics
     /// If `b` is too short for its shape and strides.
-    pub fn pack(&mut self, k: usize, n: usize, (b, rs, cs): Strided) {
+    pub fn pack(&mut self, kernels: Kernels, k: usize, n: usize, (b, rs, cs): Strided) {
         assert!(b.len() >= reach(k, n, rs, cs), "PackedB::pack: operand too short");
         let pairs = k.div_ceil(2).next_multiple_of(K_BLOCK / 2);
         let panels = n.div_ceil(BLOCK);
         *self = PackedB { k, n, pairs, buf: core::mem::take(&mut self.buf) };
         let panel_len = pairs * BLOCK * 2;
         let out = self.buf.resize(panels * panel_len);
+        #[cfg(target_arch = "x86_64")]
+        if kernels.level() >= Level::Avx512Bf16 && n > 1 && k > 0 && (cs == 1 || rs == 1) {
+            // SAFETY: the level proves AVX-512 BF16; the source length was
+            // checked above; `pairs` is a multiple of 16 at least `k/2`.
+            unsafe {
+                if cs == 1 {
+                    super::pack_avx512::b_from_rows(b, k, n, rs, out, pairs);
+                } else {
+                    super::pack_avx512::b_from_columns(b, k, n, cs, out, pairs);
+                }
+            }
+            return;
+        }
+        let _ = kernels;
         out.fill(0);
         if panel_len == 0 {
             return;
