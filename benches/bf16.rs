@@ -10,7 +10,7 @@
 //! training step would.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use ffn_core::kernels::bf16::{Kernels, Level, PackedA, PackedB, Start};
+use ffn_core::kernels::bf16::{Block, Kernels, Level, PackedA, PackedB, Start};
 use ffn_core::kernels::gemm::matmul_strided;
 use ffn_core::rng::{Rng, rng_for, uniform};
 use std::sync::Mutex;
@@ -101,7 +101,10 @@ impl Operands {
     fn product(&self, level: Option<Kernels>, rows: std::ops::Range<usize>, c: &mut [f32]) {
         let s = self.shape;
         match level {
-            Some(kernels) => kernels.gemm_block(&self.packed_a, &self.packed_b, rows, 0..s.n, (c, s.n), Start::Zero),
+            Some(kernels) => {
+                let (a, b) = (&self.packed_a, &self.packed_b);
+                kernels.gemm_block(&Block { a, b, rows, cols: 0..s.n, rsc: s.n, start: Start::Zero }, c)
+            }
             None => {
                 let ((rsa, csa), (rsb, csb)) = (s.a_strides(), s.b_strides());
                 let a = &self.a[rows.start * rsa..];

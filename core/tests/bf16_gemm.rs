@@ -8,7 +8,7 @@ mod common;
 use common::{assert_same_bits, test_rng, uniform_vec};
 use ffn_core::kernels::bf16::convert::{round, to_bf16};
 use ffn_core::kernels::bf16::reference::{Order, reference, vdpbf16ps};
-use ffn_core::kernels::bf16::{Kernels, Level, PackedA, PackedB, Start, amx};
+use ffn_core::kernels::bf16::{Block, Kernels, Level, PackedA, PackedB, Start, amx};
 use ffn_core::rng::Rng;
 
 /// Around the 8/32-row tiles and blocks, the 32-column panels, and the pairs
@@ -107,7 +107,7 @@ fn runs() -> Vec<(String, Order, Run)> {
         }
     }
     let modelled = |a: &PackedA, b: &PackedB, c: &mut [f32], ld: usize, s: Start| {
-        amx::modelled_block(a, b, 0..a.rows(), 0..b.n(), (c, ld), s)
+        amx::modelled_block(&Block::whole(a, b, ld, s), c)
     };
     runs.push(("amx (modelled tiles)".to_string(), Order::Tiles, Box::new(modelled)));
     runs
@@ -196,7 +196,8 @@ fn any_split_into_blocks_gives_the_bits_of_one_call() {
             for rows in [0..row_cut, row_cut..m] {
                 for cols in [0..col_cut, col_cut..n] {
                     let corner = rows.start * ld + cols.start;
-                    kernels.gemm_block(&pa, &pb, rows.clone(), cols, (&mut split[corner..], ld), Start::Current);
+                    let block = Block { a: &pa, b: &pb, rows: rows.clone(), cols, rsc: ld, start: Start::Current };
+                    kernels.gemm_block(&block, &mut split[corner..]);
                 }
             }
             assert_same_bits(&format!("{} cut at {row_cut}, {col_cut}", kernels.level().name()), &split, &whole);
@@ -241,7 +242,8 @@ fn empty_products_leave_c_alone_and_bad_blocks_are_refused() {
     pb.pack(kernels, 8, 3, (&a, 3, 1));
     let misaligned = std::panic::catch_unwind(|| {
         let mut c = vec![0.0f32; 40 * 3];
-        kernels.gemm_block(&pa, &pb, 8..40, 0..3, (&mut c, 3), Start::Zero);
+        let block = Block { a: &pa, b: &pb, rows: 8..40, cols: 0..3, rsc: 3, start: Start::Zero };
+        kernels.gemm_block(&block, &mut c);
     });
     assert!(misaligned.is_err(), "a block starting at row 8 is refused");
     let short = std::panic::catch_unwind(|| {

@@ -12,10 +12,9 @@
 //! edges are tested on CPUs without AMX ([`modelled_block`]), and only the
 //! instructions themselves need an AMX machine.
 
-use super::Start;
-use super::packed::{BLOCK, K_BLOCK, PackedA, PackedB};
+use super::packed::{BLOCK, K_BLOCK};
 use super::reference::tdpbf16ps;
-use core::ops::Range;
+use super::{Block, Start};
 
 /// The tile operations of the driver. `C` tile `t` (0..4) covers rows
 /// `16·(t/2)..` and columns `16·(t%2)..` of the block; strides are in bytes.
@@ -38,23 +37,14 @@ pub unsafe trait Tiles {
     unsafe fn release(&mut self);
 }
 
-/// `C[rows, cols] = start + A[rows]·B[.., cols]`; `c` points at `C[rows.start, cols.start]`.
+/// Computes `block`; `c` points at its corner in `C`.
 ///
 /// # Safety
 /// As the [`Tiles`] implementation requires (for [`Hardware`], AMX enabled for
-/// this process); the block was checked by [`super::check`] and `c` is valid
-/// for `rows.len()` rows of `cols.len()` elements, `rsc` apart.
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn block<T: Tiles>(
-    tiles: &mut T,
-    a: &PackedA,
-    b: &PackedB,
-    rows: Range<usize>,
-    cols: Range<usize>,
-    c: *mut f32,
-    rsc: usize,
-    start: Start,
-) {
+/// this process); the block was checked by `check` (in `bf16`) and `c` is valid
+/// for the block's rows and columns, `rsc` apart.
+pub unsafe fn block<T: Tiles>(tiles: &mut T, block: &Block, c: *mut f32) {
+    let Block { a, b, rows, cols, rsc, start } = block.clone();
     let k_blocks = b.pairs() * 2 / K_BLOCK;
     let a_stride = a.stride();
     let mut scratch = [0.0f32; BLOCK * BLOCK];
@@ -115,17 +105,10 @@ pub unsafe fn block<T: Tiles>(
 ///
 /// # Panics
 /// As [`super::Kernels::gemm_block`].
-pub fn modelled_block(
-    a: &PackedA,
-    b: &PackedB,
-    rows: Range<usize>,
-    cols: Range<usize>,
-    (c, rsc): (&mut [f32], usize),
-    start: Start,
-) {
-    super::check(a, b, &rows, &cols, c, rsc);
+pub fn modelled_block(block: &Block, c: &mut [f32]) {
+    super::check(block, c);
     // SAFETY: checked above; `Modelled` has no requirement of the CPU.
-    unsafe { block(&mut Modelled::default(), a, b, rows, cols, c.as_mut_ptr(), rsc, start) }
+    unsafe { self::block(&mut Modelled::default(), block, c.as_mut_ptr()) }
 }
 
 /// The four accumulator tiles in memory, `TDPBF16PS` by its scalar model.

@@ -3,30 +3,22 @@
 //! of `B` (two vectors of 16 pairs) and broadcasting one pair of each row of
 //! `A` from memory.
 
-use super::Start;
-use super::packed::{BLOCK, PackedA, PackedB};
+use super::packed::BLOCK;
+use super::{Block, Start};
 use core::arch::x86_64::*;
-use core::ops::Range;
 
 /// Rows of a tile; divides [`BLOCK`], so a tile never reads past `A`'s padding.
 const MR: usize = 8;
 
-/// `C[rows, cols] = start + A[rows]·B[.., cols]`; `c` points at `C[rows.start, cols.start]`.
+/// Computes `block`; `c` points at its corner in `C`.
 ///
 /// # Safety
 /// AVX-512F, AVX-512BW and AVX512-BF16 are present; the block was checked by
-/// [`super::check`] (starts on multiples of [`BLOCK`], inside `A` and `B`) and
-/// `c` is valid for `rows.len()` rows of `cols.len()` elements, `rsc` apart.
+/// `check` (in `bf16`) (starts on multiples of [`BLOCK`], inside `A` and `B`) and
+/// `c` is valid for the block's rows and columns, `rsc` apart.
 #[target_feature(enable = "avx512f,avx512bw,avx512bf16")]
-pub unsafe fn block(
-    a: &PackedA,
-    b: &PackedB,
-    rows: Range<usize>,
-    cols: Range<usize>,
-    c: *mut f32,
-    rsc: usize,
-    start: Start,
-) {
+pub unsafe fn block(block: &Block, c: *mut f32) {
+    let Block { a, b, rows, cols, rsc, start } = block.clone();
     let pairs = a.k().div_ceil(2);
     let (lda, a_data) = (a.stride(), a.data().as_ptr());
     for j0 in cols.clone().step_by(BLOCK) {

@@ -4,64 +4,39 @@
 //! 4-row × 32-column tile; with `std` on x86_64 the body is also compiled with
 //! AVX-512 and with AVX2+FMA, which LLVM vectorises across the 32 columns.
 
-use super::Start;
-use super::packed::{BLOCK, PackedA, PackedB};
+use super::packed::BLOCK;
 use super::reference::vdpbf16ps;
-use core::ops::Range;
+use super::{Block, Start};
 
 const MR: usize = 4;
 
-/// `C[rows, cols] = start + A[rows]·B[.., cols]`; `c` starts at `C[rows.start, cols.start]`
-/// with row stride `rsc`. The block was checked by [`super::check`].
-pub fn block(
-    a: &PackedA,
-    b: &PackedB,
-    rows: Range<usize>,
-    cols: Range<usize>,
-    c: &mut [f32],
-    rsc: usize,
-    start: Start,
-) {
+/// Computes `block` into `c` (from its corner on); the block was checked by `check` (in `bf16`).
+pub fn block(block: &Block, c: &mut [f32]) {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     {
         if std::is_x86_feature_detected!("avx512f") {
             #[target_feature(enable = "avx512f,fma")]
-            unsafe fn wide(
-                a: &PackedA,
-                b: &PackedB,
-                r: Range<usize>,
-                k: Range<usize>,
-                c: &mut [f32],
-                s: usize,
-                t: Start,
-            ) {
-                body(a, b, r, k, c, s, t)
+            unsafe fn wide(block: &Block, c: &mut [f32]) {
+                body(block, c)
             }
             // SAFETY: the CPU has AVX-512F (and so FMA).
-            return unsafe { wide(a, b, rows, cols, c, rsc, start) };
+            return unsafe { wide(block, c) };
         }
         if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
             #[target_feature(enable = "avx2,fma")]
-            unsafe fn wide(
-                a: &PackedA,
-                b: &PackedB,
-                r: Range<usize>,
-                k: Range<usize>,
-                c: &mut [f32],
-                s: usize,
-                t: Start,
-            ) {
-                body(a, b, r, k, c, s, t)
+            unsafe fn wide(block: &Block, c: &mut [f32]) {
+                body(block, c)
             }
             // SAFETY: the CPU has AVX2 and FMA.
-            return unsafe { wide(a, b, rows, cols, c, rsc, start) };
+            return unsafe { wide(block, c) };
         }
     }
-    body(a, b, rows, cols, c, rsc, start)
+    body(block, c)
 }
 
 #[inline(always)]
-fn body(a: &PackedA, b: &PackedB, rows: Range<usize>, cols: Range<usize>, c: &mut [f32], rsc: usize, start: Start) {
+fn body(block: &Block, c: &mut [f32]) {
+    let Block { a, b, rows, cols, rsc, start } = block.clone();
     let pairs = a.k().div_ceil(2);
     let (lda, a_data) = (a.stride(), a.data());
     let word = |data: &[u16], at: usize| data[at] as u32 | (data[at + 1] as u32) << 16;

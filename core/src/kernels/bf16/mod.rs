@@ -26,7 +26,7 @@
 //!   (its hypervisor hides the CPUID bits), so the hardware has not been
 //!   compared with it yet: the test does so wherever AMX is granted.
 //!
-//! [`reference`] computes both, one element at a time, from the f32 operands.
+//! [`mod@reference`] computes both, one element at a time, from the f32 operands.
 //!
 //! # Levels and selection
 //!
@@ -99,6 +99,27 @@ pub mod reference;
 use core::ops::Range;
 pub use packed::{PackedA, PackedB, Strided};
 
+/// One call's operands and the block of `C` it computes:
+/// `C[rows, cols] = start + A[rows]·B[.., cols]`, with `C` given from its
+/// element `(rows.start, cols.start)` on and `rsc` apart from row to row.
+#[derive(Clone, Debug)]
+pub struct Block<'a> {
+    pub a: &'a PackedA,
+    pub b: &'a PackedB,
+    pub rows: Range<usize>,
+    pub cols: Range<usize>,
+    /// Row stride of `C`.
+    pub rsc: usize,
+    pub start: Start,
+}
+
+impl<'a> Block<'a> {
+    /// All of `C` (`a.rows() × b.n()`).
+    pub fn whole(a: &'a PackedA, b: &'a PackedB, rsc: usize, start: Start) -> Self {
+        Block { a, b, rows: 0..a.rows(), cols: 0..b.n(), rsc, start }
+    }
+}
+
 /// Where each element of `C` starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Start {
@@ -130,7 +151,7 @@ impl Level {
         }
     }
 
-    /// How this level sums pairs (what [`reference`] must model).
+    /// How this level sums pairs (what [`mod@reference`] must model).
     pub fn order(self) -> reference::Order {
         match self {
             Level::Amx => reference::Order::Tiles,
@@ -162,38 +183,29 @@ impl Kernels {
     }
 
     /// `C = start + A·B` for all of `C` (`a.rows() × b.n()`, row stride `rsc`).
-    pub fn gemm(self, a: &PackedA, b: &PackedB, c: (&mut [f32], usize), start: Start) {
-        self.gemm_block(a, b, 0..a.rows(), 0..b.n(), c, start);
+    pub fn gemm(self, a: &PackedA, b: &PackedB, (c, rsc): (&mut [f32], usize), start: Start) {
+        self.gemm_block(&Block::whole(a, b, rsc, start), c);
     }
 
-    /// `C[rows, cols] = start + A[rows]·B[.., cols]`, where `c` starts at
-    /// `C[rows.start, cols.start]` with row stride `rsc`.
+    /// The block of `C` that `block` describes, into `c` (which starts at its corner).
     ///
     /// # Panics
     /// If `A` and `B` disagree on `k`, the block is not inside `A`'s rows and
     /// `B`'s columns, its corner is not on a multiple of 32 ([`packed::BLOCK`]),
     /// or `c` is too short.
-    pub fn gemm_block(
-        self,
-        a: &PackedA,
-        b: &PackedB,
-        rows: Range<usize>,
-        cols: Range<usize>,
-        (c, rsc): (&mut [f32], usize),
-        start: Start,
-    ) {
-        check(a, b, &rows, &cols, c, rsc);
-        if rows.is_empty() || cols.is_empty() {
+    pub fn gemm_block(self, block: &Block, c: &mut [f32]) {
+        check(block, c);
+        if block.rows.is_empty() || block.cols.is_empty() {
             return;
         }
         match self.level {
-            Level::F32 => emulated::block(a, b, rows, cols, c, rsc, start),
+            Level::F32 => emulated::block(block, c),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Kernels` exists only for levels `detect` allowed; checked above.
-            Level::Avx512Bf16 => unsafe { avx512::block(a, b, rows, cols, c.as_mut_ptr(), rsc, start) },
+            Level::Avx512Bf16 => unsafe { avx512::block(block, c.as_mut_ptr()) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above (AMX granted to this process).
-            Level::Amx => unsafe { amx::block(&mut amx::Hardware, a, b, rows, cols, c.as_mut_ptr(), rsc, start) },
+            Level::Amx => unsafe { amx::block(&mut amx::Hardware, block, c.as_mut_ptr()) },
             #[cfg(not(target_arch = "x86_64"))]
             _ => unreachable!("only the f32 level is detected off x86_64"),
         }
@@ -202,7 +214,8 @@ impl Kernels {
 
 /// The validation every entry point does once, after which the kernels'
 /// pointer arithmetic stays inside the operands.
-fn check(a: &PackedA, b: &PackedB, rows: &Range<usize>, cols: &Range<usize>, c: &[f32], rsc: usize) {
+fn check(Block { a, b, rows, cols, rsc, .. }: &Block, c: &[f32]) {
+    let rsc = *rsc;
     assert_eq!(a.k(), b.k(), "bf16 gemm: A has k = {} but B has k = {}", a.k(), b.k());
     assert!(rows.start <= rows.end && rows.end <= a.rows(), "bf16 gemm: rows {rows:?} outside A's {}", a.rows());
     assert!(cols.start <= cols.end && cols.end <= b.n(), "bf16 gemm: columns {cols:?} outside B's {}", b.n());
