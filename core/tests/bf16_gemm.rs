@@ -8,7 +8,7 @@ mod common;
 use common::{assert_same_bits, test_rng, uniform_vec};
 use ffn_core::kernels::bf16::convert::{round, to_bf16};
 use ffn_core::kernels::bf16::reference::{Order, reference, vdpbf16ps};
-use ffn_core::kernels::bf16::{Block, Kernels, Level, PackedA, PackedB, Start, amx};
+use ffn_core::kernels::bf16::{Block, DenseProducts, Kernels, Level, PackedA, PackedB, Start, amx};
 use ffn_core::rng::Rng;
 
 /// Around the 8/32-row tiles and blocks, the 32-column panels, and the pairs
@@ -202,6 +202,71 @@ fn any_split_into_blocks_gives_the_bits_of_one_call() {
             }
             assert_same_bits(&format!("{} cut at {row_cut}, {col_cut}", kernels.level().name()), &split, &whole);
         }
+    }
+}
+
+/// A dense layer's three products through `DenseProducts`, each computed in
+/// two blocks of rows as two threads would: the reference's bits for `Y = bias
+/// + X·W`, `dW = Xᵀ·dY` and `dX = dY·Wᵀ`, at every level.
+#[test]
+fn a_dense_layer_s_products_have_the_reference_bits_in_blocks_of_rows() {
+    let mut rng = test_rng(27);
+    let (batch, fan_in, fan_out) = (45, 100, 70);
+    let x = uniform_vec(&mut rng, batch * fan_in, 0.0, 1.0);
+    let w = uniform_vec(&mut rng, fan_in * fan_out, -0.2, 0.2);
+    let dy = uniform_vec(&mut rng, batch * fan_out, -0.1, 0.1);
+    let bias_rows = uniform_vec(&mut rng, batch * fan_out, -0.1, 0.1);
+    for wanted in Level::ALL {
+        let kernels = Kernels::force(wanted);
+        let order = kernels.level().order();
+        let mut layer = DenseProducts::new();
+        layer.pack_weights(kernels, &w, fan_in, fan_out);
+        layer.pack_input(kernels, &x, batch, fan_in);
+        layer.pack_delta(kernels, &dy, batch, fan_out);
+        let (mut y, mut dw, mut dx) = (bias_rows.clone(), vec![0.0; fan_in * fan_out], vec![0.0; batch * fan_in]);
+        for rows in [0..32, 32..batch] {
+            layer.forward(kernels, rows.clone(), &mut y[rows.start * fan_out..]);
+            layer.input_gradient(kernels, rows.clone(), &mut dx[rows.start * fan_in..]);
+        }
+        for rows in [0..64, 64..fan_in] {
+            layer.weight_gradient(kernels, rows.clone(), &mut dw[rows.start * fan_out..], Start::Zero);
+        }
+        let mut expected = bias_rows.clone();
+        reference(
+            order,
+            batch,
+            fan_in,
+            fan_out,
+            (&x, fan_in, 1),
+            (&w, fan_out, 1),
+            (&mut expected, fan_out),
+            Start::Current,
+        );
+        assert_same_bits(&format!("{} Y", kernels.level().name()), &y, &expected);
+        let mut expected = vec![0.0; fan_in * fan_out];
+        reference(
+            order,
+            fan_in,
+            batch,
+            fan_out,
+            (&x, 1, fan_in),
+            (&dy, fan_out, 1),
+            (&mut expected, fan_out),
+            Start::Zero,
+        );
+        assert_same_bits(&format!("{} dW", kernels.level().name()), &dw, &expected);
+        let mut expected = vec![0.0; batch * fan_in];
+        reference(
+            order,
+            batch,
+            fan_out,
+            fan_in,
+            (&dy, fan_out, 1),
+            (&w, 1, fan_out),
+            (&mut expected, fan_in),
+            Start::Zero,
+        );
+        assert_same_bits(&format!("{} dX", kernels.level().name()), &dx, &expected);
     }
 }
 

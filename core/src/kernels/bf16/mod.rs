@@ -52,7 +52,9 @@
 //! whose corner is on a multiple of 32 rows and columns, on the calling
 //! thread: a caller splits a product over threads by blocks. Every element of
 //! `C` is the same sequence of operations whatever the block, so the result
-//! does not depend on the split, nor on the thread count.
+//! does not depend on the split, nor on the thread count. [`DenseProducts`]
+//! keeps the six packed operands of one dense layer and names its three
+//! products.
 //!
 //! # Wiring into the training step (design note)
 //!
@@ -89,6 +91,7 @@ pub mod amx;
 #[cfg(target_arch = "x86_64")]
 pub mod avx512;
 pub mod convert;
+pub mod dense;
 pub mod detect;
 pub mod emulated;
 #[cfg(target_arch = "x86_64")]
@@ -97,6 +100,7 @@ pub mod packed;
 pub mod reference;
 
 use core::ops::Range;
+pub use dense::DenseProducts;
 pub use packed::{PackedA, PackedB, Strided};
 
 /// One call's operands and the block of `C` it computes:
