@@ -231,42 +231,37 @@ fn a_dense_layer_s_products_have_the_reference_bits_in_blocks_of_rows() {
         for rows in [0..64, 64..fan_in] {
             layer.weight_gradient(kernels, rows.clone(), &mut dw[rows.start * fan_out..], Start::Zero);
         }
-        let mut expected = bias_rows.clone();
-        reference(
-            order,
-            batch,
-            fan_in,
-            fan_out,
-            (&x, fan_in, 1),
-            (&w, fan_out, 1),
-            (&mut expected, fan_out),
-            Start::Current,
-        );
-        assert_same_bits(&format!("{} Y", kernels.level().name()), &y, &expected);
-        let mut expected = vec![0.0; fan_in * fan_out];
-        reference(
-            order,
-            fan_in,
-            batch,
-            fan_out,
-            (&x, 1, fan_in),
-            (&dy, fan_out, 1),
-            (&mut expected, fan_out),
-            Start::Zero,
-        );
-        assert_same_bits(&format!("{} dW", kernels.level().name()), &dw, &expected);
-        let mut expected = vec![0.0; batch * fan_in];
-        reference(
-            order,
-            batch,
-            fan_out,
-            fan_in,
-            (&dy, fan_out, 1),
-            (&w, 1, fan_out),
-            (&mut expected, fan_in),
-            Start::Zero,
-        );
-        assert_same_bits(&format!("{} dX", kernels.level().name()), &dx, &expected);
+        // (what, got, C before, m, k, n, A, B, start)
+        let products = [
+            ("Y", &y, &bias_rows, batch, fan_in, fan_out, (&x, fan_in, 1), (&w, fan_out, 1), Start::Current),
+            (
+                "dW",
+                &dw,
+                &vec![0.0; fan_in * fan_out],
+                fan_in,
+                batch,
+                fan_out,
+                (&x, 1, fan_in),
+                (&dy, fan_out, 1),
+                Start::Zero,
+            ),
+            (
+                "dX",
+                &dx,
+                &vec![0.0; batch * fan_in],
+                batch,
+                fan_out,
+                fan_in,
+                (&dy, fan_out, 1),
+                (&w, 1, fan_out),
+                Start::Zero,
+            ),
+        ];
+        for (what, got, before, m, k, n, (a, rsa, csa), (b, rsb, csb), start) in products {
+            let mut expected = before.clone();
+            reference(order, m, k, n, (a, rsa, csa), (b, rsb, csb), (&mut expected, n), start);
+            assert_same_bits(&format!("{} {what}", kernels.level().name()), got, &expected);
+        }
     }
 }
 
