@@ -16,7 +16,8 @@
 //!   by pair into the accumulator, the odd product first:
 //!   `c ← flush(fma(a₂ₚ₊₁, b₂ₚ₊₁, c)); c ← flush(fma(a₂ₚ, b₂ₚ, c))` for
 //!   `p = 0, 1, …`. The order and the flushing are checked against the
-//!   instruction (20 M random cases, subnormal ranges included).
+//!   instruction by the tests (4 M random lanes, half of them in the subnormal
+//!   range).
 //! - **`TDPBF16PS`** ([`Level::Amx`]), 16 pairs (32 `k`) per instruction: the
 //!   even products in one chain and the odd ones in another, both from zero,
 //!   `e ← flush(fma(a₂ₚ, b₂ₚ, e)), o ← flush(fma(a₂ₚ₊₁, b₂ₚ₊₁, o))`, then
