@@ -23,9 +23,10 @@
 //!   `e ← flush(fma(a₂ₚ, b₂ₚ, e)), o ← flush(fma(a₂ₚ₊₁, b₂ₚ₊₁, o))`, then
 //!   `c ← flush(c + flush(e + o))`, block after block of 32 `k` from `k = 0`
 //!   (the last block padded with zero pairs). This is the Intel SDM's
-//!   pseudocode; the machine these kernels were written on exposes no AMX
-//!   (its hypervisor hides the CPUID bits), so the hardware has not been
-//!   compared with it yet: the test does so wherever AMX is granted.
+//!   pseudocode; the machine these kernels were written on (an AMD Zen 4)
+//!   has no AMX, so the hardware has not been compared with it yet: the
+//!   tests do so wherever AMX is granted, and run the AMX driver with its
+//!   tile instructions modelled everywhere else ([`amx::modelled_block`]).
 //!
 //! [`mod@reference`] computes both, one element at a time, from the f32 operands.
 //!
