@@ -98,6 +98,13 @@ fn bad_arrays() {
     source.labels = Some(x.clone());
     rejects(source, &table, "--labels is for .npy and IDX files");
 
+    // 8-bit training arrays with a float test set.
+    let bytes = write(d, "bytes.npy", &npy("|u1", &[4, 2], &[0, 1, 2, 3, 4, 5, 6, 7]));
+    let y4 = write(d, "y4.npy", &npy("<i8", &[4], &le_i64(&[0, 1, 0, 1])));
+    let mut source = FileSource::new(&bytes);
+    (source.labels, source.test_data, source.test_labels) = (Some(y4.clone()), Some(x.clone()), Some(y4));
+    rejects(source, &x, "holds floats but the training data is 8-bit");
+
     let images = write(d, "images.idx", &idx(0x08, &[3, 2, 2], &[0; 11]));
     let labels = write(d, "labels.idx", &idx(0x08, &[3], &[0, 1, 0]));
     let mut source = FileSource::new(&images);
@@ -134,6 +141,14 @@ fn bad_image_folders() {
     let mut resized = FileSource::new(&root);
     resized.image_size = Some(ImageSize { height: 28, width: 28 });
     assert!(load(resized, 0).is_ok(), "--image_size makes mixed sizes fine");
+
+    // A test folder of another size.
+    let test_root = dir.path().join("test_photos");
+    png_folder(&test_root, &pixels[..2 * 784], &["cat".into(), "dog".into()], 14, 56);
+    std::fs::remove_file(folder("dog/small.png")).unwrap();
+    let mut source = FileSource::new(&root);
+    source.test_data = Some(test_root.clone());
+    rejects(source, &test_root.join("cat/00000.png"), "is 56x14 but the training images are 28x28");
 
     let empty_root = dir.path().join("nothing");
     std::fs::create_dir_all(&empty_root).unwrap();

@@ -108,13 +108,26 @@ fn header(path: &Path) -> Result<((u32, u32), ColorType), DataError> {
 }
 
 /// Reads the image folder `root`. With `shape` (the training images', for a test folder)
-/// every image is made that shape.
+/// every image must have that size, or is resized to it under `--image_size`.
 pub(crate) fn read_images(root: &Path, opts: &ImageOptions, shape: Option<ImageShape>) -> Result<Images, DataError> {
     let classes = list(root)?;
     let files: Vec<(u32, &PathBuf)> =
         classes.iter().enumerate().flat_map(|(c, (_, files))| files.iter().map(move |f| (c as u32, f))).collect();
     let headers = files.iter().map(|(_, f)| header(f)).collect::<Result<Vec<_>, _>>()?;
     let shape = match shape {
+        Some(shape) if opts.size.is_none() => {
+            let want = (shape.width as u32, shape.height as u32);
+            if let Some(i) = headers.iter().position(|(size, _)| *size != want) {
+                return Err(DataError::invalid(
+                    files[i].1,
+                    format!(
+                        "is {}x{} but the training images are {}x{}: pass --image_size HxW to resize both",
+                        headers[i].0.1, headers[i].0.0, shape.height, shape.width
+                    ),
+                ));
+            }
+            shape
+        }
         Some(shape) => shape,
         None => {
             let (width, height) = match opts.size {

@@ -73,7 +73,19 @@ pub(crate) fn load_files(source: &FileSource, opts: &LoadOptions) -> Result<Data
                 ));
             }
             let labels = classes.index(&test.labels).map_err(|e| class_error(&path, String::new(), e))?;
-            Some(Split::new(test.samples.width, test.samples.values, labels))
+            let values = match (&train.samples.values, test.samples.values) {
+                (Values::Bytes(_), Values::Floats(_)) => {
+                    return Err(DataError::invalid(
+                        &path,
+                        "holds floats but the training data is 8-bit (scaled by 1/255): save both with the same \
+                         dtype",
+                    ));
+                }
+                // 8-bit test values of float training data are standardised like the rest.
+                (Values::Floats(_), Values::Bytes(b)) => Values::Floats(b.into_iter().map(f32::from).collect()),
+                (_, values) => values,
+            };
+            Some(Split::new(test.samples.width, values, labels))
         }
         None => None,
     };
