@@ -440,28 +440,6 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// A fresh folder under the system's temp dir, removed when dropped.
-    struct Scratch(PathBuf);
-
-    impl Scratch {
-        fn new(name: &str) -> Scratch {
-            let dir = std::env::temp_dir().join(format!("ffn-wandb-{name}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).expect("scratch dir");
-            Scratch(dir)
-        }
-
-        fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
     fn settings(dir: &Path) -> WandbSettings {
         WandbSettings {
             display_name: "t".into(),
@@ -504,7 +482,7 @@ mod tests {
 
     #[test]
     fn the_runtime_summary_comes_just_before_the_exit_record() {
-        let tmp = Scratch::new("runtime");
+        let tmp = tempfile::tempdir().expect("tempdir");
         let mut run = WandbRun::create(settings(tmp.path())).expect("create");
         run.runtime_offset = 61.7;
         run.log(&obj(json!({"loss": 0.5}))).expect("log");
@@ -520,7 +498,7 @@ mod tests {
 
     #[test]
     fn a_resumed_run_can_drop_a_summary_key_of_its_interruption() {
-        let tmp = Scratch::new("remove");
+        let tmp = tempfile::tempdir().expect("tempdir");
         let mut run = WandbRun::create(settings(tmp.path())).expect("create");
         run.log(&obj(json!({"loss": 0.5}))).expect("log");
         run.update_summary(&obj(json!({"state": "interrupted", "reason": "terminated (SIGTERM)"}))).expect("summary");
