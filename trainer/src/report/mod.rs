@@ -16,6 +16,7 @@ pub mod html;
 pub mod images;
 pub mod media;
 pub mod observations;
+pub mod pairs;
 pub mod params;
 pub mod runs;
 pub mod screenshot;

@@ -8,104 +8,18 @@ use crate::report::charts::lines::{Series, YKind, lines};
 use crate::report::charts::strip::{Group, strip};
 use crate::report::html::{Section, table};
 use crate::report::observations::pct;
+use crate::report::pairs::{NEAR_CHANCE, Pair, TIE, Verdict, matched_pairs};
 use crate::report::runs::Run;
 use crate::report::stats::{mean, median};
 use crate::report::svg::{esc, palette};
-use std::collections::BTreeMap;
 
 const LOSSES: &[(&str, &str)] = &[("cross_entropy", "cross-entropy"), ("mean_squared_error", "squared error")];
-
-/// Fashion-MNIST has ten classes: a run below this validation accuracy has
-/// learned next to nothing (chance is 10 %).
-const NEAR_CHANCE: f64 = 0.15;
-/// Differences smaller than this (0.1 point, 6 of the 6,000 validation images) are ties.
-const TIE: f64 = 0.001;
-
-/// Two runs with the same configuration but the loss, compared at the last
-/// epoch both reached: when hyperband stopped one of them earlier, its
-/// partner is read at that epoch (same configuration, same seed, same
-/// schedule so far), never at a later one.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Pair {
-    pub cross_entropy: f64,
-    pub squared_error: f64,
-    pub epoch: usize,
-    /// The two runs ended after different numbers of epochs.
-    pub cut: bool,
-    pub names: [String; 2],
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    CrossEntropy,
-    SquaredError,
-    /// Neither run got above chance.
-    TieAtChance,
-    /// Within [`TIE`] of each other.
-    Tie,
-}
-
-impl Pair {
-    pub fn verdict(&self) -> Verdict {
-        let (ce, se) = (self.cross_entropy, self.squared_error);
-        if ce < NEAR_CHANCE && se < NEAR_CHANCE {
-            Verdict::TieAtChance
-        } else if (ce - se).abs() < TIE {
-            Verdict::Tie
-        } else if ce > se {
-            Verdict::CrossEntropy
-        } else {
-            Verdict::SquaredError
-        }
-    }
-}
-
-/// Validation accuracy after `epoch`, from the run's per-epoch metrics.
-fn at_epoch(run: &Run, epoch: usize) -> Option<f64> {
-    run.epochs.iter().find(|e| e.epoch == epoch).and_then(|e| e.val_accuracy).filter(|v| v.is_finite())
-}
-
-/// Runs that differ only in their loss (every other hyper-parameter, seed
-/// included, the same), one pair per configuration, in run order. A
-/// configuration run twice with one loss keeps the run that went furthest.
-pub fn matched_pairs(runs: &[&Run]) -> Vec<Pair> {
-    let mut by_rest: BTreeMap<String, (usize, [Option<&Run>; 2])> = BTreeMap::new();
-    for (order, run) in runs.iter().enumerate() {
-        let Some(slot) = LOSSES.iter().position(|(l, _)| *l == run.loss()) else { continue };
-        let rest: Vec<String> =
-            crate::reproduce::flags(&run.config, &["loss"]).into_iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let entry = by_rest.entry(rest.join(",")).or_insert((order, [None, None]));
-        if entry.1[slot].is_none_or(|kept| kept.epochs.len() < run.epochs.len()) {
-            entry.1[slot] = Some(run);
-        }
-    }
-    let mut pairs: Vec<(usize, Pair)> = by_rest
-        .into_values()
-        .filter_map(|(order, [ce, se])| {
-            let (ce, se) = (ce?, se?);
-            let last =
-                |r: &Run| r.epochs.iter().filter(|e| e.val_accuracy.is_some_and(f64::is_finite)).map(|e| e.epoch).max();
-            let (ce_last, se_last) = (last(ce)?, last(se)?);
-            let epoch = ce_last.min(se_last);
-            let pair = Pair {
-                cross_entropy: at_epoch(ce, epoch)?,
-                squared_error: at_epoch(se, epoch)?,
-                epoch,
-                cut: ce_last != se_last,
-                names: [ce.name.clone(), se.name.clone()],
-            };
-            Some((order, pair))
-        })
-        .collect();
-    pairs.sort_by_key(|(order, _)| *order);
-    pairs.into_iter().map(|(_, p)| p).collect()
-}
 
 /// One sentence on the matched pairs: who wins how often, ties stated.
 fn pairs_sentence(pairs: &[Pair]) -> String {
     let count = |v: Verdict| pairs.iter().filter(|p| p.verdict() == v).count();
     let (ce, se, chance, close) =
-        (count(Verdict::CrossEntropy), count(Verdict::SquaredError), count(Verdict::TieAtChance), count(Verdict::Tie));
+        (count(Verdict::First), count(Verdict::Second), count(Verdict::TieAtChance), count(Verdict::Tie));
     let cut = pairs.iter().filter(|p| p.cut).count();
     let times = |n: usize| if n == 1 { "1 pair".to_string() } else { format!("{n} pairs") };
     let mut s = format!(
@@ -137,8 +51,8 @@ fn pairs_sentence(pairs: &[Pair]) -> String {
     s.push('.');
     let decided: Vec<f64> = pairs
         .iter()
-        .filter(|p| matches!(p.verdict(), Verdict::CrossEntropy | Verdict::SquaredError))
-        .map(|p| p.cross_entropy - p.squared_error)
+        .filter(|p| matches!(p.verdict(), Verdict::First | Verdict::Second))
+        .map(|p| p.values[0] - p.values[1])
         .collect();
     if let Some(m) = mean(&decided) {
         s.push_str(&format!(
@@ -155,8 +69,8 @@ fn pairs_table(pairs: &[Pair]) -> String {
         .iter()
         .map(|p| {
             let result = match p.verdict() {
-                Verdict::CrossEntropy => "cross-entropy",
-                Verdict::SquaredError => "squared error",
+                Verdict::First => "cross-entropy",
+                Verdict::Second => "squared error",
                 Verdict::TieAtChance => "tie (both at chance)",
                 Verdict::Tie => "tie",
             };
@@ -166,7 +80,7 @@ fn pairs_table(pairs: &[Pair]) -> String {
                 format!("{} / {}", esc(&p.names[0]), esc(&p.names[1]))
             };
             let epoch = if p.cut { format!("{} (one run stopped here)", p.epoch) } else { p.epoch.to_string() };
-            vec![names, epoch, pct(p.cross_entropy), pct(p.squared_error), result.to_string()]
+            vec![names, epoch, pct(p.values[0]), pct(p.values[1]), result.to_string()]
         })
         .collect();
     table(&["runs (cross-entropy / squared error)", "epoch", "cross-entropy", "squared error", "ahead"], &rows, "pairs")
@@ -214,7 +128,7 @@ pub fn render(ctx: &Context) -> Section {
         })
         .collect();
     let fashion: Vec<&Run> = scored.iter().map(|&i| &ctx.runs[i]).collect();
-    let pairs = matched_pairs(&fashion);
+    let pairs = matched_pairs(&fashion, "loss", [LOSSES[0].0, LOSSES[1].0]);
     if let ([ce, mse], true) = (&accs[..], !accs.iter().any(Vec::is_empty)) {
         let (ce_best, mse_best) = (
             ce.iter().copied().fold(f64::NEG_INFINITY, f64::max),
@@ -307,69 +221,7 @@ pub fn render(ctx: &Context) -> Section {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::runs::Epoch;
-    use crate::run::metrics::Summary;
-    use serde_json::json;
-
-    /// A run with one validation accuracy per epoch.
-    fn run(loss: &str, lr: f64, vals: &[f64]) -> Run {
-        let config = json!({"loss": loss, "learning_rate": lr, "activation": "ReLU", "seed": 1});
-        let epochs: Vec<Epoch> = vals
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| Epoch { epoch: i + 1, val_accuracy: Some(v), ..Epoch::default() })
-            .collect();
-        let last = vals.last().copied();
-        Run {
-            dir: Default::default(),
-            name: format!("{loss}-{lr}"),
-            config: config.as_object().unwrap().clone(),
-            epochs,
-            summary: Some(Summary {
-                state: "finished".into(),
-                epochs_done: vals.len(),
-                val_accuracy: last,
-                best_val_accuracy: last,
-                test_accuracy: None,
-                test_loss: None,
-                wall_seconds: 1.0,
-                reason: None,
-                weights_digest: None,
-            }),
-            confusion: None,
-            relative: Default::default(),
-            sweep_index: None,
-        }
-    }
-
-    fn values(pairs: &[Pair]) -> Vec<(f64, f64, usize, bool)> {
-        pairs.iter().map(|p| (p.cross_entropy, p.squared_error, p.epoch, p.cut)).collect()
-    }
-
-    #[test]
-    fn pairs_only_runs_that_differ_in_the_loss_alone() {
-        let runs = [
-            run("cross_entropy", 0.001, &[0.88]),
-            run("mean_squared_error", 0.001, &[0.85]),
-            run("cross_entropy", 0.0001, &[0.80]),
-            run("mean_squared_error", 0.01, &[0.50]),
-        ];
-        let refs: Vec<&Run> = runs.iter().collect();
-        assert_eq!(values(&matched_pairs(&refs)), [(0.88, 0.85, 1, false)]);
-    }
-
-    #[test]
-    fn a_pair_cut_short_by_hyperband_is_compared_at_the_earlier_epoch() {
-        // Cross-entropy ran all 5 epochs; squared error was stopped after 3.
-        let runs = [
-            run("cross_entropy", 0.001, &[0.5, 0.6, 0.70, 0.8, 0.9]),
-            run("mean_squared_error", 0.001, &[0.55, 0.65, 0.72]),
-        ];
-        let refs: Vec<&Run> = runs.iter().collect();
-        let pairs = matched_pairs(&refs);
-        assert_eq!(values(&pairs), [(0.70, 0.72, 3, true)]);
-        assert_eq!(pairs[0].verdict(), Verdict::SquaredError);
-    }
+    use crate::report::pairs::tests::run;
 
     #[test]
     fn ties_are_stated_not_counted_as_wins() {
@@ -386,10 +238,10 @@ mod tests {
             run("mean_squared_error", 0.5, &[0.0958]),
         ];
         let refs: Vec<&Run> = runs.iter().collect();
-        let pairs = matched_pairs(&refs);
+        let pairs = matched_pairs(&refs, "loss", ["cross_entropy", "mean_squared_error"]);
         let verdicts: Vec<Verdict> = pairs.iter().map(Pair::verdict).collect();
         use Verdict::*;
-        assert_eq!(verdicts, [CrossEntropy, SquaredError, TieAtChance, Tie, TieAtChance]);
+        assert_eq!(verdicts, [First, Second, TieAtChance, Tie, TieAtChance]);
         assert_eq!(
             pairs_sentence(&pairs),
             " 5 configurations were run with both losses and nothing else changed. Compared at the last epoch both \
