@@ -4,21 +4,10 @@
 
 mod cli_support;
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-/// The release `report` binary, (re)built first (the root package's tests do not get it from Cargo).
-fn report_bin() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT.get_or_init(build).clone()
-}
-
-fn build() -> PathBuf {
-    cli_support::bin("report")
-}
+use std::process::Output;
 
 fn run(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(report_bin()).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("run report")
+    cli_support::program("report").args(args).current_dir(cli_support::workspace()).output().expect("run report")
 }
 
 fn one_line_error(out: &Output, code: i32, needle: &str) {
