@@ -16,8 +16,9 @@ cargo build --release -p ffn-infer-embedded --target thumbv7em-none-eabihf --fea
 (cd infer-embedded/firmware && cargo fmt --check)
 
 echo "== the README's cargo run commands resolve from the workspace root"
-for bin in train sweep report export predict bench-epoch; do
-  cargo run --release --quiet --bin "$bin" -- --help > /dev/null
+cargo run --release --quiet --bin train -- --help > /dev/null
+for command in train sweep report export predict bench-epoch; do
+  cargo run --release --quiet --bin ffn -- "$command" --help > /dev/null
 done
 
 echo "== benches compile"

@@ -91,7 +91,7 @@ fn section<'a>(dom: &'a str, id: &str) -> &'a str {
 #[test]
 fn report_of_real_runs_renders_in_chromium_without_errors() {
     let Some(browser) = browser_or_skip() else { return };
-    let train_bin = cli_support::bin("train");
+    let train_bin = cli_support::train_bin();
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().join("results");
     let sweep = runs.join("small_sweep");

@@ -14,7 +14,7 @@ fn one_line_error(out: &Output, code: i32, needle: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(code), "stderr: {stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected: {stderr}");
-    assert!(stderr.starts_with("report: error: ") && stderr.contains(needle), "{stderr}");
+    assert!(stderr.starts_with("ffn report: error: ") && stderr.contains(needle), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 

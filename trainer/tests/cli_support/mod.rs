@@ -19,21 +19,25 @@ pub fn mnist_dir() -> PathBuf {
     workspace().join("../shared/data/mnist")
 }
 
-/// The path of an `ffn-trainer` binary.
-pub fn bin(name: &str) -> PathBuf {
-    PathBuf::from(match name {
-        "train" => env!("CARGO_BIN_EXE_train"),
-        "sweep" => env!("CARGO_BIN_EXE_sweep"),
-        "report" => env!("CARGO_BIN_EXE_report"),
-        "export" => env!("CARGO_BIN_EXE_export"),
-        "predict" => env!("CARGO_BIN_EXE_predict"),
-        other => panic!("no binary {other}"),
-    })
+/// The `train` binary.
+pub fn train_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_train"))
 }
 
-/// A command that runs `name`, as a user would type it.
+/// The `ffn` binary.
+pub fn ffn_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ffn"))
+}
+
+/// A command that runs `name` as a user types it: `train` is its own binary,
+/// every other name (`sweep`, `export`, …) an `ffn` subcommand.
 pub fn program(name: &str) -> Command {
-    Command::new(bin(name))
+    if name == "train" {
+        return Command::new(train_bin());
+    }
+    let mut cmd = Command::new(ffn_bin());
+    cmd.arg(name);
+    cmd
 }
 
 /// A command for `name` that ignores the caller's environment where it would

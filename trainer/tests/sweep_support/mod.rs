@@ -1,4 +1,4 @@
-//! Shared by the `sweep_*` tests: the real `train` binary, the `sweep`
+//! Shared by the `sweep_*` tests: the real `train` binary, the `ffn sweep`
 //! command (cargo builds both for this package's tests) and the repo root.
 
 #![allow(dead_code)]
@@ -15,9 +15,11 @@ pub fn train_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_train"))
 }
 
-/// A command that runs `sweep`.
+/// A command that runs `ffn sweep`.
 pub fn sweep_command() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sweep"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ffn"));
+    cmd.arg("sweep");
+    cmd
 }
 
 pub fn read_json(path: &Path) -> serde_json::Value {
