@@ -8,6 +8,9 @@ echo "== format and lints"
 cargo fmt --all -- --check
 cargo clippy --release --workspace --all-targets -- -D warnings
 
+echo "== docs build without warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --release --no-deps --workspace --quiet
+
 echo "== no_std builds"
 cargo build --release -p ffn-core --target thumbv7em-none-eabihf --no-default-features
 cargo build --release -p ffn-infer-embedded --target thumbv7em-none-eabihf

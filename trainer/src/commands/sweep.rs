@@ -39,7 +39,7 @@ pub struct Cli {
     /// counted over restarts). Without either, random and bayes sweeps run until stopped.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
     count: Option<u64>,
-    /// Sweep folder: state, summary and one folder per run [default: sweeps-out/<sweep name>].
+    /// Sweep folder: state, summary and one folder per run [default: sweeps-out/SWEEP_NAME].
     #[arg(long = "output_dir", value_name = "DIR")]
     output_dir: Option<PathBuf>,
     /// The train binary [default: `train` next to this executable].
