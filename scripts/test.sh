@@ -28,7 +28,7 @@ cargo nextest run --release --workspace --no-run
 
 step "the README's cargo run commands resolve from the workspace root"
 cargo run --release --quiet --bin train -- --help > /dev/null
-for command in train sweep report export predict bench-epoch; do
+for command in train sweep report export predict bench-epoch bench-load; do
   cargo run --release --quiet --bin ffn -- "$command" --help > /dev/null
 done
 

@@ -2,14 +2,14 @@
 //! and `train` as it always was. `ffn --help` lists every subcommand,
 //! `ffn help <sub>` and `ffn <sub> --help` print the subcommand's own help,
 //! `ffn train` takes exactly `train`'s flags, `ffn sweep` finds `train` beside
-//! itself, and no bare `sweep`/`report`/`export`/`predict`/`bench-epoch` is built.
+//! itself, and no bare `sweep`/`report`/`export`/`predict`/`bench-epoch`/`bench-load` is built.
 
 mod cli_support;
 
 use cli_support::{assert_clean_error, fashion_dir, run};
 use std::process::Command;
 
-const SUBCOMMANDS: [&str; 6] = ["train", "sweep", "report", "export", "predict", "bench-epoch"];
+const SUBCOMMANDS: [&str; 7] = ["train", "sweep", "report", "export", "predict", "bench-epoch", "bench-load"];
 
 fn ffn(args: &[&str]) -> cli_support::Run {
     cli_support::finish(Command::new(cli_support::ffn_bin()).args(args).output().expect("ffn starts"))
@@ -192,7 +192,7 @@ fn ffn_sweep_finds_train_beside_itself() {
 }
 
 /// The package builds `ffn` and `train`, and no bare `sweep`, `report`,
-/// `export` (a shell builtin), `predict` or `bench-epoch`.
+/// `export` (a shell builtin), `predict`, `bench-epoch` or `bench-load`.
 #[test]
 fn only_ffn_and_train_are_built() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());

@@ -81,6 +81,7 @@ pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) -> Result<(
             parallel::threads()
         );
     }
+    let validation_inputs = validation.inputs();
     let mut step_seconds = None;
     for &batch in &args.batch_sizes {
         // Room for the validation pass in chunks of the size `train` uses.
@@ -113,7 +114,7 @@ pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) -> Result<(
                 ControlFlow::Continue(())
             });
             let trained = Instant::now();
-            let stats = model.evaluate(&validation.images, &validation.labels, cross_entropy, |_, _| {});
+            let stats = model.evaluate(&validation_inputs, &validation.labels, cross_entropy, |_, _| {});
             let done = Instant::now();
             val_accuracy = stats.correct as f64 / validation.labels.len() as f64;
             epochs.push((

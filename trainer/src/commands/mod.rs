@@ -6,6 +6,7 @@
 //! builtin, and the others collide with other tools.
 
 pub mod bench_epoch;
+pub mod bench_load;
 pub mod export;
 pub mod predict;
 pub mod report;
@@ -63,6 +64,14 @@ pub const SUBCOMMANDS: &[Subcommand] = &[
         name: "bench-epoch",
         command: bench_epoch::Args::command,
         run: |program, args| match bench_epoch::main(program, args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => crate::cli::fail(program, &format!("{e:#}"), 1),
+        },
+    },
+    Subcommand {
+        name: "bench-load",
+        command: bench_load::Args::command,
+        run: |program, args| match bench_load::main(program, args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => crate::cli::fail(program, &format!("{e:#}"), 1),
         },
