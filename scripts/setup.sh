@@ -10,6 +10,8 @@ need_apt=()
 command -v qemu-system-arm >/dev/null || need_apt+=(qemu-system-arm)
 command -v arm-none-eabi-size >/dev/null || need_apt+=(binutils-arm-none-eabi)
 command -v chromium >/dev/null || need_apt+=(chromium)
+# Debian's python3 makes virtual environments only with python3-venv (ensurepip).
+python3 -c 'import ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if ((${#need_apt[@]})); then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
