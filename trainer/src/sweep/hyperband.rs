@@ -186,5 +186,11 @@ mod tests {
         let values: Vec<[f64; 1]> = (0..30).map(|i| [i as f64]).collect();
         let all: Vec<&[f64]> = values.iter().map(|v| &v[..]).collect();
         assert_eq!(hb.threshold(1, &all), Some(3.0));
+        // Where the two roundings part: eta 3.7 over 37 runs, int((1/3.7)·37) =
+        // int(9.999…) = 9 as wandb has it, where int(37/3.7) = 10.
+        let hb = Hyperband::new(Some(1), None, None, 3.7).unwrap();
+        let values: Vec<[f64; 1]> = (0..37).map(|i| [i as f64]).collect();
+        let all: Vec<&[f64]> = values.iter().map(|v| &v[..]).collect();
+        assert_eq!(hb.threshold(1, &all), Some(9.0));
     }
 }
