@@ -283,6 +283,8 @@ fn parallel_coordinates_fit_a_laptop_screen(browser: &Path, html: &Path) {
     for t in &lr {
         assert!(["5e-4", "0.001", "0.002", "0.005"].contains(t), "learning_rate tick {t:?} is not round: {lr:?}");
     }
+    let epochs = ticks("epochs");
+    assert!(!epochs.is_empty() && epochs.iter().all(|t| t.parse::<u32>().is_ok()), "epochs ticks: {epochs:?}");
 }
 
 #[test]
