@@ -137,10 +137,8 @@ fn the_real_wandb_agent_runs_the_shipped_sweep_through_ffn() {
         assert_eq!(last["state"], "finished");
         let end = requests
             .iter()
-            .filter(|r| {
-                r["kind"] == "file_stream" && r["path"].as_str().is_some_and(|p| p.contains(&format!("/{id}/")))
-            })
-            .last()
+            .rev()
+            .find(|r| r["kind"] == "file_stream" && r["path"].as_str().is_some_and(|p| p.contains(&format!("/{id}/"))))
             .expect("file_stream");
         assert_eq!((&end["body"]["complete"], &end["body"]["exitcode"]), (&json!(true), &json!(0)), "{id}");
         assert!(marked_synced(&run_dir(&work, &id)), "{id}: wandb sync marked it uploaded");
