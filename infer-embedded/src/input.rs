@@ -77,36 +77,36 @@ impl InputSlice<'_> {
         }
     }
 
-    /// Every value converted to `to` (saturating), as an `f32` (exact: every
-    /// `u8`/`i8`/`i16` is an `f32`), in order.
-    pub fn converted(&self, to: InputType) -> impl Iterator<Item = f32> + '_ {
-        let (mut ints, mut floats) = (None, None);
-        match *self {
-            InputSlice::U8(v) => ints = Some(IntIter::U8(v.iter())),
-            InputSlice::I8(v) => ints = Some(IntIter::I8(v.iter())),
-            InputSlice::I16(v) => ints = Some(IntIter::I16(v.iter())),
-            InputSlice::F32(v) => floats = Some(v.iter()),
+    /// Calls `f(i, value)` with every value converted to `to` (saturating),
+    /// as an `f32` (exact: every `u8`/`i8`/`i16` is an `f32`), in order. One
+    /// loop per type pair, so nothing is decided per value.
+    #[inline(always)]
+    pub fn for_each_converted(&self, to: InputType, mut f: impl FnMut(usize, f32)) {
+        macro_rules! each {
+            ($values:expr, $convert:expr) => {
+                for (i, &x) in $values.iter().enumerate() {
+                    f(i, $convert(x))
+                }
+            };
         }
-        let ints = ints.into_iter().flatten().map(move |x| saturate_int(x, to));
-        let floats = floats.into_iter().flatten().map(move |&x| saturate_float(x, to));
-        ints.chain(floats)
+        match (*self, int_range(to)) {
+            (InputSlice::U8(v), None) => each!(v, |x: u8| x as f32),
+            (InputSlice::U8(v), Some((lo, hi))) => each!(v, |x: u8| (x as i32).clamp(lo, hi) as f32),
+            (InputSlice::I8(v), None) => each!(v, |x: i8| x as f32),
+            (InputSlice::I8(v), Some((lo, hi))) => each!(v, |x: i8| (x as i32).clamp(lo, hi) as f32),
+            (InputSlice::I16(v), None) => each!(v, |x: i16| x as f32),
+            (InputSlice::I16(v), Some((lo, hi))) => each!(v, |x: i16| (x as i32).clamp(lo, hi) as f32),
+            (InputSlice::F32(v), None) => each!(v, |x: f32| x),
+            (InputSlice::F32(v), Some((lo, hi))) => each!(v, |x: f32| libm::roundf(x).clamp(lo as f32, hi as f32)),
+        }
     }
-}
 
-enum IntIter<'a> {
-    U8(core::slice::Iter<'a, u8>),
-    I8(core::slice::Iter<'a, i8>),
-    I16(core::slice::Iter<'a, i16>),
-}
-
-impl Iterator for IntIter<'_> {
-    type Item = i32;
-    fn next(&mut self) -> Option<i32> {
-        match self {
-            IntIter::U8(it) => it.next().map(|&x| x as i32),
-            IntIter::I8(it) => it.next().map(|&x| x as i32),
-            IntIter::I16(it) => it.next().map(|&x| x as i32),
-        }
+    /// The converted values, collected (host tools).
+    #[cfg(feature = "std")]
+    pub fn converted(&self, to: InputType) -> std::vec::Vec<f32> {
+        let mut out = std::vec::Vec::with_capacity(self.len());
+        self.for_each_converted(to, |_, x| out.push(x));
+        out
     }
 }
 
@@ -120,29 +120,13 @@ const fn int_range(to: InputType) -> Option<(i32, i32)> {
     }
 }
 
-fn saturate_int(x: i32, to: InputType) -> f32 {
-    match int_range(to) {
-        Some((lo, hi)) => x.clamp(lo, hi) as f32,
-        None => x as f32,
-    }
-}
-
-fn saturate_float(x: f32, to: InputType) -> f32 {
-    match int_range(to) {
-        Some((lo, hi)) => libm::roundf(x).clamp(lo as f32, hi as f32),
-        None => x,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn convert<T: Input>(values: &[T], to: InputType) -> [f32; 4] {
         let mut out = [0.0; 4];
-        for (o, v) in out.iter_mut().zip(T::slice(values).converted(to)) {
-            *o = v;
-        }
+        T::slice(values).for_each_converted(to, |i, v| out[i] = v);
         out
     }
 

@@ -220,14 +220,13 @@ impl<'a> Model<'a> {
     }
 
     /// Input stage pair `i`: `(center, scale)` (one pair may serve all inputs).
-    fn affine_pairs(&self) -> impl Iterator<Item = (f32, f32)> + 'a {
-        let pairs = self.file.affine();
-        let uniform = self.file.prefix.affine_pairs == 1;
-        let pair =
-            |c: &[u8]| (f32::from_le_bytes([c[0], c[1], c[2], c[3]]), f32::from_le_bytes([c[4], c[5], c[6], c[7]]));
-        let all = pairs.chunks_exact(AFFINE_PAIR_LEN).map(pair);
-        let repeated = all.clone().take(1).cycle().take(if uniform { self.inputs() } else { 0 });
-        all.take(if uniform { 0 } else { self.inputs() }).chain(repeated)
+    #[inline(always)]
+    fn affine_pair(pairs: &[u8], uniform: bool, i: usize) -> (f32, f32) {
+        let at = if uniform { 0 } else { i * AFFINE_PAIR_LEN };
+        match pairs.get(at..at + AFFINE_PAIR_LEN) {
+            Some(p) => (f32::from_le_bytes([p[0], p[1], p[2], p[3]]), f32::from_le_bytes([p[4], p[5], p[6], p[7]])),
+            None => (0.0, 1.0),
+        }
     }
 
     fn forward_f32(
@@ -243,15 +242,19 @@ impl<'a> Model<'a> {
             input
         } else {
             let row = cast(input_row.get_mut(..self.inputs() * 4).unwrap_or(&mut []))?;
-            let values = input.converted(self.input_type());
-            match self.input_stage() {
-                InputStage::Direct => row.iter_mut().zip(values).for_each(|(r, x)| *r = x),
-                InputStage::Affine => {
-                    for ((r, x), (center, scale)) in row.iter_mut().zip(values).zip(self.affine_pairs()) {
-                        *r = (x - center) * scale;
-                    }
+            let (pairs, uniform) = (self.file.affine(), self.file.prefix.affine_pairs == 1);
+            let affine = self.input_stage() == InputStage::Affine;
+            input.for_each_converted(self.input_type(), |i, x| {
+                let value = if affine {
+                    let (center, scale) = Self::affine_pair(pairs, uniform, i);
+                    (x - center) * scale
+                } else {
+                    x
+                };
+                if let Some(r) = row.get_mut(i) {
+                    *r = value;
                 }
-            }
+            });
             InputSlice::F32(row)
         };
         for layer in self.file.layers().map_while(Result::ok) {
@@ -290,20 +293,22 @@ impl<'a> Model<'a> {
             _ => {}
         }
         let row = row.get_mut(..self.inputs()).unwrap_or(&mut []);
-        let values = input.converted(model_type);
-        match self.input_stage() {
-            // Saturated to the model's u8 or i8 type already: keep the byte.
-            InputStage::Direct => row.iter_mut().zip(values).for_each(|(r, x)| *r = x as i32 as u8),
-            InputStage::Affine => {
-                let zero_point =
-                    self.file.layers().next().and_then(Result::ok).map_or(0, |l| l.record.input_zero_point);
-                for ((r, x), (center, scale)) in row.iter_mut().zip(values).zip(self.affine_pairs()) {
-                    // Clamped before the integer conversion so no float is out of i32 range.
-                    let q = libm::roundf((x - center) * scale).clamp(-512.0, 512.0) as i32 + zero_point as i32;
-                    *r = q.clamp(-128, 127) as i8 as u8;
-                }
+        let (pairs, uniform) = (self.file.affine(), self.file.prefix.affine_pairs == 1);
+        let affine = self.input_stage() == InputStage::Affine;
+        let first = self.file.layers().next().and_then(Result::ok);
+        let zero_point = first.map_or(0, |l| l.record.input_zero_point);
+        input.for_each_converted(model_type, |i, x| {
+            let q = if affine {
+                let (center, scale) = Self::affine_pair(pairs, uniform, i);
+                requant::quantize_input(x, center, scale, zero_point) as i32
+            } else {
+                // Saturated to the model's u8 or i8 type already: keep the byte.
+                x as i32
+            };
+            if let Some(r) = row.get_mut(i) {
+                *r = q as i8 as u8;
             }
-        }
+        });
         (row, unsigned)
     }
 
@@ -331,7 +336,14 @@ impl<'a> Model<'a> {
     /// One int8 layer: i32 dot products, then either the f32 logits (last
     /// layer) or the integer requantisation and activation into `out`.
     #[inline(always)]
-    fn dense_i8(&self, layer: &Layer, x: &[u8], dot: fn(&[u8], &[u8]) -> i32, out: &mut [u8], logits: &mut Logits<'_>) {
+    fn dense_i8(
+        &self,
+        layer: &Layer,
+        x: &[u8],
+        dot: impl Fn(&[u8], &[u8]) -> i32,
+        out: &mut [u8],
+        logits: &mut Logits<'_>,
+    ) {
         let a = &layer.arrays;
         let stride = row_stride(ElementType::Int8, layer.fan_in).unwrap_or(1).max(1);
         let rows = self.file.array(a.weights).chunks_exact(stride);

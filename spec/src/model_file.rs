@@ -122,7 +122,8 @@ pub enum InputStage {
     /// `x' = (x − center_i) · scale_i` per feature (or one pair for all):
     /// f32 models feed `x'` to the first layer (a standardisation that would
     /// lose precision if folded); int8 models feed `round(x') + zero_point`,
-    /// saturated to int8 (the standardisation and the input quantisation in one).
+    /// saturated to int8 (the standardisation and the input quantisation in
+    /// one; [`crate::requant::quantize_input`]).
     Affine = 1,
 }
 

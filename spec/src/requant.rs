@@ -48,6 +48,19 @@ pub fn quantize_multiplier(real: f64) -> Option<(i32, i8)> {
     is_valid(multiplier, shift).then_some((multiplier, shift))
 }
 
+/// The int8 input stage: `round((x − center) · scale) + zero_point`,
+/// saturated to int8, rounding half to even. The value is clamped to ±512
+/// first (far outside int8 either way), where adding and subtracting
+/// `1.5 · 2^23` rounds an `f32` to an integer in two IEEE additions: the
+/// same bits on every target, cheaper than a library `round`.
+#[inline(always)]
+pub fn quantize_input(x: f32, center: f32, scale: f32, zero_point: i8) -> i8 {
+    const ROUND: f32 = 12_582_912.0;
+    let v = ((x - center) * scale).clamp(-512.0, 512.0);
+    let rounded = (v + ROUND) - ROUND;
+    (rounded as i32 + zero_point as i32).clamp(-128, 127) as i8
+}
+
 /// The real number `multiplier · 2^(shift − 31)`.
 pub fn multiplier_value(multiplier: i32, shift: i8) -> f64 {
     libm::ldexp(multiplier as f64, shift as i32 - 31)
@@ -68,6 +81,17 @@ mod tests {
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e-12, 1e12] {
             assert_eq!(quantize_multiplier(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn input_quantisation_rounds_half_to_even_and_saturates() {
+        assert_eq!(quantize_input(2.5, 0.0, 1.0, 0), 2);
+        assert_eq!(quantize_input(3.5, 0.0, 1.0, 0), 4);
+        assert_eq!(quantize_input(-2.5, 0.0, 1.0, 0), -2);
+        assert_eq!(quantize_input(10.0, 4.0, 0.5, -128), -125);
+        assert_eq!(quantize_input(1e30, 0.0, 1.0, 0), 127);
+        assert_eq!(quantize_input(-1e30, 1e30, 1e30, 5), -128);
+        assert_eq!(quantize_input(0.49999997, 0.0, 1.0, 0), 0);
     }
 
     #[test]

@@ -28,7 +28,7 @@
 //! | part | contents |
 //! | --- | --- |
 //! | layer table | one 16-byte [`LayerRecord`] per layer: `fan_out` `u32`; activation tag `u8` (identity 0, sigmoid 1, tanh 2, ReLU 3; the last layer's is identity, softmax follows); int8 input zero point `i8`; int8 table zero point `i8`; zero `u8`; int8 input scale `f32`; int8 table scale `f32` (quantisation fields zero in f32 files) |
-//! | input stage | `affine pairs` × (`center` `f32`, `scale` `f32`): `x' = (x − center) · scale`; f32 models feed `x'` to the first layer, int8 models `round(x') + input zero point`, saturated to int8 |
+//! | input stage | `affine pairs` × (`center` `f32`, `scale` `f32`): `x' = (x − center) · scale`; f32 models feed `x'` to the first layer, int8 models `round(x') + input zero point` (half to even), saturated to int8 |
 //! | f32 layer (`n` → `m`) | weights `m × n` `f32`, output-major (row `j` = output `j`'s weights); bias `m` `f32` |
 //! | int8 layer (`n` → `m`) | weights `m` rows of `n` `i8` padded with zeros to a multiple of 4; weight scales `m` `f32` (symmetric per output channel, `w ≈ q · scale`); bias `m` `i32` (units of input scale × weight scale, `−zero point · Σ q` folded in); hidden layers: multiplier `m` `i32` and shift `m` `i8` ([`ffn_spec::requant`]); sigmoid/tanh hidden layers: table `256` `i8` |
 //!
