@@ -199,7 +199,7 @@ impl<'a> Model<'a> {
         if scratch.len() < needed {
             return Err(Error::ScratchTooSmall { needed, got: scratch.len() });
         }
-        if scratch.as_ptr().addr() % SCRATCH_ALIGN != 0 {
+        if !scratch.as_ptr().addr().is_multiple_of(SCRATCH_ALIGN) {
             return Err(Error::ScratchMisaligned);
         }
         let classes = self.classes();

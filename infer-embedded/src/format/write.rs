@@ -289,15 +289,14 @@ pub fn encode_f32(net: &Network, desc: &Description) -> Result<Vec<u8>, EncodeEr
     assemble(&parts, &net.sizes, desc, payload)
 }
 
+/// The first layer's folded weights and biases.
 type FirstLayer = Option<(Vec<f32>, Vec<f32>)>;
+/// An f32 model's input stage, its `(center, scale)` pairs and the folded first layer.
+type Folded = (InputStage, Vec<(f32, f32)>, FirstLayer);
 
 /// The input stage of an f32 model, and the first layer's folded weights and
 /// biases when the preprocessing folds into them.
-fn fold(
-    net: &Network,
-    preprocessing: &OwnedPreprocessing,
-    inputs: usize,
-) -> Result<(InputStage, Vec<(f32, f32)>, FirstLayer), EncodeError> {
+fn fold(net: &Network, preprocessing: &OwnedPreprocessing, inputs: usize) -> Result<Folded, EncodeError> {
     let (n, m, weights, bias) = net.layers().next().ok_or_else(|| EncodeError("no layers".into()))?;
     // Input i's weights scaled by 1/divisor_i, and the bias shifted by Σ w·center/divisor, in f64.
     let folded = |divisor: &dyn Fn(usize) -> f64, center: &dyn Fn(usize) -> f64| {

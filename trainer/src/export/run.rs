@@ -66,7 +66,6 @@ pub struct ExportReport {
 
 /// The data `export` calibrates on and measures with.
 struct EvaluationData {
-    name: String,
     /// Network inputs (preprocessed) of the calibration samples.
     calibration: Vec<f32>,
     calibration_samples: usize,
@@ -112,7 +111,6 @@ fn evaluation_data(
     let train = Samples::from_split(&data.train);
     let samples = opts.calibration_samples.min(train.len());
     Ok(EvaluationData {
-        name: dataset.name().to_string(),
         calibration: preprocess(&train, samples, &description.preprocessing),
         calibration_samples: samples,
         validation: Samples::from_split(&data.validation),
@@ -120,15 +118,10 @@ fn evaluation_data(
     })
 }
 
-/// The description to write: the file's own (version 2), else its run folder's, with `--input_type` applied.
+/// The description to write: the file's own (a version-1 file got its run
+/// folder's when it was read), with `--input_type` applied.
 fn description_for(loaded: &LoadedModel, folder: &RunFolder, input_type: Option<InputType>) -> Description {
     let mut description = loaded.decoded.description.clone().unwrap_or_else(|| describe::version_1_description(folder));
-    if loaded.version == 1 {
-        if let Some(info) = folder.data_info() {
-            let run = description.run.clone();
-            description = describe::description(&info, describe::default_input_type(&info), &run);
-        }
-    }
     if let Some(input_type) = input_type {
         description.input_type = input_type;
     }
@@ -190,7 +183,6 @@ pub fn run(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
     let f32 = variant(ElementType::F32, f32_bytes, opts.f32_out.clone())?;
     let int8 = variant(ElementType::Int8, int8_bytes, int8_out)?;
     let activation = network.hidden_activation().name();
-    let _ = &data.name;
     Ok(ExportReport {
         source,
         note: loaded.conversion_note(),
