@@ -126,17 +126,18 @@ fn pooled(pixels: &[u8]) -> Vec<f32> {
         .collect()
 }
 
-/// A 64 → 32 → 10 ReLU table model on pooled MNIST, trained here (3 Adam
-/// epochs), with its test samples: the int8 and f32 files, the f32 test
-/// features and labels, and the training-split statistics.
+/// A 64 → 32 → 10 table model on pooled MNIST, trained here (3 Adam
+/// epochs), with its test samples: the int8 and f32 files, the quantised
+/// layers, the f32 test features and labels.
 struct TableModel {
     int8: Vec<u8>,
     f32: Vec<u8>,
+    quantised: ffn_infer_embedded::format::Int8Model,
     test: Vec<f32>,
     labels: Vec<u8>,
 }
 
-fn table_model() -> TableModel {
+fn table_model(activation: Activation) -> TableModel {
     let (train_pixels, train_labels) = images("mnist", "train");
     let (test_pixels, test_labels) = images("mnist", "t10k");
     let (train, test) = (pooled(&train_pixels), pooled(&test_pixels));
@@ -151,9 +152,9 @@ fn table_model() -> TableModel {
         .collect();
     let standardised: Vec<f32> = train.iter().enumerate().map(|(k, v)| (v - mean[k % 64]) / std[k % 64]).collect();
     let sizes = [64, 32, 10];
-    let relu = ffn_core::activation::by_name("ReLU").unwrap();
+    let spec = ffn_core::activation::by_name(activation.name()).unwrap();
     let loss = ffn_core::loss::by_name("cross_entropy").unwrap();
-    let mut core = CoreModel::new(&sizes, relu, ffn_core::Init::Xavier, 5, 64);
+    let mut core = CoreModel::new(&sizes, spec, ffn_core::Init::Xavier, 5, 64);
     let hyper = ffn_core::Hyper { learning_rate: 2e-3, ..Default::default() };
     let mut optimizer =
         ffn_core::optim::Optimizer::new(ffn_core::optim::by_name("adam").unwrap(), hyper, core.params.len());
@@ -174,11 +175,12 @@ fn table_model() -> TableModel {
         run: "table-model".into(),
         producer: producer(),
     };
-    let network = Network::new(&sizes, Activation::Relu, core.params);
-    let int8 = quantize(&network, &desc, &standardised[..2000 * 64], Calibration::Max).unwrap();
+    let network = Network::new(&sizes, activation, core.params);
+    let quantised = quantize(&network, &desc, &standardised[..2000 * 64], Calibration::Max).unwrap();
     TableModel {
-        int8: encode_int8(&int8, &desc).unwrap(),
+        int8: encode_int8(&quantised, &desc).unwrap(),
         f32: encode_f32(&network, &desc).unwrap(),
+        quantised,
         test,
         labels: test_labels,
     }
@@ -342,7 +344,7 @@ fn table_model_in_qemu_matches_host() {
     if skip_without_tools() {
         return;
     }
-    let table = table_model();
+    let table = table_model(Activation::Relu);
     let tmp = tempfile::tempdir().unwrap();
     let count = MPS2_IMAGES;
     let samples: Vec<u8> = table.test[..count * 64].iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -359,5 +361,32 @@ fn table_model_in_qemu_matches_host() {
         let correct = run.classes.iter().zip(&table.labels).filter(|(c, l)| **c == **l as u16).count();
         assert!(correct * 100 >= count * 85, "{name}: {correct}/{count} correct is not a trained model");
         report(&format!("64-32-10 table model, {name}"), &run, correct);
+    }
+}
+
+/// Accuracy in percent of `classes` against `labels`.
+fn percent(classes: &[u16], labels: &[u8]) -> f64 {
+    100.0 * classes.iter().zip(labels).filter(|(c, l)| **c == **l as u16).count() as f64 / classes.len() as f64
+}
+
+#[test]
+fn int8_tables_stay_close_to_f32_for_sigmoid_and_tanh() {
+    for activation in [Activation::Sigmoid, Activation::Tanh] {
+        let table = table_model(activation);
+        let f32 = percent(&host_classes(&table.f32, &table.test), &table.labels);
+        let int8 = percent(&host_classes(&table.int8, &table.test), &table.labels);
+        let reference: Vec<u16> = table
+            .test
+            .chunks_exact(64)
+            .map(|s| {
+                let input = ffn_infer_embedded::InputSlice::F32(s);
+                ffn_trainer::export::reference::classify(&table.quantised, InputType::F32, input).unwrap() as u16
+            })
+            .collect();
+        let float_requant = percent(&reference, &table.labels);
+        eprintln!("{activation:?}: f32 {f32:.2} %, int8 {int8:.2} %, int8 with float requantisation {float_requant:.2} %");
+        assert!(f32 > 90.0, "{activation:?}: f32 {f32} is not a trained model");
+        assert!((int8 - f32).abs() <= 1.0, "{activation:?}: int8 {int8} vs f32 {f32}");
+        assert!((int8 - float_requant).abs() <= 0.5, "{activation:?}: integer {int8} vs float {float_requant}");
     }
 }
