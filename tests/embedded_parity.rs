@@ -384,7 +384,9 @@ fn int8_tables_stay_close_to_f32_for_sigmoid_and_tanh() {
             })
             .collect();
         let float_requant = percent(&reference, &table.labels);
-        eprintln!("{activation:?}: f32 {f32:.2} %, int8 {int8:.2} %, int8 with float requantisation {float_requant:.2} %");
+        eprintln!(
+            "{activation:?}: f32 {f32:.2} %, int8 {int8:.2} %, int8 with float requantisation {float_requant:.2} %"
+        );
         assert!(f32 > 90.0, "{activation:?}: f32 {f32} is not a trained model");
         assert!((int8 - f32).abs() <= 1.0, "{activation:?}: int8 {int8} vs f32 {f32}");
         assert!((int8 - float_requant).abs() <= 0.5, "{activation:?}: integer {int8} vs float {float_requant}");

@@ -6,43 +6,18 @@
 
 use crate::format::le_f32s;
 
-/// Input values an f32 layer can read without a converted copy.
-pub trait AsF32: Copy {
-    fn as_f32(self) -> f32;
-}
-
-impl AsF32 for u8 {
-    #[inline(always)]
-    fn as_f32(self) -> f32 {
-        self as f32
-    }
-}
-
-impl AsF32 for i8 {
-    #[inline(always)]
-    fn as_f32(self) -> f32 {
-        self as f32
-    }
-}
-
-impl AsF32 for i16 {
-    #[inline(always)]
-    fn as_f32(self) -> f32 {
-        self as f32
-    }
-}
-
-impl AsF32 for f32 {
-    #[inline(always)]
-    fn as_f32(self) -> f32 {
-        self
-    }
-}
-
 /// `Σ w[i]·x[i]` with `w` as little-endian f32 bytes, summed in index order.
+/// Weights at an aligned address (a model file placed aligned: its arrays
+/// are) are read as `f32`s, which lets the compiler load them straight into
+/// FPU registers; otherwise byte by byte. The same values in the same order
+/// either way, so the same bits.
 #[inline(always)]
-pub fn dot_f32<X: AsF32>(weights: &[u8], x: &[X]) -> f32 {
-    le_f32s(weights).zip(x).fold(0.0, |acc, (w, &x)| acc + w * x.as_f32())
+pub fn dot_f32(weights: &[u8], x: &[f32]) -> f32 {
+    #[cfg(target_endian = "little")]
+    if let Ok(weights) = bytemuck::try_cast_slice::<u8, f32>(weights) {
+        return weights.iter().zip(x).fold(0.0, |acc, (&w, &x)| acc + w * x);
+    }
+    le_f32s(weights).zip(x).fold(0.0, |acc, (w, &x)| acc + w * x)
 }
 
 /// `Σ q[i]·x[i]` with int8 weights and int8 activations (both as two's-complement

@@ -3,7 +3,7 @@
 use crate::Error;
 use crate::format::{self, Checked, Layer, le_f32s, le_i32s};
 use crate::input::{Input, InputSlice};
-use crate::kernels::{AsF32, dot_f32, dot_i8, dot_i8_unsigned, softmax};
+use crate::kernels::{dot_f32, dot_i8, dot_i8_unsigned, softmax};
 use ffn_spec::model_file::{
     AFFINE_PAIR_LEN, ElementType, ImageShape, InputStage, InputType, Preprocessing, row_stride,
 };
@@ -113,9 +113,14 @@ impl<'a> Model<'a> {
     }
 
     /// Whether input of type `given` goes into the first layer as it is,
-    /// without a converted copy in scratch.
+    /// without a converted copy in scratch. An f32 model reads only `f32`
+    /// input directly: other types are converted once into an f32 row, which
+    /// costs one conversion per input instead of one per weight.
     fn reads_directly(&self, given: InputType) -> bool {
-        self.input_stage() == InputStage::Direct && given == self.input_type()
+        let own_type = given == self.input_type();
+        self.input_stage() == InputStage::Direct
+            && own_type
+            && (self.element() == ElementType::Int8 || given == InputType::F32)
     }
 
     /// Bytes of scratch [`predict`](Self::predict) needs for any input type:
@@ -238,24 +243,25 @@ impl<'a> Model<'a> {
         logits: &mut Logits<'_>,
     ) -> Result<(), Error> {
         let (mut from, mut to) = (cast(from)?, cast(to)?);
-        let first = if self.reads_directly(input.input_type()) {
-            input
-        } else {
-            let row = cast(input_row.get_mut(..self.inputs() * 4).unwrap_or(&mut []))?;
-            let (pairs, uniform) = (self.file.affine(), self.file.prefix.affine_pairs == 1);
-            let affine = self.input_stage() == InputStage::Affine;
-            input.for_each_converted(self.input_type(), |i, x| {
-                let value = if affine {
-                    let (center, scale) = Self::affine_pair(pairs, uniform, i);
-                    (x - center) * scale
-                } else {
-                    x
-                };
-                if let Some(r) = row.get_mut(i) {
-                    *r = value;
-                }
-            });
-            InputSlice::F32(row)
+        let first: &[f32] = match input {
+            InputSlice::F32(x) if self.reads_directly(InputType::F32) => x,
+            _ => {
+                let row = cast(input_row.get_mut(..self.inputs() * 4).unwrap_or(&mut []))?;
+                let (pairs, uniform) = (self.file.affine(), self.file.prefix.affine_pairs == 1);
+                let affine = self.input_stage() == InputStage::Affine;
+                input.for_each_converted(self.input_type(), |i, x| {
+                    let value = if affine {
+                        let (center, scale) = Self::affine_pair(pairs, uniform, i);
+                        (x - center) * scale
+                    } else {
+                        x
+                    };
+                    if let Some(r) = row.get_mut(i) {
+                        *r = value;
+                    }
+                });
+                row
+            }
         };
         for layer in self.file.layers().map_while(Result::ok) {
             let weights = self.file.array(layer.arrays.weights);
@@ -268,16 +274,8 @@ impl<'a> Model<'a> {
                 }
             };
             let out: &mut dyn FnMut(usize, f32) = if layer.last { &mut |j, y| logits.push(j, y) } else { &mut hidden };
-            if layer.index == 0 {
-                match first {
-                    InputSlice::U8(x) => dense_f32(weights, bias, fan_in, x, activation, out),
-                    InputSlice::I8(x) => dense_f32(weights, bias, fan_in, x, activation, out),
-                    InputSlice::I16(x) => dense_f32(weights, bias, fan_in, x, activation, out),
-                    InputSlice::F32(x) => dense_f32(weights, bias, fan_in, x, activation, out),
-                }
-            } else {
-                dense_f32(weights, bias, fan_in, from.get(..fan_in).unwrap_or(&[]), activation, out);
-            }
+            let x = if layer.index == 0 { first } else { from.get(..fan_in).unwrap_or(&[]) };
+            dense_f32(weights, bias, fan_in, x, activation, out);
             core::mem::swap(&mut from, &mut to);
         }
         Ok(())
@@ -380,11 +378,11 @@ fn cast(bytes: &mut [u8]) -> Result<&mut [f32], Error> {
 
 /// One f32 layer: `y_j = f(Σ_i w_ji · x_i + b_j)`, handed to `out(j, y_j)`.
 #[inline(always)]
-fn dense_f32<X: AsF32>(
+fn dense_f32(
     weights: &[u8],
     bias: &[u8],
     fan_in: usize,
-    x: &[X],
+    x: &[f32],
     activation: Activation,
     out: &mut dyn FnMut(usize, f32),
 ) {
