@@ -238,7 +238,7 @@ proptest! {
         if let Ok(ds) = data::load_dir(data::DatasetName::FashionMnist, dir.path(), &opts) {
             let n = ds.train.len() + ds.validation.len();
             prop_assert!(n <= 20 && ds.validation.len() == 2);
-            prop_assert_eq!(ds.train.images.len(), ds.train.len() * IMAGE_LEN);
+            prop_assert_eq!(ds.train.inputs().len(), ds.train.len() * IMAGE_LEN);
             prop_assert!(ds.train.labels.iter().all(|&l| l < 10));
         }
     }

@@ -63,7 +63,8 @@ fn fashion_mnist_matches_the_published_facts() {
     both.iter_mut().zip(class_counts(&ds.validation.labels)).for_each(|(a, b)| *a += b);
     assert_eq!(both, [6000; 10]);
     assert_eq!(ds.source, shared(FASHION));
-    assert_eq!(ds.name.class_names()[9], "Ankle boot");
+    assert_eq!(ds.info.classes[9], "Ankle boot");
+    assert_eq!((ds.name, ds.info.input_len, ds.train.width()), (Some(FASHION), 784, 784));
 }
 
 #[test]
@@ -81,10 +82,11 @@ fn mnist_matches_the_published_facts() {
     both.iter_mut().zip(class_counts(&ds.validation.labels)).for_each(|(a, b)| *a += b);
     assert_eq!(both, class_counts(&train_labels));
     // Pixels span 0–255 and are scaled by exactly 1/255.
-    assert_eq!(ds.test.pixels.iter().min(), Some(&0));
-    assert_eq!(ds.test.pixels.iter().max(), Some(&255));
-    assert_eq!(ds.test.images.len(), 10_000 * 784);
-    for (&p, &x) in ds.train.pixels.iter().zip(&ds.train.images).step_by(97) {
+    let test_pixels = ds.test.bytes().expect("8-bit images");
+    assert_eq!(test_pixels.iter().min(), Some(&0));
+    assert_eq!(test_pixels.iter().max(), Some(&255));
+    assert_eq!(ds.test.inputs().len(), 10_000 * 784);
+    for (&p, &x) in ds.train.bytes().unwrap().iter().zip(ds.train.inputs().iter()).step_by(97) {
         assert_eq!(x, p as f32 / 255.0);
     }
 }
@@ -96,12 +98,12 @@ fn split_holds_out_the_seeded_indices_of_the_training_file() {
     let ds = load_shared(FASHION, &LoadOptions { seed: 7, ..LoadOptions::default() });
     let (train_order, validation_order) = data::split_indices(60_000, 7, 0.1);
     for (k, &i) in validation_order.iter().enumerate().step_by(599) {
-        assert_eq!(ds.validation.raw(k), &images.pixels[i * 784..(i + 1) * 784]);
+        assert_eq!(ds.validation.raw(k), Some(&images.pixels[i * 784..(i + 1) * 784]));
         assert_eq!(ds.validation.labels[k], labels[i]);
     }
     for (k, &i) in train_order.iter().enumerate().step_by(5399) {
-        assert_eq!(ds.train.raw(k), &images.pixels[i * 784..(i + 1) * 784]);
-        assert_eq!(ds.train.image(k)[400], images.pixels[i * 784 + 400] as f32 / 255.0);
+        assert_eq!(ds.train.raw(k), Some(&images.pixels[i * 784..(i + 1) * 784]));
+        assert_eq!(ds.train.input(k)[400], images.pixels[i * 784 + 400] as f32 / 255.0);
     }
 }
 

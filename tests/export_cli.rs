@@ -43,10 +43,10 @@ fn trained() -> &'static Trained {
         let n = 20_000.min(data.train.len());
         for start in (0..n).step_by(32) {
             let end = (start + 32).min(n);
-            let images = &data.train.images[start * INPUT_SIZE..end * INPUT_SIZE];
+            let images = &data.train.inputs_of(start..end);
             model.train_step(images, &data.train.labels[start..end], loss, 0.0, &mut optimizer);
         }
-        let stats = model.evaluate(&data.test.images, &data.test.labels, loss, |_, _| {});
+        let stats = model.evaluate(&data.test.inputs(), &data.test.labels, loss, |_, _| {});
         let core_test_accuracy = 100.0 * stats.correct as f64 / data.test.len() as f64;
         Trained { sizes, params: model.params, core_test_accuracy }
     })
@@ -127,7 +127,7 @@ fn predict_reads_pgm_png_and_idx_alike() {
     let dir = run_dir(tmp.path());
     let data = dataset();
     let index = 17;
-    let pixels: [u8; INPUT_SIZE] = data.test.raw(index).try_into().unwrap();
+    let pixels: [u8; INPUT_SIZE] = data.test.raw(index).unwrap().try_into().unwrap();
 
     let pgm = tmp.path().join("image.pgm");
     let mut bytes = b"P5\n28 28\n255\n".to_vec();
@@ -219,7 +219,7 @@ fn predict_names_the_models_classes_and_goes_on_after_a_bad_image() {
     std::fs::write(&mnist, model_file(DatasetName::Mnist)).unwrap();
     let model_bytes = std::fs::read(&mnist).unwrap();
     let model = Model::from_bytes(&model_bytes).unwrap();
-    let pixels = dataset().test.raw(3);
+    let pixels = dataset().test.raw(3).unwrap();
     let mut scratch = Scratch::<8192>::new();
     let class = model.predict(pixels, scratch.as_mut_bytes(), &mut []).unwrap();
     let good = format!("{}:3", fashion_dir().join("t10k-images-idx3-ubyte.gz").display());

@@ -61,10 +61,10 @@ def blas_info():
     ]
 
 
-def run(name, args, new_model, train_epoch, evaluate):
+def run(name, args, new_model, train_epoch, evaluate, recipe="course"):
     """Per batch size: a fresh model, `args.epochs` timed epochs (training:
     shuffle, gather, steps; then one validation pass), the median printed as
-    one JSON line."""
+    one JSON line (with the recipe it measures: `course` or `default`)."""
     for batch in args.batch_sizes:
         model = new_model(batch)
         times = []
@@ -79,6 +79,7 @@ def run(name, args, new_model, train_epoch, evaluate):
         total, train_s, val_s = sorted(times)[len(times) // 2]
         result = {
             "impl": name,
+            "recipe": recipe,
             "threads": args.threads,
             "batch": batch,
             "epoch_s": round(total, 6),

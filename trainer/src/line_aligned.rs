@@ -34,6 +34,11 @@ fn holder(layout: Layout) -> Layout {
     Layout::from_size_align(layout.size() + 2 * LINE, 16).unwrap_or(layout)
 }
 
+/// Where the line-aligned start of `block` is, from the block's start.
+fn carve_offset(block: *mut u8) -> usize {
+    (block as usize + size_of::<usize>()).next_multiple_of(LINE) - block as usize
+}
+
 /// The line-aligned address inside `block`, with `block` stored in the word before it.
 ///
 /// # Safety
@@ -42,9 +47,8 @@ unsafe fn carve(block: *mut u8) -> *mut u8 {
     if block.is_null() {
         return block;
     }
-    let start = (block as usize + size_of::<usize>()).next_multiple_of(LINE);
-    let aligned = block.wrapping_add(start - block as usize);
-    // SAFETY: `start - 8 ≥ block` and `start + size ≤ block + size + 2·LINE`.
+    let aligned = block.wrapping_add(carve_offset(block));
+    // SAFETY: `aligned - 8 ≥ block` and `aligned + size ≤ block + size + 2·LINE`.
     unsafe { (aligned as *mut usize).sub(1).write_unaligned(block as usize) };
     aligned
 }
@@ -81,16 +85,34 @@ unsafe impl GlobalAlloc for LineAligned {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY (unwrap): the caller guarantees `new_size` with this alignment is a valid layout.
         let new_layout = Layout::from_size_align(new_size, layout.align()).expect("valid layout");
-        if !large(layout) && !large(new_layout) {
-            return unsafe { System.realloc(ptr, layout, new_size) };
-        }
-        unsafe {
-            let moved = self.alloc(new_layout);
-            if !moved.is_null() {
-                std::ptr::copy_nonoverlapping(ptr, moved, layout.size().min(new_size));
-                self.dealloc(ptr, layout);
-            }
-            moved
+        match (large(layout), large(new_layout)) {
+            (false, false) => unsafe { System.realloc(ptr, layout, new_size) },
+            // Large to large: `System.realloc` resizes the holder block in place or, for
+            // mapped blocks, remaps its pages (glibc's mremap), so a growing or shrinking
+            // buffer is never held twice. Only the carve offset may change.
+            (true, true) => unsafe {
+                let block = (ptr as *const usize).sub(1).read_unaligned() as *mut u8;
+                let offset = ptr as usize - block as usize;
+                let resized = System.realloc(block, holder(layout), holder(new_layout).size());
+                if resized.is_null() {
+                    return resized;
+                }
+                let new_offset = carve_offset(resized);
+                if new_offset != offset {
+                    // Both spans lie inside the resized holder (offsets < 2·LINE); they may overlap.
+                    std::ptr::copy(resized.add(offset), resized.add(new_offset), layout.size().min(new_size));
+                }
+                // After the move: the address word may lie in the data's old place.
+                carve(resized)
+            },
+            _ => unsafe {
+                let moved = self.alloc(new_layout);
+                if !moved.is_null() {
+                    std::ptr::copy_nonoverlapping(ptr, moved, layout.size().min(new_size));
+                    self.dealloc(ptr, layout);
+                }
+                moved
+            },
         }
     }
 }
@@ -115,6 +137,14 @@ mod tests {
             if v.len() * 4 >= LARGE {
                 assert_eq!(v.as_ptr() as usize % LINE, 0);
             }
+        }
+        // Large to large, growing and shrinking (in place, remapped, or moved).
+        let mut v: Vec<u64> = (0..LARGE as u64).collect();
+        for target in [3 * LARGE, 1 << 20, 5 << 20, LARGE, 2 * LARGE] {
+            v.resize(target, 9);
+            v.shrink_to_fit();
+            assert_eq!(v.as_ptr() as usize % LINE, 0, "{target}");
+            assert!(v.iter().take(LARGE.min(target)).copied().eq(0..LARGE.min(target) as u64), "{target}");
         }
     }
 }

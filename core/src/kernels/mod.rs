@@ -20,6 +20,8 @@
 //!
 //! [`force_level`] pins the level (tests, and `FFN_SIMD=scalar` in the trainer).
 
+#[cfg(feature = "alloc")]
+pub mod bf16;
 pub mod chain_gemm;
 pub mod dot_gemm;
 pub mod elementwise;

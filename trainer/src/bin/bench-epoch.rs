@@ -77,6 +77,7 @@ fn main() -> Result<()> {
             parallel::threads()
         );
     }
+    let validation_inputs = validation.inputs();
     let mut step_seconds = None;
     for &batch in &args.batch_sizes {
         // Room for the validation pass in chunks of the size `train` uses.
@@ -109,7 +110,7 @@ fn main() -> Result<()> {
                 ControlFlow::Continue(())
             });
             let trained = Instant::now();
-            let stats = model.evaluate(&validation.images, &validation.labels, cross_entropy, |_, _| {});
+            let stats = model.evaluate(&validation_inputs, &validation.labels, cross_entropy, |_, _| {});
             let done = Instant::now();
             val_accuracy = stats.correct as f64 / validation.labels.len() as f64;
             epochs.push((

@@ -2,7 +2,8 @@
 //! (or any other classifier of one sample, such as the float reference).
 
 use super::HostModel;
-use crate::data::{self, IMAGE_LEN};
+use crate::data;
+use crate::data::info::Preprocessing;
 use ffn_infer_embedded::InputSlice;
 
 /// Sample values in the units of the data file, as the device is fed them.
@@ -21,9 +22,22 @@ pub struct Samples {
 }
 
 impl Samples {
-    /// The raw pixels of an MNIST / Fashion-MNIST split.
-    pub fn from_split(split: &data::Split) -> Self {
-        Samples { inputs: IMAGE_LEN, values: Values::U8(split.pixels.clone()), labels: split.labels.clone() }
+    /// A split's samples in the units of its data file: the bytes of 8-bit
+    /// data; float data (which the split holds preprocessed, as the network
+    /// reads it) mapped back through `preprocessing`.
+    pub fn from_split(split: &data::Split, preprocessing: &Preprocessing) -> Self {
+        let inputs = split.width();
+        let values = match split.values() {
+            data::Values::Bytes(bytes) => Values::U8(bytes.clone()),
+            data::Values::Floats(floats) => Values::F32(match preprocessing {
+                Preprocessing::Identity => floats.clone(),
+                Preprocessing::Divide { divisor } => floats.iter().map(|x| x * divisor).collect(),
+                Preprocessing::Standardize { mean, std } => {
+                    floats.iter().enumerate().map(|(k, x)| x * std[k % inputs] + mean[k % inputs]).collect()
+                }
+            }),
+        };
+        Samples { inputs, values, labels: split.labels.clone() }
     }
 
     pub fn len(&self) -> usize {

@@ -73,22 +73,6 @@ struct EvaluationData {
     test: Samples,
 }
 
-/// Network inputs of `samples`' first `count` values.
-fn preprocess(samples: &Samples, count: usize, preprocessing: &OwnedPreprocessing) -> Vec<f32> {
-    let mut values = samples.as_f32(count);
-    let inputs = samples.inputs;
-    match preprocessing {
-        OwnedPreprocessing::Identity => {}
-        OwnedPreprocessing::Divide(d) => values.iter_mut().for_each(|v| *v /= d),
-        OwnedPreprocessing::Standardize { mean, std } => {
-            for (k, v) in values.iter_mut().enumerate() {
-                *v = (*v - mean[k % inputs]) / std[k % inputs];
-            }
-        }
-    }
-    values
-}
-
 fn evaluation_data(
     opts: &ExportOptions,
     description: &Description,
@@ -108,13 +92,13 @@ fn evaluation_data(
     let data =
         data::load(dataset, &load).with_context(|| format!("cannot load {dataset} for calibration and testing"))?;
     anyhow::ensure!(!data.test.is_empty(), "the {dataset} test set is empty");
-    let train = Samples::from_split(&data.train);
-    let samples = opts.calibration_samples.min(train.len());
+    let samples = opts.calibration_samples.min(data.train.len());
+    let preprocessing = &data.info.preprocessing;
     Ok(EvaluationData {
-        calibration: preprocess(&train, samples, &description.preprocessing),
+        calibration: data.train.inputs_of(0..samples).into_owned(),
         calibration_samples: samples,
-        validation: Samples::from_split(&data.validation),
-        test: Samples::from_split(&data.test),
+        validation: Samples::from_split(&data.validation, preprocessing),
+        test: Samples::from_split(&data.test, preprocessing),
     })
 }
 
