@@ -2,7 +2,7 @@
 //! - `memory.x` for the selected board (feature `lm3s6965`, else mps2-an386);
 //! - `model.ffn`: `FFN_MODEL` if set, else the committed default model
 //!   (feature `f32`: the same model dequantised to f32, for comparison). It
-//!   must be a version-2 file (`export` converts older ones);
+//!   must be a version-2 file (`ffn export` converts older ones);
 //! - `samples.bin`: the samples to classify, each `inputs` values of the
 //!   model's input type (little-endian), and `labels.bin` (`u16` LE each):
 //!   `FFN_SAMPLES` and `FFN_LABELS` files in exactly that layout if set, else
