@@ -48,13 +48,19 @@ pub fn find() -> Result<Checker, String> {
 /// For tests: the checker, or `None` after printing why when it is missing and
 /// `CI` is unset. Under CI a missing checker is a failure, never a skip.
 pub fn for_tests() -> Option<Checker> {
-    match find() {
-        Ok(c) => Some(c),
+    or_skip("wandb-check", find())
+}
+
+/// A test's tool, or `None` after printing why it is missing; under `CI` a
+/// missing tool fails the test instead of skipping it.
+fn or_skip<T>(tool: &str, found: Result<T, String>) -> Option<T> {
+    match found {
+        Ok(t) => Some(t),
         Err(why) if std::env::var_os("CI").is_none() => {
-            eprintln!("skipping wandb-check: {why}");
+            eprintln!("skipping {tool}: {why}");
             None
         }
-        Err(why) => panic!("CI is set but wandb-check cannot run: {why}"),
+        Err(why) => panic!("CI is set but {tool} is missing: {why}"),
     }
 }
 
@@ -78,14 +84,7 @@ pub fn current_client() -> Result<PathBuf, String> {
 /// For tests: [`current_client`], or `None` after printing why when it is
 /// missing and `CI` is unset; under CI a missing client is a failure.
 pub fn current_client_for_tests() -> Option<PathBuf> {
-    match current_client() {
-        Ok(p) => Some(p),
-        Err(why) if std::env::var_os("CI").is_none() => {
-            eprintln!("skipping: {why}");
-            None
-        }
-        Err(why) => panic!("CI is set but the current wandb client is missing: {why}"),
-    }
+    or_skip("the current wandb client", current_client())
 }
 
 impl Checker {
