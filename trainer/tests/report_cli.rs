@@ -64,6 +64,17 @@ fn thin_input_still_renders_and_says_what_is_missing() {
     assert!(page.contains("at least 3 are needed"), "Q6 says why it has nothing to compare");
     assert!(page.contains("has a test confusion matrix"), "Q7 says there is no confusion matrix");
     assert!(page.contains("squared error: the comparison below is one-sided"), "Q8 names the missing loss");
+
+    // --data_dir as train spells it, and --data-dir: both look only there.
+    let empty = tmp.path().join("no-data");
+    std::fs::create_dir_all(&empty).unwrap();
+    for flag in ["--data_dir", "--data-dir"] {
+        let out = run(&[runs.as_os_str(), "-o".as_ref(), out_html.as_os_str(), flag.as_ref(), empty.as_os_str()]);
+        assert!(out.status.success(), "{flag}: {}", String::from_utf8_lossy(&out.stderr));
+        let page = std::fs::read_to_string(&out_html).unwrap();
+        assert!(page.contains("Fashion-MNIST test images not found"), "{flag}: Q1 looked in the empty folder");
+        assert!(page.contains(&empty.display().to_string()), "{flag}: Q1 names the folder it looked in");
+    }
 }
 
 /// The same runs give the same report, byte for byte, whatever their file
