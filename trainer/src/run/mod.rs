@@ -438,6 +438,10 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
             values.insert("reason".into(), reason.clone().into());
         }
         run.update_summary(&values)?;
+        if summary.reason.is_none() {
+            // A resumed run's log still holds the interruption's reason.
+            run.remove_summary(&["reason"])?;
+        }
         let sync = run.sync_command();
         let dir = run.finish(outcome.exit_code())?;
         println!("wandb: offline run written to {}", dir.display());
