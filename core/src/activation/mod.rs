@@ -1,6 +1,6 @@
 //! Hidden-layer activations. Each lives in its own file as two scalar formulas
 //! (the value, and the slope written in terms of the *output*, so the backward
-//! pass needs only the stored activations); [`activation_kernels!`] turns them
+//! pass needs only the stored activations); [`activation_kernels!`](crate::activation_kernels) turns them
 //! into SIMD-dispatched slice kernels. Adding one = one file + one line in
 //! [`REGISTRY`].
 

@@ -25,7 +25,7 @@ pub struct ExportOptions {
     pub data_dir: Option<PathBuf>,
     /// Training images whose activations set the int8 activation scales.
     pub calibration_samples: usize,
-    /// `None` = try [`AUTO_CALIBRATIONS`] and keep the best on validation data.
+    /// `None` = try `AUTO_CALIBRATIONS` and keep the best on validation data.
     pub calibration: Option<Calibration>,
 }
 

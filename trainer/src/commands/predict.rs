@@ -1,15 +1,16 @@
-//! `predict MODEL.ffn IMAGE...`: classify 28×28 images (PNG, PGM, or `IDX_FILE:INDEX`)
+//! `ffn predict MODEL.ffn IMAGE...`: classify 28×28 images (PNG, PGM, or `IDX_FILE:INDEX`)
 //! with the same `ffn-infer-embedded` code the firmware runs.
 
+use crate::data::DatasetName;
+use crate::export::{HostModel, HostScratch, image, read_model, resolve_model_path};
 use anyhow::Context;
 use clap::Parser;
-use ffn_trainer::data::DatasetName;
-use ffn_trainer::export::{HostModel, HostScratch, image, read_model, resolve_model_path};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
 #[command(name = "predict", version, about = "Classify 28×28 images with an ffn model file")]
-struct Args {
+pub struct Args {
     /// A model file (f32 or int8) or a run folder holding model.ffn.
     model: PathBuf,
     /// PNG or PGM files of 28×28 pixels, or `IDX_FILE[.gz]:INDEX`.
@@ -51,9 +52,12 @@ fn run(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn main() {
-    let args = Args::try_parse().unwrap_or_else(|e| ffn_trainer::cli::exit_with_clap_error(e, "predict"));
+/// `args` are the command line after the program name; `program` names the
+/// command in messages and help (`ffn predict`).
+pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) {
+    let args = Args::try_parse_from(std::iter::once(program.into()).chain(args))
+        .unwrap_or_else(|e| crate::cli::exit_with_clap_error(e, program));
     if let Err(error) = run(&args) {
-        ffn_trainer::cli::fail("predict", &format!("{error:#}"), 1);
+        crate::cli::fail(program, &format!("{error:#}"), 1);
     }
 }

@@ -164,12 +164,22 @@ fn bad_input_is_one_clear_line() {
     std::fs::write(&small, b"P5 27 28 255\n").unwrap();
 
     let missing = tmp.path().join("missing.ffn");
-    assert_clean_error(&run("export", tmp.path(), &[&missing]), "export", Some(1), &["missing.ffn"]);
-    assert_clean_error(&run("export", tmp.path(), &[&corrupt_path]), "export", Some(1), &["corrupt"]);
-    assert_clean_error(&run("predict", tmp.path(), &[&truncated_path, &small]), "predict", Some(1), &["truncated.ffn"]);
-    assert_clean_error(&run("predict", tmp.path(), &[&model, &small]), "predict", Some(1), &["27×28"]);
+    assert_clean_error(&run("export", tmp.path(), &[&missing]), "ffn export", Some(1), &["missing.ffn"]);
+    assert_clean_error(&run("export", tmp.path(), &[&corrupt_path]), "ffn export", Some(1), &["corrupt"]);
+    assert_clean_error(
+        &run("predict", tmp.path(), &[&truncated_path, &small]),
+        "ffn predict",
+        Some(1),
+        &["truncated.ffn"],
+    );
+    assert_clean_error(&run("predict", tmp.path(), &[&model, &small]), "ffn predict", Some(1), &["27×28"]);
     let idx = format!("{}:10000", fashion_dir().join("t10k-images-idx3-ubyte.gz").display());
-    assert_clean_error(&run("predict", tmp.path(), &[model.to_str().unwrap(), &idx]), "predict", Some(1), &["10000"]);
+    assert_clean_error(
+        &run("predict", tmp.path(), &[model.to_str().unwrap(), &idx]),
+        "ffn predict",
+        Some(1),
+        &["10000"],
+    );
     let r = run("export", tmp.path(), &[dir.to_str().unwrap(), "--calibration", "2"]);
-    assert_clean_error(&r, "export", Some(2), &["calibration"]);
+    assert_clean_error(&r, "ffn export", Some(2), &["calibration"]);
 }

@@ -20,7 +20,7 @@ const HOST_WIDTH: usize = 512;
 const MPS2_IMAGES: usize = 256;
 
 fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("trainer/ sits in the workspace").to_path_buf()
 }
 
 fn firmware_dir() -> PathBuf {

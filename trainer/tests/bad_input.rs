@@ -243,7 +243,7 @@ fn unwritable_or_full_output_folder() {
     // A full disk, as the process sees it: a file-size limit makes writes fail
     // with EFBIG (SIGXFSZ ignored, as the shell's trap is inherited across exec).
     let out = tmp.path().join("full");
-    let train = cli_support::bin("train");
+    let train = cli_support::train_bin();
     let mut cmd = std::process::Command::new("sh");
     cmd.arg("-c")
         .arg("trap '' XFSZ; ulimit -f 1024; exec \"$0\" \"$@\"")
@@ -359,14 +359,14 @@ fn damaged_model_files_for_predict_and_export() {
     ];
     for (path, needles) in &cases {
         let r = run("predict", tmp.path(), &[path.as_os_str(), image.as_ref()]);
-        assert_clean_error(&r, "predict", None, needles);
+        assert_clean_error(&r, "ffn predict", None, needles);
         let r = run("export", tmp.path(), &[path.as_os_str()]);
-        assert_clean_error(&r, "export", None, needles);
+        assert_clean_error(&r, "ffn export", None, needles);
     }
     // A good model with a bad image reference.
     let out_of_range = format!("{}:10000", fashion_dir().join(FILES[2]).display());
     let r = run("predict", tmp.path(), &[good.join("model.ffn").as_os_str(), out_of_range.as_ref()]);
-    assert_clean_error(&r, "predict", None, &["10000"]);
+    assert_clean_error(&r, "ffn predict", None, &["10000"]);
 }
 
 #[test]
@@ -389,10 +389,10 @@ fn sweep_yaml_errors() {
     for (name, text, needles) in cases {
         std::fs::write(tmp.path().join(name), text).expect("yaml");
         let r = run("sweep", tmp.path(), &["--dry_run", name]);
-        assert_clean_error(&r, "sweep", Some(2), needles);
+        assert_clean_error(&r, "ffn sweep", Some(2), needles);
     }
     let r = run("sweep", tmp.path(), &["--dry_run", "absent.yaml"]);
-    assert_clean_error(&r, "sweep", None, &["absent.yaml"]);
+    assert_clean_error(&r, "ffn sweep", None, &["absent.yaml"]);
 }
 
 #[test]
@@ -400,6 +400,6 @@ fn missing_positional_arguments_are_named() {
     let tmp = tempfile::tempdir().unwrap();
     for (program, needle) in [("report", "RUNS_DIR"), ("export", "INPUT"), ("sweep", "CONFIG")] {
         let r = run(program, tmp.path(), &[] as &[&str]);
-        assert_clean_error(&r, program, Some(2), &[needle]);
+        assert_clean_error(&r, &format!("ffn {program}"), Some(2), &[needle]);
     }
 }
