@@ -10,7 +10,15 @@ use serde_json::{Map, Value};
 
 /// Flags added after runs were already recorded, with what those older runs
 /// did (the feature was off), not today's default.
-const ADDED_LATER: &[(&str, f64)] = &[("dropout", 0.0)];
+const ADDED_LATER: &[(&str, f64)] = &[
+    ("dropout", 0.0),
+    ("shift", 0.0),
+    ("rotate", 0.0),
+    ("zoom", 0.0),
+    ("elastic", 0.0),
+    ("flip", 0.0),
+    ("erase", 0.0),
+];
 
 /// `config[key]`, or for a flag added later what runs without it did.
 pub fn config_value(config: &Map<String, Value>, key: &str) -> Value {
