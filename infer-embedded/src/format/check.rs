@@ -172,11 +172,11 @@ pub fn check(bytes: &[u8]) -> Result<Checked<'_>, Error> {
     if payload_end < body.len() {
         return Err(Error::Malformed);
     }
-    let meta = match postcard::take_from_bytes::<Meta<'_>>(&body[PREFIX_LEN..meta_end]) {
+    let meta = match postcard::take_from_bytes::<Meta<'_>>(body.get(PREFIX_LEN..meta_end).ok_or(Error::Malformed)?) {
         Ok((meta, [])) => meta,
         _ => return Err(Error::Malformed),
     };
-    if body[meta_end..payload_at].iter().any(|&b| b != 0) {
+    if body.get(meta_end..payload_at).ok_or(Error::Malformed)?.iter().any(|&b| b != 0) {
         return Err(Error::Malformed);
     }
 
@@ -197,9 +197,9 @@ pub fn check(bytes: &[u8]) -> Result<Checked<'_>, Error> {
         return Err(Error::Malformed);
     }
     let pairs = checked.affine();
-    let centers_ok = pairs.chunks_exact(AFFINE_PAIR_LEN).all(|pair| {
-        let (center, scale) = pair.split_at(4);
-        le_f32s(center).all(f32::is_finite) && le_f32s(scale).all(|s| s.is_finite() && s > 0.0)
+    let centers_ok = le_f32s(pairs).enumerate().all(|(i, value)| {
+        // Pairs are (center, scale): every value finite, every scale positive.
+        value.is_finite() && (i % 2 == 0 || value > 0.0)
     });
     if !centers_ok {
         return Err(Error::BadPreprocessing);
