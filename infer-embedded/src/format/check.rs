@@ -1,5 +1,6 @@
 //! Validating a version-2 file once, and walking its layers afterwards.
 
+use super::crc::crc32;
 use super::{check_meta, le_f32s, le_i32s};
 use crate::Error;
 use ffn_spec::model_file::{
@@ -152,7 +153,7 @@ pub fn check(bytes: &[u8]) -> Result<Checked<'_>, Error> {
     }
     let (body, crc) = bytes.split_at(bytes.len() - CRC_LEN);
     let stored = u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]]);
-    let computed = crc32fast::hash(body);
+    let computed = crc32(body);
     if stored != computed {
         return Err(Error::BadCrc { stored, computed });
     }

@@ -52,6 +52,7 @@
 //! multiplier against the scales it stands for.
 
 mod check;
+mod crc;
 #[cfg(feature = "std")]
 mod decode;
 #[cfg(feature = "std")]
