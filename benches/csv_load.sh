@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Seconds and peak resident memory of loading a 1,000,000-row × 64-feature CSV
-# (about 0.6 GB of text, written once by `bench-load --write-csv` into a temporary
+# (about 0.6 GB of text, written once by `ffn bench-load --write-csv` into a temporary
 # folder, never into the repository) until its train/validation/test splits are
 # ready: parsed, classes found, the stratified test hold-out and validation split
 # cut, the features standardised. Each load runs in its own process, so the peak is
@@ -14,8 +14,8 @@ if [ "${CSV_LOAD_RT:-0}" = 1 ]; then rt=(chrt -f 10); fi
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 
-cargo build --release --quiet -p ffn-trainer --bin bench-load
-bin=./target/release/bench-load
+cargo build --release --quiet -p ffn-trainer --bin ffn
+bin="./target/release/ffn bench-load"
 $bin --write-csv "$dir/big.csv" --rows 1000000 --features 64 --classes 10
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)${rt:+, under ${rt[*]}}," \
     "$(stat -c %s "$dir/big.csv") bytes of CSV (f32 matrix: $((1000000 * 64 * 4)) bytes)"

@@ -25,6 +25,9 @@ fi
 rustup target add thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf thumbv8m.main-none-eabihf
 command -v cbindgen >/dev/null || cargo install --locked cbindgen@0.29.4
 rustup component add clippy rustfmt
+# scripts/test.sh runs the test binaries in parallel with cargo-nextest (the
+# Rust machine image ships it; elsewhere it comes from crates.io).
+cargo nextest --version >/dev/null 2>&1 || cargo install --locked cargo-nextest
 
 if ! .venv/bin/python -c 'import wandb.sdk.internal.datastore' 2>/dev/null; then
     python3 -m venv .venv

@@ -1,5 +1,5 @@
 """Shared by the NumPy and PyTorch epoch benchmarks: Fashion-MNIST loading (the
-same 54 000 / 6 000 split sizes as `bench-epoch`), the model's configuration,
+same 54 000 / 6 000 split sizes as `ffn bench-epoch`), the model's configuration,
 argument parsing and the JSON line every implementation prints."""
 
 import argparse

@@ -1,4 +1,4 @@
-"""Reads the JSON lines of bench-epoch, `train` and the Python benchmarks
+"""Reads the JSON lines of `ffn bench-epoch`, `train` and the Python benchmarks
 (stdin) and prints the comparison tables: seconds per epoch (median;
 training plus one validation pass) and how many times faster ffn is, for
 the course configuration (batch 16/64/256) and for the default recipe."""
@@ -16,7 +16,7 @@ def label(r):
     return r["impl"] if r["impl"] == "numpy" and r.get("threads", 1) == 1 else f'{r["impl"]} {r.get("threads", "")}t'
 
 
-# The course configuration's table (bench-epoch and the Python references).
+# The course configuration's table (`ffn bench-epoch` and the Python references).
 if epochs:
     columns = []
     for r in epochs:

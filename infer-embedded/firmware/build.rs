@@ -3,7 +3,7 @@
 //!   `memory-<board>.x` per board of `boards.sh`);
 //! - `model.ffn`, embedded: `FFN_MODEL` if set, else the committed default
 //!   model (feature `f32`: the same model dequantised to f32, for
-//!   comparison). It must be a version-2 file (`export` converts older ones);
+//!   comparison). It must be a version-2 file (`ffn export` converts older ones);
 //! - `consts.rs`: the board, the input type and count, the scratch size.
 //!
 //! And `ffn-samples.bin` beside the firmware ELF (`target/<triple>/release/`),

@@ -84,7 +84,7 @@ impl core::fmt::Display for Error {
             Error::Version1 => write!(
                 f,
                 "model file format version 1 is read by the host tools only: convert it with \
-                 `export MODEL.ffn --int8 OUT.ffn` (or `--f32 OUT.ffn`)"
+                 `ffn export MODEL.ffn --int8 OUT.ffn` (or `--f32 OUT.ffn`)"
             ),
             Error::UnsupportedVersion(v) => write!(
                 f,

@@ -2,7 +2,7 @@
 //!
 //! [`Model::predict`](crate::Model::predict) takes `&[u8]`, `&[i8]`, `&[i16]`
 //! or `&[f32]` for every model: each value is first converted to the element
-//! type the model was exported for (`export --input_type`), saturating to its
+//! type the model was exported for (`ffn export --input_type`), saturating to its
 //! range (floats rounded half away from zero), exactly as if the caller had
 //! stored it in that type; then the model's own preprocessing applies.
 

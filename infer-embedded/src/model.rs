@@ -71,7 +71,7 @@ impl<'a> Model<'a> {
         self.file.element()
     }
 
-    /// The element type the model was exported for (`export --input_type`).
+    /// The element type the model was exported for (`ffn export --input_type`).
     pub fn input_type(&self) -> InputType {
         self.file.prefix.input_type
     }

@@ -63,7 +63,7 @@ impl ElementType {
     }
 }
 
-/// The element type the device is fed (`export --input_type`), in the units
+/// The element type the device is fed (`ffn export --input_type`), in the units
 /// of the training data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[repr(u8)]

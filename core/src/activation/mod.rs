@@ -2,9 +2,9 @@
 //! (the value, and the slope written in terms of the *output*, so the backward
 //! pass needs only the stored activations), taken from `ffn-spec` so the
 //! trainer and the device (`ffn-infer-embedded`) compute the same function
-//! under the same name; [`activation_kernels!`] turns them into SIMD-dispatched
-//! slice kernels. Adding one = its formulas in `ffn-spec`, one file here + one
-//! line in [`REGISTRY`].
+//! under the same name; [`activation_kernels!`](crate::activation_kernels)
+//! turns them into SIMD-dispatched slice kernels. Adding one = its formulas in
+//! `ffn-spec`, one file here + one line in [`REGISTRY`].
 
 mod identity;
 mod relu;

@@ -10,7 +10,7 @@
 //! Every element of `C` is one fused multiply-add chain in `k` order,
 //! `c = fma(a[i,k-1], b[k-1,j], … fma(a[i,0], b[0,j], start))`, so the result
 //! does not depend on the tiling, on how a call is split over threads, or on
-//! the vector width: [`reference`] computes the same bits one element at a
+//! the vector width: [`reference`](fn@reference) computes the same bits one element at a
 //! time (the tests hold the kernel to it). The start value is what a layer
 //! needs: the bias already in `C`, zero, or `decay·w` for a weight gradient
 //! with L2 decay, which saves a separate pass over the weights.

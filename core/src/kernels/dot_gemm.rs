@@ -11,7 +11,7 @@
 //! blocking or a thread split: lane `l` of `A[i, :]·B[j, :]` is the fused
 //! multiply-add chain over `kk ≡ l (mod 16)` in `kk` order, and the 16 lanes
 //! are then added as `((x0+x2)+(x1+x3)) + …` in the fixed tree of
-//! [`lane_sum`]. [`reference`] computes the same bits one element at a time
+//! [`lane_sum`]. [`reference`](fn@reference) computes the same bits one element at a time
 //! (the tests hold the kernel to it). Only AVX-512 has a build: callers ask
 //! [`pays`] and use matrixmultiply otherwise.
 

@@ -10,7 +10,7 @@
 //! row of `A` runs its fused multiply-add chain over them.
 //!
 //! Every element of `C` is the chain `fma(a[i,k-1], b[j,k-1], … fma(a[i,0],
-//! b[j,0], 0))` in `k` order, as [`reference`] computes it one element at a
+//! b[j,0], 0))` in `k` order, as [`reference`](fn@reference) computes it one element at a
 //! time. matrixmultiply's AVX-512 kernel sums the same way (one accumulator
 //! per element, `k` in order): switching to this kernel left `bench-epoch`'s
 //! weights digests unchanged on the machine it was tuned on. Only AVX-512 has a build: callers ask

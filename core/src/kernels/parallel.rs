@@ -4,7 +4,7 @@
 //! microseconds), so spawning threads per call, or waking sleeping ones
 //! through the OS, would cost more than the split saves. The helpers are
 //! started once and spin on the job's claim word (which carries the job's
-//! sequence number) for [`SPIN`] before they park, so back-to-back kernels
+//! sequence number) for `SPIN` before they park, so back-to-back kernels
 //! hand over in about a microsecond and an idle process does not keep a core
 //! busy. [`run_phases`] hands a chain of phases over once, the threads
 //! meeting at a barrier between phases.

@@ -9,7 +9,7 @@
 //! | 0–3 | magic | `FFNM` |
 //! | 4 | version | `2` (a `1` is refused with [`Error::Version1`]: host tools convert it) |
 //! | 5 | element | weights: `0` f32, `1` int8 |
-//! | 6 | input type | what the device is fed: `0` u8, `1` i8, `2` i16, `3` f32 (`export --input_type`) |
+//! | 6 | input type | what the device is fed: `0` u8, `1` i8, `2` i16, `3` f32 (`ffn export --input_type`) |
 //! | 7 | input stage | `0` direct, `1` affine ([`InputStage`]) |
 //! | 8–11 | inputs | values per sample, ≥ 1 (`u32` LE, as every number below) |
 //! | 12–15 | layers | dense layers, ≥ 1 |

@@ -58,7 +58,7 @@ impl RunFolder {
     }
 }
 
-/// `export --input_type`'s default: `u8` for 8-bit images, `f32` for the rest.
+/// `ffn export --input_type`'s default: `u8` for 8-bit images, `f32` for the rest.
 pub fn default_input_type(info: &DataInfo) -> InputType {
     match (&info.image, &info.preprocessing) {
         (Some(_), Preprocessing::Divide { divisor }) if *divisor == 255.0 => InputType::U8,

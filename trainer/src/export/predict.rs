@@ -10,6 +10,8 @@ use std::path::PathBuf;
 
 #[derive(Clone, Debug)]
 pub struct PredictOptions {
+    /// The command as the user typed it (`ffn predict`), for the per-sample error lines.
+    pub program: String,
     /// A model file or a run folder holding `model.ffn`.
     pub model: PathBuf,
     /// Images (`FILE`, `IDX_FILE:INDEX`) or table files (`-` for standard input).
@@ -59,7 +61,7 @@ pub fn run(opts: &PredictOptions, out: &mut dyn Write, err: &mut dyn Write) -> a
             Ok(()) => outcome.classified += 1,
             Err(error) => {
                 outcome.failed += 1;
-                writeln!(err, "predict: {label}: {error:#}")?;
+                writeln!(err, "{}: {label}: {error:#}", opts.program)?;
             }
         }
         Ok(())

@@ -28,7 +28,7 @@ pub struct ExportOptions {
     pub data_dir: Option<PathBuf>,
     /// Training samples whose activations set the int8 ranges.
     pub calibration_samples: usize,
-    /// `None` = try [`AUTO_CALIBRATIONS`] and keep the best on validation data.
+    /// `None` = try `AUTO_CALIBRATIONS` and keep the best on validation data.
     pub calibration: Option<Calibration>,
     /// The element type the device is fed; `None` = the input file's, else
     /// `u8` for 8-bit images and `f32` for tables.

@@ -8,7 +8,7 @@ mod sweep_support;
 use ffn_trainer::sweep::agent;
 use ffn_trainer::sweep::config::SweepConfig;
 use std::process::Command;
-use sweep_support::{bins, read_json, workspace};
+use sweep_support::{read_json, train_bin, workspace};
 
 fn yaml(train: &str, data: &str) -> String {
     format!(
@@ -39,7 +39,7 @@ parameters:
 
 #[test]
 fn the_agents_argument_lists_run_the_real_train_binary() {
-    let (train, _) = bins();
+    let train = train_bin();
     let train = train.display().to_string();
     let data = sweep_support::data_dir();
     let cfg = SweepConfig::parse(&yaml(&train, &data), "agent.yaml").unwrap();
@@ -115,7 +115,7 @@ fn the_agents_argument_lists_run_the_real_train_binary() {
 
 #[test]
 fn the_agent_wrapper_passes_project_and_entity_and_uploads_the_run() {
-    let (train, _) = bins();
+    let train = train_bin();
     let data = sweep_support::data_dir();
     let tmp = tempfile::tempdir().unwrap();
     // A stand-in `wandb` that records how it was called.

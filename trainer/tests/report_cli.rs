@@ -4,28 +4,17 @@
 
 mod cli_support;
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-/// The release `report` binary, (re)built first (the root package's tests do not get it from Cargo).
-fn report_bin() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT.get_or_init(build).clone()
-}
-
-fn build() -> PathBuf {
-    cli_support::bin("report")
-}
+use std::process::Output;
 
 fn run(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(report_bin()).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("run report")
+    cli_support::program("report").args(args).current_dir(cli_support::workspace()).output().expect("run report")
 }
 
 fn one_line_error(out: &Output, code: i32, needle: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(code), "stderr: {stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line expected: {stderr}");
-    assert!(stderr.starts_with("report: error: ") && stderr.contains(needle), "{stderr}");
+    assert!(stderr.starts_with("ffn report: error: ") && stderr.contains(needle), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 

@@ -4,7 +4,7 @@
 //!   prints the class of each test image, for an int8 and an f32 model;
 //! - on the emulated Cortex-M4F: the C example (`ffn-c/example`, built with
 //!   `arm-none-eabi-gcc` against the `panic-never` library) prints the same
-//!   class names and probabilities as `predict MODEL IDX:K` for the same images.
+//!   class names and probabilities as `ffn predict MODEL IDX:K` for the same images.
 //!
 //! Needs a host `cc`; the QEMU half needs `arm-none-eabi-gcc`, `make` and
 //! `qemu-system-arm` and is skipped without them unless `CI` is set.
@@ -49,7 +49,7 @@ fn cargo() -> Command {
 /// One class per sample: `(name, percent)`.
 type Classes = Vec<(String, f64)>;
 
-/// `predict MODEL IDX:0 … IDX:n-1`, as a user runs it.
+/// `ffn predict MODEL IDX:0 … IDX:n-1`, as a user runs it.
 fn host_predict(model: &Path) -> Classes {
     let idx = test_images_idx();
     let mut args = vec![model.display().to_string()];

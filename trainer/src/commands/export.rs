@@ -1,16 +1,17 @@
-//! `export RUN_DIR|MODEL.ffn [--int8 OUT] [--f32 OUT]`: quantise a trained model
+//! `ffn export RUN_DIR|MODEL.ffn [--int8 OUT] [--f32 OUT]`: quantise a trained model
 //! to int8 and print flash, RAM and test accuracy of f32 and int8 side by side.
 
+use crate::data::DatasetName;
+use crate::export::quantize::Calibration;
+use crate::export::run::{ExportOptions, run};
 use clap::Parser;
 use ffn_infer_embedded::InputType;
-use ffn_trainer::data::DatasetName;
-use ffn_trainer::export::quantize::Calibration;
-use ffn_trainer::export::run::{ExportOptions, run};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
 #[command(name = "export", version, about = "Quantise a trained ffn model to int8 and compare it with f32")]
-struct Args {
+pub struct Args {
     /// A run folder (holding model.ffn, as `train` writes it) or a model file.
     input: PathBuf,
     /// Write the int8 model here (default when neither --int8 nor --f32 is given: model.int8.ffn beside the input).
@@ -58,8 +59,11 @@ fn parse_calibration(s: &str) -> Result<CalibrationArg, String> {
     }
 }
 
-fn main() {
-    let args = Args::try_parse().unwrap_or_else(|e| ffn_trainer::cli::exit_with_clap_error(e, "export"));
+/// `args` are the command line after the program name; `program` names the
+/// command in messages and help (`ffn export`).
+pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) {
+    let args = Args::try_parse_from(std::iter::once(program.into()).chain(args))
+        .unwrap_or_else(|e| crate::cli::exit_with_clap_error(e, program));
     let options = ExportOptions {
         input: args.input,
         int8_out: args.int8,
@@ -72,6 +76,6 @@ fn main() {
     };
     match run(&options) {
         Ok(report) => println!("{report}"),
-        Err(error) => ffn_trainer::cli::fail("export", &format!("{error:#}"), 1),
+        Err(error) => crate::cli::fail(program, &format!("{error:#}"), 1),
     }
 }

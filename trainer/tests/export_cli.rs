@@ -185,15 +185,22 @@ fn bad_input_is_one_clear_line() {
     std::fs::write(&small, b"P5 27 28 255\n").unwrap();
 
     let missing = tmp.path().join("missing.ffn");
-    assert_clean_error(&run("export", tmp.path(), &[&missing]), "export", Some(1), &["missing.ffn"]);
-    assert_clean_error(&run("export", tmp.path(), &[&corrupt_path]), "export", Some(1), &["corrupt"]);
-    assert_clean_error(&run("predict", tmp.path(), &[&truncated_path, &small]), "predict", Some(1), &["truncated.ffn"]);
+    assert_clean_error(&run("export", tmp.path(), &[&missing]), "ffn export", Some(1), &["missing.ffn"]);
+    assert_clean_error(&run("export", tmp.path(), &[&corrupt_path]), "ffn export", Some(1), &["corrupt"]);
+    assert_clean_error(
+        &run("predict", tmp.path(), &[&truncated_path, &small]),
+        "ffn predict",
+        Some(1),
+        &["truncated.ffn"],
+    );
     let r = run("predict", tmp.path(), &[&model, &small]);
     assert_bad_samples(&r, &["small.pgm", "27×28"], 1, 1);
     let idx = format!("{}:10000", fashion_dir().join("t10k-images-idx3-ubyte.gz").display());
     assert_bad_samples(&run("predict", tmp.path(), &[model.to_str().unwrap(), &idx]), &["10000"], 1, 1);
     let r = run("export", tmp.path(), &[dir.to_str().unwrap(), "--calibration", "2"]);
-    assert_clean_error(&r, "export", Some(2), &["calibration"]);
+    assert_clean_error(&r, "ffn export", Some(2), &["calibration"]);
+    let r = run("export", tmp.path(), &[dir.to_str().unwrap(), "--calibration_samples", "0"]);
+    assert_clean_error(&r, "ffn export", Some(1), &["--calibration_samples 0", "at least 1"]);
 }
 
 /// `predict` reported `failed` bad samples of `total` on stderr (one line
@@ -207,7 +214,7 @@ fn assert_bad_samples(r: &cli_support::Run, needles: &[&str], failed: usize, tot
     for needle in needles {
         assert!(lines[..failed].iter().any(|l| l.contains(needle)), "no {needle:?}: {ctx}");
     }
-    let summary = format!("predict: error: {failed} of {total} inputs could not be classified");
+    let summary = format!("ffn predict: error: {failed} of {total} inputs could not be classified");
     assert_eq!(lines[failed], summary, "{ctx}");
 }
 

@@ -17,7 +17,7 @@ const T_NANOS: u32 = 250_000_000;
 const RUN_ID: &str = "ref00001";
 
 fn shared_tools() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/tools")
 }
 
 /// Runs the reference `write_run` with `time.time` pinned; returns its log bytes.

@@ -30,7 +30,7 @@ use std::process::Command;
 const FIRMWARE_IMAGES: usize = 256;
 
 fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("trainer/ sits in the workspace").to_path_buf()
 }
 
 fn firmware_dir() -> PathBuf {

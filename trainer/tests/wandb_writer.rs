@@ -337,7 +337,7 @@ fn bad_inputs_give_clear_errors() {
 /// flate2 (zlib stream and CRC-32), so the test needs no image crate.
 fn fashion_png() -> Option<Vec<u8>> {
     use std::io::{Read, Write};
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/fashion-mnist/t10k-images-idx3-ubyte.gz");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/fashion-mnist/t10k-images-idx3-ubyte.gz");
     let Ok(file) = std::fs::File::open(&path) else {
         assert!(std::env::var_os("CI").is_none(), "missing {}", path.display());
         eprintln!("skipping: no {}", path.display());

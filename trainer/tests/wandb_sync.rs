@@ -103,6 +103,8 @@ fn sync(checker: &check::Checker, dir: &Path) -> Vec<Value> {
     let out = Command::new(&checker.python)
         .args(["-m", "wandb", "beta", "sync"])
         .arg(dir)
+        // wandb writes its debug logs to ./wandb: not into the source tree.
+        .current_dir(tmp.path())
         .env("HOME", &home)
         .env("WANDB_CONFIG_DIR", home.join("config"))
         .env("WANDB_CACHE_DIR", home.join("cache"))

@@ -8,7 +8,7 @@ use ffn_trainer::data::{self, IMAGE_LEN, TEST_IMAGES, TEST_LABELS};
 use proptest::prelude::*;
 
 fn shared(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/fashion-mnist").join(file)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/fashion-mnist").join(file)
 }
 
 /// The real test-label file (10 008 bytes) and the real test-image file cut to its first

@@ -8,12 +8,6 @@ mod cli_support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The release binaries of ffn-trainer, built by the shared test support with
-/// the same feature set as `cargo test --workspace` (so nothing is rebuilt).
-fn bin(name: &str) -> PathBuf {
-    cli_support::bin(name)
-}
-
 fn chromium() -> Option<PathBuf> {
     for name in ["chromium", "chromium-browser", "google-chrome"] {
         if let Ok(out) = Command::new("which").arg(name).output()
@@ -81,7 +75,7 @@ fn train(train: &Path, out: &Path, args: &[&str]) {
         .args(args)
         .arg("--output_dir")
         .arg(out)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(cli_support::workspace())
         .output()
         .expect("run train");
     assert!(result.status.success(), "train {args:?} failed: {}", String::from_utf8_lossy(&result.stderr));
@@ -97,7 +91,7 @@ fn section<'a>(dom: &'a str, id: &str) -> &'a str {
 #[test]
 fn report_of_real_runs_renders_in_chromium_without_errors() {
     let Some(browser) = browser_or_skip() else { return };
-    let (train_bin, report_bin) = (bin("train"), bin("report"));
+    let train_bin = cli_support::train_bin();
     let tmp = tempfile::tempdir().unwrap();
     let runs = tmp.path().join("results");
     let sweep = runs.join("small_sweep");
@@ -120,7 +114,7 @@ fn report_of_real_runs_renders_in_chromium_without_errors() {
     train(&train_bin, &runs.join("mnist/relu"), &["-d", "mnist", "--run_name", "mnist_relu"]);
 
     let html = tmp.path().join("report.html");
-    let out = Command::new(&report_bin).arg(&runs).arg("-o").arg(&html).output().expect("run report");
+    let out = cli_support::program("report").arg(&runs).arg("-o").arg(&html).output().expect("run report");
     assert!(out.status.success(), "report failed: {}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("5 runs"), "{stdout}");
@@ -129,9 +123,7 @@ fn report_of_real_runs_renders_in_chromium_without_errors() {
     let urls = page.matches("http://").count() + page.matches("https://").count();
     assert_eq!(urls, page.matches("http://www.w3.org/2000/svg").count(), "the page must not load anything");
 
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
-    std::fs::create_dir_all(&target).unwrap();
-    let png = target.join("report-browser.png");
+    let png = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-browser.png");
     let _ = std::fs::remove_file(&png);
     let (dom, console) = render(&browser, &html, Some(&png));
     assert!(console.is_empty(), "console output while loading the report: {console:#?}");

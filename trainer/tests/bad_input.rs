@@ -243,7 +243,7 @@ fn unwritable_or_full_output_folder() {
     // A full disk, as the process sees it: a file-size limit makes writes fail
     // with EFBIG (SIGXFSZ ignored, as the shell's trap is inherited across exec).
     let out = tmp.path().join("full");
-    let train = cli_support::bin("train");
+    let train = cli_support::train_bin();
     let mut cmd = std::process::Command::new("sh");
     cmd.arg("-c")
         .arg("trap '' XFSZ; ulimit -f 1024; exec \"$0\" \"$@\"")
@@ -359,9 +359,9 @@ fn damaged_model_files_for_predict_and_export() {
     ];
     for (path, needles) in &cases {
         let r = run("predict", tmp.path(), &[path.as_os_str(), image.as_ref()]);
-        assert_clean_error(&r, "predict", None, needles);
+        assert_clean_error(&r, "ffn predict", None, needles);
         let r = run("export", tmp.path(), &[path.as_os_str()]);
-        assert_clean_error(&r, "export", None, needles);
+        assert_clean_error(&r, "ffn export", None, needles);
     }
     // A good model with a bad image reference: that image is reported (naming it), then the count.
     let out_of_range = format!("{}:10000", fashion_dir().join(FILES[2]).display());
@@ -370,8 +370,12 @@ fn damaged_model_files_for_predict_and_export() {
     assert!(!r.stderr.contains("panicked"), "{}", r.describe());
     let lines: Vec<&str> = r.stderr.lines().collect();
     assert_eq!(lines.len(), 2, "{}", r.describe());
-    assert!(lines[0].starts_with(&format!("predict: {out_of_range}: ")) && lines[0].contains("10000"), "{}", lines[0]);
-    assert_eq!(lines[1], "predict: error: 1 of 1 inputs could not be classified");
+    assert!(
+        lines[0].starts_with(&format!("ffn predict: {out_of_range}: ")) && lines[0].contains("10000"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[1], "ffn predict: error: 1 of 1 inputs could not be classified");
 }
 
 #[test]
@@ -394,10 +398,10 @@ fn sweep_yaml_errors() {
     for (name, text, needles) in cases {
         std::fs::write(tmp.path().join(name), text).expect("yaml");
         let r = run("sweep", tmp.path(), &["--dry_run", name]);
-        assert_clean_error(&r, "sweep", Some(2), needles);
+        assert_clean_error(&r, "ffn sweep", Some(2), needles);
     }
     let r = run("sweep", tmp.path(), &["--dry_run", "absent.yaml"]);
-    assert_clean_error(&r, "sweep", None, &["absent.yaml"]);
+    assert_clean_error(&r, "ffn sweep", None, &["absent.yaml"]);
 }
 
 #[test]
@@ -405,6 +409,6 @@ fn missing_positional_arguments_are_named() {
     let tmp = tempfile::tempdir().unwrap();
     for (program, needle) in [("report", "RUNS_DIR"), ("export", "INPUT"), ("sweep", "CONFIG")] {
         let r = run(program, tmp.path(), &[] as &[&str]);
-        assert_clean_error(&r, program, Some(2), &[needle]);
+        assert_clean_error(&r, &format!("ffn {program}"), Some(2), &[needle]);
     }
 }

@@ -1,18 +1,14 @@
 //! Shared by the tests that run ffn's real binaries (`cli_*`, `bad_input`,
-//! `resume`). The binaries belong to `ffn-trainer`, not to this root package,
-//! so cargo neither builds them for these tests nor sets `CARGO_BIN_EXE_*`:
-//! the first test to need one runs `cargo build --workspace --bins --tests` with
-//! the profile and target folder of the running test (a no-op when they are
-//! fresh), so `cargo test --release --workspace` on a clean checkout works.
-//! `FFN_TEST_NO_BUILD=1` skips that build and uses the binaries as they are.
+//! `resume`, ...). They belong to this package, so cargo builds them before
+//! these tests and names them in `CARGO_BIN_EXE_*`.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 
+/// The repository root (the data sit in `../shared/data` beside it).
 pub fn workspace() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("trainer/ sits in the workspace")
 }
 
 pub fn fashion_dir() -> PathBuf {
@@ -23,58 +19,31 @@ pub fn mnist_dir() -> PathBuf {
     workspace().join("../shared/data/mnist")
 }
 
-/// `target/<profile>/` of the running test (tests live in `target/<profile>/deps`).
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test knows its own path");
-    exe.parent().and_then(Path::parent).expect("tests run from target/<profile>/deps").to_path_buf()
+/// The `train` binary.
+pub fn train_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_train"))
 }
 
-/// The path of an `ffn-trainer` binary, built first if needed.
-pub fn bin(name: &str) -> PathBuf {
-    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
-    let dir = profile_dir();
-    let built = BUILT.get_or_init(|| {
-        if std::env::var_os("FFN_TEST_NO_BUILD").is_some() {
-            return Err("FFN_TEST_NO_BUILD is set".into());
-        }
-        let profile = dir.file_name().and_then(|n| n.to_str()).unwrap_or("debug").to_string();
-        let target = dir.parent().expect("target folder").to_path_buf();
-        let mut cmd = Command::new(env!("CARGO"));
-        // `--workspace --tests` gives the same feature unification as
-        // `cargo test --workspace`, so the libraries it built are reused and
-        // only the binaries are linked.
-        cmd.args(["build", "--workspace", "--bins", "--tests", "--profile"])
-            .arg(if profile == "debug" { "dev" } else { profile.as_str() })
-            .env("CARGO_TARGET_DIR", &target)
-            .current_dir(workspace())
-            .stdout(Stdio::null());
-        match cmd.output() {
-            Ok(out) if out.status.success() => Ok(()),
-            Ok(out) => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
-            Err(e) => Err(e.to_string()),
-        }
-    });
-    let path = dir.join(name);
-    if let Err(why) = built
-        && !path.exists()
-    {
-        panic!(
-            "cannot build the ffn-trainer binaries for this test; build them with \
-             `cargo build --release -p ffn-trainer --bins` and run the tests again:\n{why}"
-        );
+/// The `ffn` binary.
+pub fn ffn_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ffn"))
+}
+
+/// A command that runs `name` as a user types it: `train` is its own binary,
+/// every other name (`sweep`, `export`, …) an `ffn` subcommand.
+pub fn program(name: &str) -> Command {
+    if name == "train" {
+        return Command::new(train_bin());
     }
-    assert!(
-        path.exists(),
-        "{} is missing: build it with `cargo build --release -p ffn-trainer --bins`",
-        path.display()
-    );
-    path
+    let mut cmd = Command::new(ffn_bin());
+    cmd.arg(name);
+    cmd
 }
 
 /// A command for `name` that ignores the caller's environment where it would
 /// change what the binary does (data folder, wandb folder and mode, CI).
 pub fn command(name: &str, cwd: &Path) -> Command {
-    let mut cmd = Command::new(bin(name));
+    let mut cmd = program(name);
     for key in ["FFN_DATA_DIR", "WANDB_DIR", "WANDB_MODE", "WANDB_DISABLED", "WANDB_RUN_ID", "WANDB_SWEEP_ID"] {
         cmd.env_remove(key);
     }

@@ -1,19 +1,20 @@
-//! `bench-load`: how long a dataset takes to load until its splits are ready for
+//! `ffn bench-load`: how long a dataset takes to load until its splits are ready for
 //! training, and the process's peak resident memory. Run it once per measurement (the
 //! peak is the process's): `benches/csv_load.sh` writes a 1,000,000 × 64 CSV with
 //! `--write_csv` and times loads of it.
 
+use crate::data::{self, DataSource, DatasetName, FileSource, LoadOptions};
 use anyhow::{Context, Result};
 use clap::Parser;
 use ffn_core::rng::{normal, rng_for};
-use ffn_trainer::data::{self, DataSource, DatasetName, FileSource, LoadOptions};
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
 #[command(about = "Seconds and peak memory of loading a dataset (or writing a synthetic CSV)")]
-struct Args {
+pub struct Args {
     /// Own data to load (CSV/TSV, .npy/.npz, IDX, image folder).
     #[arg(long)]
     data: Option<PathBuf>,
@@ -91,8 +92,11 @@ fn write_csv(path: &PathBuf, rows: usize, features: usize, classes: usize) -> Re
     Ok(())
 }
 
-fn main() -> Result<()> {
-    let args = Args::parse();
+/// `args` are the command line after the program name; `program` names the
+/// command in help (`ffn bench-load`).
+pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) -> Result<()> {
+    let args = Args::try_parse_from(std::iter::once(program.into()).chain(args))
+        .unwrap_or_else(|e| crate::cli::exit_with_clap_error(e, program));
     if let Some(path) = &args.compare_parsers {
         let (std_s, fast_s, cells) = compare_parsers(path)?;
         let ns = |s: f64| s * 1e9 / cells as f64;

@@ -21,7 +21,7 @@ const MNIST: DatasetName = DatasetName::Mnist;
 static ENV: Mutex<()> = Mutex::new(());
 
 fn shared_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
 }
 
 fn shared(name: DatasetName) -> PathBuf {

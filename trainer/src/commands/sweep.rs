@@ -1,11 +1,12 @@
-//! `sweep CONFIG.yaml`: runs a wandb sweep YAML locally with N parallel
-//! `train` processes (see `ffn_trainer::sweep`).
+//! `ffn sweep CONFIG.yaml`: runs a wandb sweep YAML locally with N parallel
+//! `train` processes (see `crate::sweep`).
 
+use crate::sweep::config::SweepConfig;
+use crate::sweep::runner::{Options, Outcome, Runner};
+use crate::sweep::state::{self, SweepState};
+use crate::sweep::{SweepError, agent, export, search, summary};
 use clap::Parser;
-use ffn_trainer::sweep::config::SweepConfig;
-use ffn_trainer::sweep::runner::{Options, Outcome, Runner};
-use ffn_trainer::sweep::state::{self, SweepState};
-use ffn_trainer::sweep::{SweepError, agent, export, search, summary};
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,7 +29,7 @@ macro_rules! say {
     after_help = "Stop it with Ctrl-C; the same command resumes it (finished runs are kept, unfinished ones run again).\n\
                   The same YAML works with `wandb sweep CONFIG.yaml` + `wandb agent` (see the README)."
 )]
-struct Cli {
+pub struct Cli {
     /// The sweep configuration (wandb's YAML format).
     config: PathBuf,
     /// Runs at a time [default: number of cores].
@@ -38,7 +39,7 @@ struct Cli {
     /// counted over restarts). Without either, random and bayes sweeps run until stopped.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
     count: Option<u64>,
-    /// Sweep folder: state, summary and one folder per run [default: sweeps-out/<sweep name>].
+    /// Sweep folder: state, summary and one folder per run [default: sweeps-out/SWEEP_NAME].
     #[arg(long = "output_dir", value_name = "DIR")]
     output_dir: Option<PathBuf>,
     /// The train binary [default: `train` next to this executable].
@@ -65,18 +66,21 @@ struct Cli {
     train_args: Vec<String>,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::try_parse().unwrap_or_else(|e| ffn_trainer::cli::exit_with_clap_error(e, "sweep"));
-    match run(cli) {
+/// `args` are the command line after the program name; `program` names the
+/// command in messages and help (`ffn sweep`).
+pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = Cli::try_parse_from(std::iter::once(program.into()).chain(args))
+        .unwrap_or_else(|e| crate::cli::exit_with_clap_error(e, program));
+    match run(program, cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("sweep: error: {e}");
+            eprintln!("{program}: error: {e}");
             ExitCode::from(2)
         }
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode, SweepError> {
+fn run(program: &str, cli: Cli) -> Result<ExitCode, SweepError> {
     let text = std::fs::read_to_string(&cli.config).map_err(SweepError::io(&cli.config))?;
     let cfg = SweepConfig::parse(&text, &cli.config.display().to_string())?;
     let name = sweep_name(&cfg, &cli.config);
@@ -129,7 +133,7 @@ fn run(cli: Cli) -> Result<ExitCode, SweepError> {
         Some(s) => s,
         None => SweepState::new(&name, digest.clone(), cli.seed, cfg.method, cfg.metric.clone()),
     };
-    ffn_trainer::atomic::write(&out_dir.join("sweep.yaml"), text.as_bytes()).map_err(SweepError::io(&out_dir))?;
+    crate::atomic::write(&out_dir.join("sweep.yaml"), text.as_bytes()).map_err(SweepError::io(&out_dir))?;
     // The folder belongs to this sweep from now on, even if no run starts.
     state.save(&state_path)?;
 
@@ -157,7 +161,7 @@ fn run(cli: Cli) -> Result<ExitCode, SweepError> {
     match outcome? {
         Outcome::Complete => Ok(ExitCode::SUCCESS),
         Outcome::Interrupted => {
-            eprintln!("sweep: interrupted; run the same command to resume");
+            eprintln!("{program}: interrupted; run the same command to resume");
             Ok(ExitCode::from(130))
         }
     }
@@ -190,8 +194,8 @@ fn summaries(runner: &Runner) -> (summary::Summary, summary::Summary) {
 }
 
 fn write_summary(dir: &Path, full: &summary::Summary) -> Result<(), SweepError> {
-    ffn_trainer::atomic::write(&dir.join("sweep-summary.txt"), full.text.as_bytes()).map_err(SweepError::io(dir))?;
-    ffn_trainer::atomic::write_json(&dir.join("sweep-summary.json"), &full.json).map_err(SweepError::io(dir))
+    crate::atomic::write(&dir.join("sweep-summary.txt"), full.text.as_bytes()).map_err(SweepError::io(dir))?;
+    crate::atomic::write_json(&dir.join("sweep-summary.json"), &full.json).map_err(SweepError::io(dir))
 }
 
 fn dry_run(cfg: &SweepConfig, cli: &Cli, name: &str) -> Result<ExitCode, SweepError> {
@@ -244,8 +248,7 @@ impl Lock {
                 message: format!("another sweep (pid {pid}) is running in this folder; wait for it or stop it first"),
             });
         }
-        ffn_trainer::atomic::write(&path, format!("{}\n", std::process::id()).as_bytes())
-            .map_err(SweepError::io(&path))?;
+        crate::atomic::write(&path, format!("{}\n", std::process::id()).as_bytes()).map_err(SweepError::io(&path))?;
         Ok(Lock(path))
     }
 }

@@ -1,14 +1,15 @@
-//! `predict MODEL.ffn INPUT...`: classify images (image models: PNG, PGM, or
+//! `ffn predict MODEL.ffn INPUT...`: classify images (image models: PNG, PGM, or
 //! `IDX_FILE:INDEX`) or CSV/TSV rows (table models) with the same
 //! `ffn-infer-embedded` code the firmware runs.
 
+use crate::export::predict::{PredictOptions, run};
 use clap::Parser;
-use ffn_trainer::export::predict::{PredictOptions, run};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
 #[command(name = "predict", version, about = "Classify images or table rows with an ffn model file")]
-struct Args {
+pub struct Args {
     /// A model file (f32 or int8) or a run folder holding model.ffn.
     model: PathBuf,
     /// Image models: PNG or PGM files of the model's size, or `IDX_FILE[.gz]:INDEX`.
@@ -31,18 +32,26 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
     }
 }
 
-fn main() {
-    let args = Args::try_parse().unwrap_or_else(|e| ffn_trainer::cli::exit_with_clap_error(e, "predict"));
-    let options =
-        PredictOptions { model: args.model, inputs: args.inputs, invert: args.invert, delimiter: args.delimiter };
+/// `args` are the command line after the program name; `program` names the
+/// command in messages and help (`ffn predict`).
+pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) {
+    let args = Args::try_parse_from(std::iter::once(program.into()).chain(args))
+        .unwrap_or_else(|e| crate::cli::exit_with_clap_error(e, program));
+    let options = PredictOptions {
+        program: program.to_string(),
+        model: args.model,
+        inputs: args.inputs,
+        invert: args.invert,
+        delimiter: args.delimiter,
+    };
     let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr());
     match run(&options, &mut out, &mut err) {
         Ok(outcome) if outcome.failed == 0 => {}
-        Ok(outcome) => ffn_trainer::cli::fail(
-            "predict",
+        Ok(outcome) => crate::cli::fail(
+            program,
             &format!("{} of {} inputs could not be classified", outcome.failed, outcome.failed + outcome.classified),
             1,
         ),
-        Err(error) => ffn_trainer::cli::fail("predict", &format!("{error:#}"), 1),
+        Err(error) => crate::cli::fail(program, &format!("{error:#}"), 1),
     }
 }

@@ -7,7 +7,7 @@ mod sweep_support;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-use sweep_support::{bins, read_json};
+use sweep_support::{read_json, sweep_command, train_bin};
 
 fn data_dir() -> String {
     sweep_support::data_dir()
@@ -24,9 +24,8 @@ fn slow_params(epochs: usize) -> String {
 }
 
 fn sweep_cmd(yaml: &Path, out: &Path, extra: &[&str]) -> Command {
-    let (train, sweep) = bins();
-    let mut cmd = Command::new(sweep);
-    cmd.arg(yaml).arg("--output_dir").arg(out).arg("--train_bin").arg(train).args(extra).env_remove("WANDB_MODE");
+    let mut cmd = sweep_command();
+    cmd.arg(yaml).arg("--output_dir").arg(out).arg("--train_bin").arg(train_bin()).args(extra).env_remove("WANDB_MODE");
     cmd
 }
 
@@ -107,8 +106,7 @@ fn a_grid_sweep_with_hyperband_runs_stops_and_summarises() {
 
     // Rerunning the reproducing command gives the same validation accuracy (same seed).
     let again = tmp.path().join("again");
-    let (train, _) = bins();
-    let status = Command::new(train)
+    let status = Command::new(train_bin())
         .args(&command[1..])
         .arg(format!("--output_dir={}", again.display()))
         .arg("--no-wandb")
@@ -247,8 +245,8 @@ fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
         data_dir()
     );
     std::fs::write(&good, good_yaml).unwrap();
-    let (train, sweep) = bins();
-    let out = Command::new(sweep)
+    let train = train_bin();
+    let out = sweep_command()
         .arg(&good)
         .args(["--count", "1", "--train_bin", "/nonexistent/train", "--output_dir"])
         .arg(tmp.path().join("o2"))
@@ -256,12 +254,12 @@ fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cargo build --release --bin train"));
-    let out = Command::new(sweep)
+    let out = sweep_command()
         .arg(&good)
         .args(["--count", "1", "--no-wandb", "--output_dir"])
         .arg(tmp.path().join("o2"))
         .arg("--train_bin")
-        .arg(train)
+        .arg(&train)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
@@ -269,12 +267,12 @@ fn bad_input_gets_one_clear_line_and_a_non_zero_exit() {
     // A different search in the same folder is refused rather than mixed in.
     let other = tmp.path().join("other.yaml");
     std::fs::write(&other, "method: random\nparameters:\n  epochs: {value: 2}\n").unwrap();
-    let out = Command::new(sweep)
+    let out = sweep_command()
         .arg(&other)
         .arg("--output_dir")
         .arg(tmp.path().join("o2"))
         .arg("--train_bin")
-        .arg(train)
+        .arg(&train)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -1,4 +1,4 @@
-//! `bench-epoch`: seconds per training epoch of the course project's best
+//! `ffn bench-epoch`: seconds per training epoch of the course project's best
 //! configuration (4 × 128 ReLU, Xavier, rmsprop lr 1e-4 β 0.9 ε 1e-8, weight
 //! decay 5e-4, cross-entropy) on the real Fashion-MNIST training split, at
 //! several batch sizes. Data loading is excluded; an "epoch" is one shuffled
@@ -7,9 +7,11 @@
 //! batch 64) followed by one validation pass, and both parts are also printed
 //! on their own.
 //! `benches/compare.sh` runs it beside the NumPy and PyTorch versions of the
-//! same model (`benches/python/`). Splits come from `ffn_trainer::data` (54 000
+//! same model (`benches/python/`). Splits come from `crate::data` (54 000
 //! training and 6 000 validation images).
 
+use crate::data::{self, Batches, Dataset, DatasetName, LoadOptions};
+use crate::run::EVAL_BATCH;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use ffn_core::kernels::{gemm, parallel};
@@ -17,14 +19,13 @@ use ffn_core::model::Model;
 use ffn_core::optim::{Hyper, Optimizer};
 use ffn_core::rng::{rng_for, shuffle};
 use ffn_core::{Init, activation, loss, optim};
-use ffn_trainer::data::{self, Batches, Dataset, DatasetName, LoadOptions};
-use ffn_trainer::run::EVAL_BATCH;
+use std::ffi::OsString;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
 #[command(about = "Median seconds per epoch of the 4×128 rmsprop model on Fashion-MNIST")]
-struct Args {
+pub struct Args {
     /// Batch sizes to measure, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "16,64,256")]
     batch_sizes: Vec<usize>,
@@ -48,8 +49,11 @@ struct Args {
 const SHUFFLE_STREAM: u64 = 2;
 const HIDDEN: [usize; 4] = [128; 4];
 
-fn main() -> Result<()> {
-    let args = Args::parse();
+/// `args` are the command line after the program name; `program` names the
+/// command in help (`ffn bench-epoch`).
+pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) -> Result<()> {
+    let args = Args::try_parse_from(std::iter::once(program.into()).chain(args))
+        .unwrap_or_else(|e| crate::cli::exit_with_clap_error(e, program));
     // As `train` does, before any kernel thread starts: decayed optimizer
     // state drifts into subnormals, where every multiply takes an assist.
     ffn_core::kernels::flush_subnormals();
@@ -120,7 +124,7 @@ fn main() -> Result<()> {
             ));
         }
         // Equal digests = bit-identical training.
-        let digest = ffn_trainer::run::metrics::weights_digest(&model.params);
+        let digest = crate::run::metrics::weights_digest(&model.params);
         let gather_us = gather_time / (args.epochs * train.labels.len().div_ceil(batch)) as f64 * 1e6;
         epochs.sort_by(|a, b| a.0.total_cmp(&b.0));
         let (total, train_s, val_s) = epochs[epochs.len() / 2];

@@ -7,7 +7,7 @@ use ffn_trainer::sweep::{SweepError, search};
 use proptest::prelude::*;
 
 fn shipped(name: &str) -> SweepConfig {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sweeps").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sweeps").join(name);
     SweepConfig::from_file(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -171,7 +171,7 @@ fn the_error_display_leads_with_file_line_and_column() {
 }
 
 fn course_text() -> String {
-    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sweeps/course.yaml")).unwrap()
+    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sweeps/course.yaml")).unwrap()
 }
 
 proptest! {
