@@ -28,7 +28,8 @@ step "no panic reachable from Model::from_bytes/predict (links only if none is),
 (cd infer-embedded/no-panic && for target in thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf; do
   cargo build --release --quiet --target "$target"
 done && RUSTFLAGS=-Ctarget-cpu=cortex-m33 cargo build --release --quiet --target thumbv8m.main-none-eabihf)
-# The C API's proof is the C example's link (trainer/tests/c_api.rs): its library has the panic-never handler.
+step "no panic reachable from the C API (links only if none is), on every core"
+infer-embedded/ffn-c/no-panic.sh
 
 step "the C header is what cbindgen makes of the code"
 (cd infer-embedded/ffn-c && cbindgen --quiet --config cbindgen.toml --crate ffn-c --output ffn.h --verify)
