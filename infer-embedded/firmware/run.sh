@@ -17,6 +17,8 @@ target_dir=${CARGO_TARGET_DIR:-$PWD/target}
 # flash size does not depend on where it is checked out.
 repo=$(cd ../.. && pwd)
 rustflags="$rustflags --remap-path-prefix=$repo=ffn --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=cargo"
+# build.rs writes consts.rs into OUT_DIR, inside the target folder, wherever that is.
+rustflags="$rustflags --remap-path-prefix=$target_dir=target"
 # FFN_RUN_DIR: where to run (tests give each run its own).
 run_dir=${FFN_RUN_DIR:-$target_dir/boards/$board}
 mkdir -p "$target_dir" "$run_dir"
