@@ -10,7 +10,7 @@ static inline uint32_t semihost_call(uint32_t op, const void *arg) {
     return r0;
 }
 
-/* SYS_WRITE0: a NUL-terminated string to the host's stdout. */
+/* SYS_WRITE0: a NUL-terminated string to the host's console (QEMU 7.2 prints it on its stderr). */
 static inline void semihost_write(const char *text) { semihost_call(0x04, text); }
 
 /* SYS_EXIT_EXTENDED: QEMU exits with `code`. */
