@@ -6,7 +6,7 @@
 //! NULL and alignment, every length for the address space, the buffers for
 //! overlap (Rust's `&mut` must not alias), and the model struct for a
 //! successful [`ffn_model_init`]; the library's own checks then do the rest.
-//! Errors are negative `FFN_E_*` codes ([`codes`]). No call can panic: the
+//! Errors are negative `FFN_E_*` codes (`src/codes.rs`, and `ffn.h`). No call can panic: the
 //! `panic-never` feature turns that into a link error (see the README).
 // no_std on the bare-metal targets (its own panic handler); the host build links
 // std, whose unwinding stops at the `extern "C"` boundary (an abort).
