@@ -53,8 +53,22 @@ fn args(out: &Path, extra: &[&str]) -> Vec<String> {
 
 /// Every transform of the augmentation, at batch 128 (gathered over the
 /// pool, before the step): a resumed run must redraw each image's transform.
-const AUGMENTED: &[&str] =
-    &["--shift", "1", "--rotate", "8", "--zoom", "0.1", "--elastic", "1", "--flip", "0.5", "--erase", "0.3", "-b", "128"];
+const AUGMENTED: &[&str] = &[
+    "--shift",
+    "1",
+    "--rotate",
+    "8",
+    "--zoom",
+    "0.1",
+    "--elastic",
+    "1",
+    "--flip",
+    "0.5",
+    "--erase",
+    "0.3",
+    "-b",
+    "128",
+];
 
 fn metrics_lines(run_dir: &Path) -> usize {
     std::fs::read_to_string(run_dir.join("metrics.jsonl")).map(|s| s.lines().count()).unwrap_or(0)
