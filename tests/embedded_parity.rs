@@ -68,7 +68,7 @@ fn assert_f32_parity(sizes: &[usize], activation: Activation, params: Vec<f32>, 
     let spec = ffn_core::activation::by_name(activation.name()).expect("ffn-core knows every file activation");
     let bytes = encode_f32(sizes, activation, &params);
     let mut core = CoreModel::from_params(sizes, spec, params, count);
-    let probabilities = core.forward(&images, count);
+    let probabilities = core.forward(&ffn_core::exec::Serial, &images, count);
     let model = Model::<HOST_WIDTH>::from_bytes(&bytes).expect("valid model");
     let mut scratch = Box::new(Scratch::new());
     let mut worst = 0.0f32;
@@ -100,7 +100,7 @@ fn host_f32_path_matches_ffn_core_forward() {
         let spec = ffn_core::activation::by_name(activation.name()).unwrap();
         let sizes = [INPUT_SIZE, 48, 24, NUM_CLASSES];
         let core = CoreModel::new(&sizes, spec, ffn_core::Init::Xavier, 7, 1);
-        assert_f32_parity(&sizes, activation, core.params, &pixels[..300 * INPUT_SIZE]);
+        assert_f32_parity(&sizes, activation, core.params.to_vec(), &pixels[..300 * INPUT_SIZE]);
     }
 }
 

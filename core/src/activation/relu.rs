@@ -10,4 +10,4 @@ fn slope_from_output(y: f32) -> f32 {
     if y > 0.0 { 1.0 } else { 0.0 }
 }
 
-crate::activation_kernels!("ReLU");
+crate::activation_kernels!("ReLU", "f(x) = max(0, x), rectified linear unit");

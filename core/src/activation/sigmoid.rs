@@ -10,4 +10,4 @@ fn slope_from_output(y: f32) -> f32 {
     y * (1.0 - y)
 }
 
-crate::activation_kernels!("sigmoid");
+crate::activation_kernels!("sigmoid", "f(x) = 1 / (1 + e^-x), the logistic function", aliases: ["logistic"]);

@@ -10,4 +10,4 @@ fn slope_from_output(y: f32) -> f32 {
     1.0 - y * y
 }
 
-crate::activation_kernels!("tanh");
+crate::activation_kernels!("tanh", "f(x) = tanh x, the hyperbolic tangent");

@@ -4,10 +4,13 @@
 //! training step at batch 16 (5 of ~100 µs). [`Batches::for_each`] hands each
 //! step a job that gathers the next batch into a second buffer;
 //! `Model::train_step_alongside` runs it on the helper thread while the
-//! calling thread does the output layer, where the helper would otherwise wait.
+//! calling thread does the output layer, where the helper would otherwise
+//! wait, or before a large batch's step with the whole pool.
 
 use std::ops::ControlFlow;
 
+use ffn_core::exec::{Executor, Serial};
+use ffn_core::kernels::Kernels;
 use ffn_core::kernels::elementwise::gather_scaled_rows;
 
 use super::{IMAGE_LEN, Split};
@@ -21,22 +24,22 @@ struct Batch {
 
 impl Batch {
     /// The images `indices` of `split`, from the 8-bit pixels (the same bits
-    /// as `split.images`).
-    fn gather(&mut self, split: &Split, indices: &[usize]) {
+    /// as `split.images`), on `executor`'s threads.
+    fn gather(&mut self, split: &Split, indices: &[usize], executor: &dyn Executor) {
         self.images.resize(indices.len() * IMAGE_LEN, 0.0);
-        gather_scaled_rows(&mut self.images, &split.pixels, indices, IMAGE_LEN);
+        gather_scaled_rows(Kernels::detect(), executor, &mut self.images, &split.pixels, indices, IMAGE_LEN);
         self.labels.clear();
         self.labels.extend(indices.iter().map(|&i| split.labels[i]));
     }
 }
 
 /// The step's view of a batch: images, labels, and the job that gathers the
-/// next batch (a no-op after the last).
+/// next batch (a no-op after the last) on the executor it is given.
 pub struct Step<'a> {
     pub index: usize,
     pub images: &'a [f32],
     pub labels: &'a [u32],
-    pub gather_next: &'a mut (dyn FnMut() + Send),
+    pub gather_next: &'a mut (dyn FnMut(&dyn Executor) + Send),
 }
 
 /// Two batch buffers: a step trains on one while the next batch is gathered into the other.
@@ -63,14 +66,14 @@ impl Batches {
     ) {
         let chunks: Vec<&[usize]> = order.chunks(batch_size.max(1)).collect();
         let Some(first) = chunks.first() else { return };
-        self.current.gather(split, first);
+        self.current.gather(split, first, &Serial);
         for index in 0..chunks.len() {
             let (current, next) = (&self.current, &mut self.next);
             let upcoming = chunks.get(index + 1).copied();
             let mut gathered = false;
-            let mut gather_next = || {
+            let mut gather_next = |executor: &dyn Executor| {
                 if let (Some(indices), false) = (upcoming, gathered) {
-                    next.gather(split, indices);
+                    next.gather(split, indices, executor);
                 }
                 gathered = true;
             };
@@ -78,7 +81,7 @@ impl Batches {
             if step(Step { index, images, labels: &current.labels, gather_next: &mut gather_next }).is_break() {
                 return;
             }
-            gather_next();
+            gather_next(&Serial);
             std::mem::swap(&mut self.current, &mut self.next);
         }
     }
@@ -104,12 +107,12 @@ mod tests {
         for (before, after) in [(1, 0), (0, 1), (1, 1), (0, 0)] {
             let mut seen = Vec::new();
             Batches::new().for_each(&data, &order, 4, |step| {
-                (0..before).for_each(|_| (step.gather_next)());
+                (0..before).for_each(|_| (step.gather_next)(&Serial));
                 let rows: Vec<usize> = step.images.chunks_exact(IMAGE_LEN).map(|r| (r[0] * 255.0) as usize).collect();
                 assert!(step.images.chunks_exact(IMAGE_LEN).all(|r| r.iter().all(|&v| v == r[0])));
                 assert_eq!(step.labels, rows.iter().map(|&r| (r % 10) as u32).collect::<Vec<_>>());
                 seen.push((step.index, rows));
-                (0..after).for_each(|_| (step.gather_next)());
+                (0..after).for_each(|_| (step.gather_next)(&Serial));
                 ControlFlow::Continue(())
             });
             let want = vec![(0, vec![3, 1, 4, 0]), (1, vec![9, 2, 6, 5]), (2, vec![8])];
@@ -125,6 +128,7 @@ mod tests {
         let data = Split::gather(&pixels, &vec![0; n], &(0..n).collect::<Vec<_>>());
         let order: Vec<usize> = (0..n).rev().collect();
         // On one thread (alongside a step), and over the pool (before one).
+        let pool = ffn_pool::Pool::new(2);
         for batch_size in [16, 65] {
             Batches::new().for_each(&data, &order, batch_size, |step| {
                 let indices = &order[step.index * batch_size..];
@@ -132,7 +136,7 @@ mod tests {
                 for (row, &i) in step.images.chunks_exact(IMAGE_LEN).zip(indices) {
                     assert!(row.iter().zip(data.image(i)).all(|(a, b)| a.to_bits() == b.to_bits()), "image {i}");
                 }
-                (step.gather_next)();
+                (step.gather_next)(&pool);
                 ControlFlow::Continue(())
             });
         }
@@ -144,7 +148,7 @@ mod tests {
         let mut steps = 0;
         Batches::new().for_each(&data, &(0..10).collect::<Vec<_>>(), 3, |step| {
             steps += 1;
-            (step.gather_next)();
+            (step.gather_next)(&Serial);
             if step.index == 1 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
         });
         assert_eq!(steps, 2);

@@ -48,7 +48,7 @@ fn hidden_activations(model: &DecodedModel, images: &[f32]) -> anyhow::Result<Ve
         let dense = Dense { batch, fan_in: layout.fan_in(layer), fan_out: layout.fan_out(layer) };
         let mut output = vec![0.0; batch * dense.fan_out];
         dense.forward(&input, &model.params[layout.weights(layer)], &model.params[layout.bias(layer)], &mut output);
-        (spec.forward)(&mut output);
+        (spec.forward)(ffn_core::kernels::Kernels::detect(), (&mut output[..]).into());
         outputs.push(output.clone());
         input = output;
     }
