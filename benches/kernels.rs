@@ -44,7 +44,10 @@ fn gemm(c: &mut Criterion) {
             let w = MatRef::new(&weights, fan_in, fan_out, fan_out);
             group.bench_function(BenchmarkId::new("forward_x_w", &shape), |b| {
                 b.iter(|| {
-                    let (x, y) = (MatRef::new(black_box(&x), batch, fan_in, fan_in), MatMut::new(&mut y, batch, fan_out, fan_out));
+                    let (x, y) = (
+                        MatRef::new(black_box(&x), batch, fan_in, fan_in),
+                        MatMut::new(&mut y, batch, fan_out, fan_out),
+                    );
                     packed::product(k, x, w, y, Start::Current)
                 })
             });

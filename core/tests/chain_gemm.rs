@@ -57,7 +57,11 @@ fn chain_kernel_matches_the_reference_bit_for_bit_and_the_reference_is_a_product
                         if available(kernels) {
                             let mut got = c0.clone();
                             product(kernels, a_view, b_view, MatMut::new(&mut got, m, n, n), start);
-                            assert_same_bits(&format!("{m}×{k}×{n}, strides ({rsa}, {csa}), {start:?}"), &got, &expected);
+                            assert_same_bits(
+                                &format!("{m}×{k}×{n}, strides ({rsa}, {csa}), {start:?}"),
+                                &got,
+                                &expected,
+                            );
                         }
                         cases += 1;
                     }

@@ -6,12 +6,12 @@ use std::fs::File;
 use std::io::Read;
 use std::path::PathBuf;
 
+use ffn_core::Init;
 use ffn_core::activation;
+use ffn_core::exec::Serial;
 use ffn_core::loss;
 use ffn_core::model::Model;
 use ffn_core::optim::{self, Hyper, Optimizer};
-use ffn_core::Init;
-use ffn_core::exec::Serial;
 use flate2::read::GzDecoder;
 
 /// Pixels per image (28 × 28) and classes of Fashion-MNIST.

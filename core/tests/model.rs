@@ -345,7 +345,8 @@ fn train_step_alongside_runs_its_side_job_once_and_trains_the_same_bits() {
                     assert!(batch > 64 || side_executor.threads() == 1, "{case}: the pool, beside its own step");
                     copied.copy_from_slice(next);
                 };
-                let got = alongside.train_step_alongside(executor, x, y, cross_entropy(), 0.1, &mut alongside_opt, &mut side);
+                let got =
+                    alongside.train_step_alongside(executor, x, y, cross_entropy(), 0.1, &mut alongside_opt, &mut side);
                 assert_eq!(runs, 1, "{case}");
                 assert_same_bits(&case, &copied, next);
                 assert_same_bits(&case, &alongside.params, &plain.params);

@@ -32,5 +32,8 @@ fn narrow_kernel_matches_the_reference_bit_for_bit_and_the_reference_is_a_produc
         }
     }
     println!("AVX-512 kernel compared in {compared} cases");
-    assert!(!takes(Kernels::detect(), 0) && !takes(Kernels::detect(), MAX_DEPTH + 1), "depths the kernel does not take");
+    assert!(
+        !takes(Kernels::detect(), 0) && !takes(Kernels::detect(), MAX_DEPTH + 1),
+        "depths the kernel does not take"
+    );
 }

@@ -5,13 +5,13 @@
 mod common;
 
 use common::{INPUT_SIZE, NUM_CLASSES, random_labels, test_rng, uniform_vec};
+use ffn_core::Init;
 use ffn_core::activation;
 use ffn_core::kernels::Kernels;
 use ffn_core::kernels::elementwise::softmax_rows;
-use ffn_core::matrix::MatMut;
 use ffn_core::loss::{self, LossSpec, target};
+use ffn_core::matrix::MatMut;
 use ffn_core::model::Model;
-use ffn_core::Init;
 
 const K: usize = NUM_CLASSES;
 

@@ -96,7 +96,11 @@ fn check_level(level: Level) {
             let mut expected = grads.clone();
             for row in 0..rows {
                 let at = per_row(row);
-                (spec.backward)(Kernels::detect(), MatRef::row_of(&forward[at.clone()]), MatMut::row_of(&mut expected[at]));
+                (spec.backward)(
+                    Kernels::detect(),
+                    MatRef::row_of(&forward[at.clone()]),
+                    MatMut::row_of(&mut expected[at]),
+                );
             }
             assert_same_bits(&format!("{} backward against rows", spec.name), &backward, &expected);
         }

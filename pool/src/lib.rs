@@ -153,9 +153,8 @@ impl Pool {
         let mut handles = Vec::new();
         for index in 0..shared.helpers.len() {
             let for_helper = Arc::clone(&shared);
-            let spawned = thread::Builder::new()
-                .name(format!("ffn-pool-{index}"))
-                .spawn(move || helper_loop(&for_helper, index));
+            let spawned =
+                thread::Builder::new().name(format!("ffn-pool-{index}")).spawn(move || helper_loop(&for_helper, index));
             // Without a thread behind it a helper never claims a part, and the
             // caller runs every part itself.
             if let Ok(handle) = spawned {

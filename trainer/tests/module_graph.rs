@@ -431,15 +431,25 @@ fn workspace() -> PathBuf {
 #[test]
 fn no_crate_of_the_workspace_has_an_import_circle() {
     let mut failures = Vec::new();
-    for (krate, dir) in [("ffn_core", "core"), ("ffn_pool", "pool"), ("ffn_trainer", "trainer"), ("ffn_infer_embedded", "infer-embedded")] {
+    for (krate, dir) in [
+        ("ffn_core", "core"),
+        ("ffn_pool", "pool"),
+        ("ffn_trainer", "trainer"),
+        ("ffn_infer_embedded", "infer-embedded"),
+    ] {
         let graph = graph(&workspace().join(dir).join("src"));
         println!("{krate}: {} modules", graph.edges.len());
         for (module, targets) in &graph.edges {
             let targets: Vec<String> = targets.iter().map(|t| name(krate, t)).collect();
-            println!("  {} -> {}", name(krate, module), if targets.is_empty() { "-".into() } else { targets.join(", ") });
+            println!(
+                "  {} -> {}",
+                name(krate, module),
+                if targets.is_empty() { "-".into() } else { targets.join(", ") }
+            );
         }
         for cycle in cycles(&graph) {
-            failures.push(format!("{krate}: {}", cycle.iter().map(|m| name(krate, m)).collect::<Vec<_>>().join(" <-> ")));
+            failures
+                .push(format!("{krate}: {}", cycle.iter().map(|m| name(krate, m)).collect::<Vec<_>>().join(" <-> ")));
         }
     }
     assert!(failures.is_empty(), "import circles:\n{}", failures.join("\n"));

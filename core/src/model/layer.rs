@@ -58,7 +58,10 @@ impl<'a> StepBuffers<'a> {
         weight_decay: f32,
     ) -> Self {
         assert!(batch <= model.max_batch && inputs.len() >= batch * model.sizes[0], "batch beyond the model's room");
-        assert!(!order.has_second_block(&model.sizes) || batch <= SMALL_BATCH, "partial sums for at most SMALL_BATCH rows");
+        assert!(
+            !order.has_second_block(&model.sizes) || batch <= SMALL_BATCH,
+            "partial sums for at most SMALL_BATCH rows"
+        );
         let dropout = model.dropout.as_mut().filter(|_| training);
         StepBuffers {
             sizes: &model.sizes,
@@ -109,7 +112,13 @@ impl<'a> StepBuffers<'a> {
     ///
     /// # Safety
     /// Nobody else reads or writes that block.
-    unsafe fn of_mut(&self, buffer: SharedMut<'a, f32>, layer: usize, rows: Range<usize>, cols: Range<usize>) -> MatMut<'a> {
+    unsafe fn of_mut(
+        &self,
+        buffer: SharedMut<'a, f32>,
+        layer: usize,
+        rows: Range<usize>,
+        cols: Range<usize>,
+    ) -> MatMut<'a> {
         let width = self.sizes[layer + 1];
         // SAFETY: the caller's contract.
         unsafe { buffer.mat_mut(self.start(layer), self.batch, width, width).into_block(rows, cols) }
@@ -159,7 +168,13 @@ impl<'a> StepBuffers<'a> {
             let w = self.weights(layer, depth);
             if block == 0 {
                 let bias = self.params.slice(self.layout().bias(layer));
-                dense.forward_block(kernels, x, w, Some(bias), self.of_mut(self.outputs, layer, rows, 0..dense.fan_out));
+                dense.forward_block(
+                    kernels,
+                    x,
+                    w,
+                    Some(bias),
+                    self.of_mut(self.outputs, layer, rows, 0..dense.fan_out),
+                );
             } else {
                 let partials = self.partials_block(layer);
                 let out = self.partials.mat_mut(partials.start, self.batch, dense.fan_out, dense.fan_out);
@@ -208,7 +223,13 @@ impl<'a> StepBuffers<'a> {
     ///
     /// # Safety
     /// Writes the output layer's deltas of `rows`; reads its outputs of `rows`.
-    pub(super) unsafe fn score(&self, rows: Range<usize>, labels: &[u32], loss: &LossSpec, smoothing: f32) -> StepStats {
+    pub(super) unsafe fn score(
+        &self,
+        rows: Range<usize>,
+        labels: &[u32],
+        loss: &LossSpec,
+        smoothing: f32,
+    ) -> StepStats {
         if rows.is_empty() {
             return StepStats::default();
         }

@@ -126,7 +126,16 @@ impl Model {
         }
         if executor.threads() > 1 {
             if batch <= SMALL_BATCH {
-                return plan::weight_rows::train_step(self, executor, inputs, labels, loss, label_smoothing, optimizer, side);
+                return plan::weight_rows::train_step(
+                    self,
+                    executor,
+                    inputs,
+                    labels,
+                    loss,
+                    label_smoothing,
+                    optimizer,
+                    side,
+                );
             }
             side(executor);
             return plan::batch_rows::train_step(self, executor, inputs, labels, loss, label_smoothing, optimizer);

@@ -215,9 +215,7 @@ mod avx512 {
         unsafe fn dispatch(&self, rows: usize, wide: bool, start: Init, masks: [__mmask16; 2]) {
             // SAFETY: forwarded; a narrow tile (≤ 16 columns) skips the second vector,
             // whose mask is empty then.
-            unsafe {
-                if wide { by_rows!(self, rows, 2, start, masks) } else { by_rows!(self, rows, 1, start, masks) }
-            }
+            unsafe { if wide { by_rows!(self, rows, 2, start, masks) } else { by_rows!(self, rows, 1, start, masks) } }
         }
 
         /// # Safety

@@ -38,5 +38,7 @@ pub fn product(kernels: Kernels, a: MatRef, b: MatRef, c: MatMut, start: Start) 
     let rsc = c.row_stride() as isize;
     // SAFETY: each view covers every element its shape and strides reach,
     // and `c` is borrowed exclusively.
-    unsafe { matrixmultiply::sgemm(m, k, n, 1.0, a.as_ptr(), rsa, csa, b.as_ptr(), rsb, csb, beta, c.as_mut_ptr(), rsc, 1) }
+    unsafe {
+        matrixmultiply::sgemm(m, k, n, 1.0, a.as_ptr(), rsa, csa, b.as_ptr(), rsb, csb, beta, c.as_mut_ptr(), rsc, 1)
+    }
 }
