@@ -11,7 +11,7 @@ use common::{assert_same_bits, random_labels, test_rng, uniform_vec};
 use ffn_core::Init;
 use ffn_core::activation;
 use ffn_core::exec::Serial;
-use ffn_core::kernels::elementwise::{column_sums, fill_rows_with_bias, scale_bytes, scale_into};
+use ffn_core::kernels::elementwise::{column_sums, fill_rows_with_bias, scale_bytes, scale_into, sum_into};
 use ffn_core::kernels::exp::exp_in_place;
 use ffn_core::kernels::gemm::UNPACKED_MAX_BATCH;
 use ffn_core::kernels::{Kernels, Level};
@@ -74,20 +74,25 @@ fn check_level(level: Level) {
         let grads = uniform_vec(&mut rng, reach, -2.0, 2.0);
         let per_row = |row: usize| row * stride..row * stride + n;
         for &spec in activation::REGISTRY {
-            let forward = same_at(level, &format!("{} add_forward, {rows} × {n}", spec.name), |k| {
-                let mut values = first.clone();
-                (spec.add_forward)(k, MatMut::new(&mut values, rows, n, stride), MatRef::new(&second, rows, n, stride));
+            let forward = same_at(level, &format!("{} sum_forward, {rows} × {n}", spec.name), |k| {
+                let mut values = vec![f32::NAN; reach];
+                let (a, b) = (MatRef::new(&first, rows, n, stride), MatRef::new(&second, rows, n, stride));
+                (spec.sum_forward)(k, MatMut::new(&mut values, rows, n, stride), a, b);
                 values
             });
-            let mut expected = first.clone();
+            let mut expected = vec![f32::NAN; reach];
             for row in 0..rows {
                 let at = per_row(row);
-                for (v, s) in expected[at.clone()].iter_mut().zip(&second[at.clone()]) {
-                    *v += *s;
-                }
+                let sums = MatMut::row_of(&mut expected[at.clone()]);
+                sum_into(
+                    Kernels::detect(),
+                    sums,
+                    MatRef::row_of(&first[at.clone()]),
+                    MatRef::row_of(&second[at.clone()]),
+                );
                 (spec.forward)(Kernels::detect(), MatMut::row_of(&mut expected[at]));
             }
-            assert_same_bits(&format!("{} add_forward against rows", spec.name), &forward, &expected);
+            assert_same_bits(&format!("{} sum_forward against rows", spec.name), &forward, &expected);
             let backward = same_at(level, &format!("{} backward over a block, {rows} × {n}", spec.name), |k| {
                 let mut g = grads.clone();
                 (spec.backward)(k, MatRef::new(&forward, rows, n, stride), MatMut::new(&mut g, rows, n, stride));

@@ -20,9 +20,9 @@ pub struct ActivationSpec {
     pub help: &'static str,
     /// `y = f(x)` in place, over a block of rows.
     pub forward: fn(Kernels, values: MatMut),
-    /// `y = f(y + addend)` in place: a layer's product finished by adding
-    /// its second depth block (see `model::order`), then activated.
-    pub add_forward: fn(Kernels, values: MatMut, addend: MatRef),
+    /// `y = f(first + second)`: a layer's two depth blocks (see
+    /// `model::order`) added, then activated.
+    pub sum_forward: fn(Kernels, values: MatMut, first: MatRef, second: MatRef),
     /// `grad *= f'(x)`, with `f'` computed from the stored output `y = f(x)`.
     pub backward: fn(Kernels, outputs: MatRef, grads: MatMut),
     /// The scalar formulas, for references and tests.
@@ -58,7 +58,7 @@ macro_rules! activation_kernels {
             aliases: &[$($($alias),*)?],
             help: $help,
             forward,
-            add_forward,
+            sum_forward,
             backward,
             value,
             slope_from_output,
@@ -76,12 +76,17 @@ macro_rules! activation_kernels {
         }
 
         $crate::simd_kernel! {
-            fn add_forward(kernels: Kernels, values: $crate::matrix::MatMut, addend: $crate::matrix::MatRef) {
-                let flat = values.is_contiguous() && addend.is_contiguous();
-                let (mut values, addend) = (values.flat_if(flat), addend.flat_if(flat));
+            fn sum_forward(
+                kernels: Kernels,
+                values: $crate::matrix::MatMut,
+                first: $crate::matrix::MatRef,
+                second: $crate::matrix::MatRef,
+            ) {
+                let flat = values.is_contiguous() && first.is_contiguous() && second.is_contiguous();
+                let (mut values, first, second) = (values.flat_if(flat), first.flat_if(flat), second.flat_if(flat));
                 for r in 0..values.rows() {
-                    for (v, a) in values.row_mut(r).iter_mut().zip(addend.row(r)) {
-                        *v = value(*v + *a);
+                    for ((v, a), b) in values.row_mut(r).iter_mut().zip(first.row(r)).zip(second.row(r)) {
+                        *v = value(*a + *b);
                     }
                 }
             }

@@ -75,6 +75,19 @@ simd_kernel! {
 }
 
 simd_kernel! {
+    /// `out = a + b`, element by element (same shapes).
+    pub fn sum_into(kernels: Kernels, out: MatMut, a: MatRef, b: MatRef) {
+        let flat = out.is_contiguous() && a.is_contiguous() && b.is_contiguous();
+        let (mut out, a, b) = (out.flat_if(flat), a.flat_if(flat), b.flat_if(flat));
+        for r in 0..out.rows() {
+            for ((o, x), y) in out.row_mut(r).iter_mut().zip(a.row(r)).zip(b.row(r)) {
+                *o = *x + *y;
+            }
+        }
+    }
+}
+
+simd_kernel! {
     /// `values *= factors`, element by element (same shapes).
     pub fn multiply_in_place(kernels: Kernels, values: MatMut, factors: MatRef) {
         let flat = values.is_contiguous() && factors.is_contiguous();

@@ -17,7 +17,7 @@ use super::network::{Model, StepStats, block};
 use super::order::{Order, SMALL_BATCH};
 use crate::activation::ActivationSpec;
 use crate::kernels::Kernels;
-use crate::kernels::elementwise::{add_in_place, argmax, multiply_in_place, multiply_into, softmax_rows};
+use crate::kernels::elementwise::{argmax, multiply_in_place, multiply_into, softmax_rows, sum_into};
 use crate::layers::dense::Dense;
 use crate::layout::Layout;
 use crate::loss::LossSpec;
@@ -149,13 +149,22 @@ impl<'a> StepBuffers<'a> {
         unsafe { self.params.mat(weights.start, self.sizes[layer], width, width).rows_of(units) }
     }
 
+    /// Whether layer `layer`'s forward product has a second depth block.
+    fn two_blocks(&self, layer: usize) -> bool {
+        !self.order.depth(self.sizes[layer], 1).is_empty()
+    }
+
     /// Depth block `block` of layer `layer`'s forward product for rows
-    /// `rows`: `Z[rows, :] = b + X[rows, d]·W[d, :]` into the layer's
-    /// outputs for block 0, `X[rows, d]·W[d, :]` into its partial sums for
-    /// block 1 (`d` = the order's depth block; an empty block 1 is no work).
+    /// `rows`: `b + X[rows, d]·W[d, :]` for block 0, `X[rows, d]·W[d, :]` for
+    /// block 1 (`d` = the order's depth block). With one block the product
+    /// goes straight into the layer's outputs; with two, each block into its
+    /// own partial sums (so the parts of a plan each write a buffer of their
+    /// own), which [`StepBuffers::finish_forward`] adds. An empty block is no
+    /// work.
     ///
     /// # Safety
-    /// Writes `Z[rows, :]` or the partials' rows; reads `X[rows, d]` and `W[d, :]`.
+    /// Writes `Z[rows, :]` or block `block`'s partial sums of `rows`; reads
+    /// `X[rows, d]` and `W[d, :]`.
     pub(super) unsafe fn forward_product(&self, layer: usize, rows: Range<usize>, block: usize) {
         let (dense, kernels) = (self.dense(layer), self.kernels);
         let depth = self.order.depth(dense.fan_in, block);
@@ -166,50 +175,48 @@ impl<'a> StepBuffers<'a> {
         unsafe {
             let x = self.input(layer).block(rows.clone(), depth.clone());
             let w = self.weights(layer, depth);
-            if block == 0 {
-                let bias = self.params.slice(self.layout().bias(layer));
-                dense.forward_block(
-                    kernels,
-                    x,
-                    w,
-                    Some(bias),
-                    self.of_mut(self.outputs, layer, rows, 0..dense.fan_out),
-                );
-            } else {
-                let partials = self.partials_block(layer);
-                let out = self.partials.mat_mut(partials.start, self.batch, dense.fan_out, dense.fan_out);
-                dense.forward_block(kernels, x, w, None, out.into_block(rows, 0..dense.fan_out));
-            }
+            let bias = (block == 0).then(|| self.params.slice(self.layout().bias(layer)));
+            let start = match self.two_blocks(layer) {
+                true => self.partials_start(layer, block),
+                false => self.start(layer),
+            };
+            let width = dense.fan_out;
+            let target = if self.two_blocks(layer) { self.partials } else { self.outputs };
+            let out = target.mat_mut(start, self.batch, width, width);
+            dense.forward_block(kernels, x, w, bias, out.into_block(rows, 0..width));
         }
     }
 
-    /// Finishes layer `layer`'s outputs `[rows, cols]`: adds the second
-    /// depth block when the order has one, then applies the activation and
-    /// dropout (a hidden layer) or softmax (the output layer, whole rows).
+    /// Finishes layer `layer`'s outputs `[rows, cols]`: the sum of the two
+    /// depth blocks when the order has two, then the activation and dropout
+    /// (a hidden layer) or softmax (the output layer, whole rows).
     ///
     /// # Safety
     /// Writes `Y[rows, cols]` and its dropout kept values; reads the partial
     /// sums and dropout masks of `[rows, cols]`.
     pub(super) unsafe fn finish_forward(&self, layer: usize, rows: Range<usize>, cols: Range<usize>) {
         let (dense, kernels) = (self.dense(layer), self.kernels);
+        let width = dense.fan_out;
         // SAFETY: the reads and writes of the contract.
         unsafe {
             let mut out = self.of_mut(self.outputs, layer, rows.clone(), cols.clone());
-            let second = (!self.order.depth(dense.fan_in, 1).is_empty()).then(|| {
-                let partials = self.partials_block(layer);
-                let all = self.partials.mat(partials.start, self.batch, dense.fan_out, dense.fan_out);
-                all.block(rows.clone(), cols.clone())
+            let blocks = self.two_blocks(layer).then(|| {
+                let block = |b| {
+                    let all = self.partials.mat(self.partials_start(layer, b), self.batch, width, width);
+                    all.block(rows.clone(), cols.clone())
+                };
+                (block(0), block(1))
             });
-            if layer + 1 == self.layers() {
-                assert!(cols == (0..dense.fan_out), "softmax takes whole rows");
-                if let Some(second) = second {
-                    add_in_place(kernels, out.rb(), second);
-                }
-                return softmax_rows(kernels, out);
+            let hidden = layer + 1 < self.layers();
+            match (blocks, hidden) {
+                (Some((first, second)), true) => (self.activation.sum_forward)(kernels, out.rb(), first, second),
+                (None, true) => (self.activation.forward)(kernels, out.rb()),
+                (Some((first, second)), false) => sum_into(kernels, out.rb(), first, second),
+                (None, false) => {}
             }
-            match second {
-                Some(second) => (self.activation.add_forward)(kernels, out.rb(), second),
-                None => (self.activation.forward)(kernels, out.rb()),
+            if !hidden {
+                assert!(cols == (0..width), "softmax takes whole rows");
+                return softmax_rows(kernels, out);
             }
             if let Some((masks, kept)) = self.dropout {
                 let masks = self.of(masks, layer).block(rows.clone(), cols.clone());
@@ -324,9 +331,11 @@ impl<'a> StepBuffers<'a> {
         unsafe { update.update(self.params.slice_mut(range.clone()), self.grads.slice(range.clone()), range.start) }
     }
 
-    /// Where layer `layer`'s rows sit in the partial sums (laid out like the
-    /// outputs, for up to [`SMALL_BATCH`] rows).
-    fn partials_block(&self, layer: usize) -> Range<usize> {
-        block(self.sizes, self.max_batch.min(SMALL_BATCH), layer, self.batch)
+    /// Where depth block `block`'s partial sums of layer `layer` start: each
+    /// block has a region of its own, laid out like the outputs for up to
+    /// [`SMALL_BATCH`] rows.
+    fn partials_start(&self, layer: usize, block: usize) -> usize {
+        let region = self.partials.len() / 2;
+        block * region + super::network::block(self.sizes, self.max_batch.min(SMALL_BATCH), layer, self.batch).start
     }
 }

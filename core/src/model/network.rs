@@ -34,8 +34,8 @@ pub struct Model {
     pub(super) outputs: AlignedBuffer,
     /// `∂loss/∂(pre-activation)` of every layer, same shape as `outputs`.
     pub(super) deltas: AlignedBuffer,
-    /// Each layer's second depth block of the forward product (see
-    /// `order`), laid out like `outputs` for up to [`SMALL_BATCH`] rows.
+    /// Each layer's forward product in its two depth blocks (see `order`),
+    /// each block's region laid out like `outputs` for up to [`SMALL_BATCH`] rows.
     pub(super) partials: AlignedBuffer,
     pub(super) dropout: Option<Dropout>,
 }
@@ -104,7 +104,7 @@ impl Model {
             max_batch,
             outputs: AlignedBuffer::zeroed(per_row * max_batch),
             deltas: AlignedBuffer::zeroed(per_row * max_batch),
-            partials: AlignedBuffer::zeroed(per_row * max_batch.min(SMALL_BATCH)),
+            partials: AlignedBuffer::zeroed(2 * per_row * max_batch.min(SMALL_BATCH)),
             dropout: None,
         }
     }

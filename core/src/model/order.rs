@@ -7,8 +7,8 @@
 //!
 //! - up to [`SMALL_BATCH`] rows, each layer's forward product is summed in
 //!   two depth blocks (the layer's inputs cut by [`half`]): the first onto
-//!   the bias, the second from zero, then added (the small-batch plan gives
-//!   each core half the weight rows);
+//!   the bias, the second from zero, then the two added (the small-batch
+//!   plan gives each core half the weight rows);
 //! - above it, the loss is summed over the batch's two halves (cut by
 //!   [`half`]) and added (the large-batch plan gives each core half the
 //!   batch's rows);
@@ -56,8 +56,8 @@ impl Order {
     }
 
     /// Depth block `block` (0 or 1) of a layer with `fan_in` inputs: the
-    /// first is summed onto the bias, the second from zero and added after;
-    /// either may be empty.
+    /// first is summed onto the bias, the second from zero, and the two are
+    /// added; the second may be empty (then the first is the product).
     pub fn depth(&self, fan_in: usize, block: usize) -> Range<usize> {
         match (self.depth_halves, block) {
             (true, _) => half(fan_in, block),
