@@ -10,7 +10,7 @@
 //! whole. A rule with per-step scalars (Eve's loss feedback) sets them in
 //! `begin_step`, which runs once per step before any range is updated.
 
-crate::registry!(OptimizerSpec: sgd, momentum, nag, rmsprop, adam, nadam, eve);
+crate::registry!(OptimizerSpec: sgd, momentum, nag, rmsprop, adam, nadam, eve, amsgrad);
 
 use crate::kernels::Kernels;
 use core::marker::PhantomData;
