@@ -35,7 +35,7 @@ impl Init {
         match self {
             Init::Random => weights.iter_mut().for_each(|w| *w = 0.01 * normal(rng)),
             Init::Xavier => {
-                let limit = libm::sqrtf(6.0 / (fan_in + fan_out) as f32);
+                let limit = crate::math::sqrt(6.0 / (fan_in + fan_out) as f32);
                 weights.iter_mut().for_each(|w| *w = limit * (2.0 * uniform(rng) - 1.0));
             }
         }

@@ -5,7 +5,7 @@
 //! microseconds), so spawning threads per call, or waking sleeping ones
 //! through the OS, would cost more than the split saves. The helpers are
 //! started once, with the pool, and spin on the job's claim word (which
-//! carries the job's sequence number) for [`SPIN`] before they park, so
+//! carries the job's sequence number) for a few hundred microseconds before they park, so
 //! back-to-back jobs hand over in about a microsecond and an idle process
 //! does not keep a core busy. [`Pool::run_phases`] hands a chain of phases
 //! over once, the threads meeting at a barrier between phases.

@@ -1,7 +1,7 @@
 //! Hidden-layer activations. Each lives in its own file as two scalar
 //! formulas (the value, and the slope written in terms of the *output*, so
 //! the backward pass needs only the stored activations);
-//! [`activation_kernels!`] turns them into SIMD-dispatched kernels over
+//! [`activation_kernels!`](crate::activation_kernels) turns them into SIMD-dispatched kernels over
 //! blocks of rows. Adding one = one file + its name in the [`REGISTRY`] line.
 
 crate::registry!(ActivationSpec: identity, sigmoid, tanh, relu);

@@ -227,7 +227,8 @@ mod tests {
     /// each byte `b` as `b / 255`.
     #[test]
     fn gather_scaled_rows_scales_the_listed_rows_in_order() {
-        let width = 784;
+        // Miri interprets every byte: a narrower image there.
+        let width = if cfg!(miri) { 20 } else { 784 };
         let src: Vec<u8> = (0..1000 * width).map(|i| (i % 251) as u8).collect();
         for executor in [&Serial as &dyn Executor, &TwoInTurn] {
             for batch in [1, 5, 16, 64, 65, 256] {

@@ -1,7 +1,7 @@
 //! Kernels: element-wise loops with run-time SIMD selection, and the GEMMs.
 //!
 //! Every element-wise kernel is written once, as a plain loop over slices
-//! ([`simd_kernel!`]). The macro compiles that body several times: a portable
+//! ([`simd_kernel!`](crate::simd_kernel)). The macro compiles that body several times: a portable
 //! build (whatever the compile target allows, SSE2 on x86_64) and, with `std`
 //! on x86_64, builds with AVX2+FMA and with AVX-512 enabled, which LLVM
 //! vectorises to 256/512-bit lanes. Which build runs is read from the

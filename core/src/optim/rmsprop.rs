@@ -23,8 +23,8 @@ crate::simd_kernel! {
     fn kernel(kernels: Kernels, params: &mut [f32], grads: &[f32], mean_square: &mut [f32], lr: f32, beta: f32, eps: f32) {
         // `β·v + (1−β)·g²` as `v + (1−β)·(g² − v)` and the step as one fused
         // multiply-subtract: four operations fewer per parameter than plain
-        // multiplies and adds, which made the update 10 % faster (AVX-512,
-        // `vsqrtps` alone takes 80 % of its time) and round less. `v` stays
+        // multiplies and adds, so a faster update (the square root dominates
+        // it; figures in benches/RESULTS.md) that rounds less. `v` stays
         // ≥ 0: the fused sum `v + (1−β)·t` with `t ≥ −v` and
         // 0 ≤ 1−β ≤ 1 is non-negative before rounding.
         let keep = 1.0 - beta;

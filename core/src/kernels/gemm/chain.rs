@@ -12,7 +12,7 @@
 //! Every element of `C` is one fused multiply-add chain in `k` order,
 //! `c = fma(a[i,k-1], b[k-1,j], … fma(a[i,0], b[0,j], start))`, so the result
 //! does not depend on the tiling, on which block of `C` a call computes, or
-//! on the vector width: [`reference`] computes the same bits one element at
+//! on the vector width: [`reference()`] computes the same bits one element at
 //! a time (the tests hold the kernel to it). The start value is what a layer
 //! needs: the bias already in `C`, zero, or `decay·w` for a weight gradient
 //! with L2 decay, which saves a separate pass over the weights.
@@ -70,7 +70,7 @@ pub fn reference(a: MatRef, b: MatRef, c: MatMut, start: Start) {
                 Start::Scaled(w, decay) => decay * w.at(i, j),
             };
             for kk in 0..a.cols() {
-                acc = libm::fmaf(a.at(i, kk), b.at(kk, j), acc);
+                acc = crate::math::fma(a.at(i, kk), b.at(kk, j), acc);
             }
             c.row_mut(i)[j] = acc;
         }

@@ -12,7 +12,7 @@
 //! the block of `C` a call computes: lane `l` of `A[i, :]·B[j, :]` is the
 //! fused multiply-add chain over `kk ≡ l (mod 16)` in `kk` order, and the 16
 //! lanes are then added as `((x0+x2)+(x1+x3)) + …` in the fixed tree of
-//! [`lane_sum`]. [`reference`] computes the same bits one element at a time
+//! [`lane_sum`]. [`reference()`] computes the same bits one element at a time
 //! (the tests hold the kernel to it). Only AVX-512 has a build.
 
 use crate::kernels::Kernels;
@@ -65,7 +65,7 @@ pub fn reference(a: MatRef, b: MatRef, c: MatMut) {
         for j in 0..b.cols() {
             let mut lanes = [0.0f32; LANES];
             for kk in 0..a.cols() {
-                lanes[kk % LANES] = libm::fmaf(a.at(i, kk), b.at(kk, j), lanes[kk % LANES]);
+                lanes[kk % LANES] = crate::math::fma(a.at(i, kk), b.at(kk, j), lanes[kk % LANES]);
             }
             c.row_mut(i)[j] = lane_sum(&lanes);
         }

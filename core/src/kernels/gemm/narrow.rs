@@ -8,7 +8,7 @@
 //! fused multiply-add chain over them.
 //!
 //! Every element of `C` is the chain `fma(a[i,k-1], b[j,k-1], … fma(a[i,0],
-//! b[j,0], 0))` in `k` order, as [`reference`] computes it one element at a
+//! b[j,0], 0))` in `k` order, as [`reference()`] computes it one element at a
 //! time. matrixmultiply's AVX-512 kernel sums the same way (one accumulator
 //! per element, `k` in order): switching to this kernel left the weights
 //! digests unchanged on the machine it was tuned on. Only AVX-512 has a build.
@@ -54,7 +54,7 @@ pub fn reference(a: MatRef, b: MatRef, c: MatMut) {
     let mut c = c;
     for i in 0..a.rows() {
         for j in 0..b.cols() {
-            c.row_mut(i)[j] = (0..a.cols()).fold(0.0, |acc, kk| libm::fmaf(a.at(i, kk), b.at(kk, j), acc));
+            c.row_mut(i)[j] = (0..a.cols()).fold(0.0, |acc, kk| crate::math::fma(a.at(i, kk), b.at(kk, j), acc));
         }
     }
 }
