@@ -20,7 +20,9 @@ use ffn_core::optim::{self, Hyper, Optimizer};
 use ffn_core::rng::rng_for;
 use ffn_pool::Pool;
 
-const SIZES: [usize; 5] = [40, 34, 20, 33, 7];
+/// Under Miri, which interprets every multiply-add, one hidden layer still
+/// wide enough for both parts.
+const SIZES: &[usize] = if cfg!(miri) { &[33, 34, 7] } else { &[40, 34, 20, 33, 7] };
 
 fn train(executor: &dyn Executor, batch: usize, steps: usize) -> (Vec<f32>, Vec<(u32, usize)>) {
     let mut rng = test_rng(31);
@@ -28,7 +30,7 @@ fn train(executor: &dyn Executor, batch: usize, steps: usize) -> (Vec<f32>, Vec<
     let labels = random_labels(&mut rng, steps * batch, 7);
     let tanh = activation::by_name("tanh").unwrap();
     let cross_entropy = loss::by_name("cross_entropy").unwrap();
-    let mut model = Model::new(&SIZES, tanh, Init::Xavier, 8, batch);
+    let mut model = Model::new(SIZES, tanh, Init::Xavier, 8, batch);
     let hyper = Hyper { weight_decay: 1e-3, learning_rate: 0.01, ..Hyper::default() };
     let mut optimizer = Optimizer::new(optim::by_name("eve").unwrap(), hyper, model.params.len());
     let mut stats = Vec::new();
@@ -47,8 +49,8 @@ fn train(executor: &dyn Executor, batch: usize, steps: usize) -> (Vec<f32>, Vec<
 #[test]
 fn every_executor_gives_the_reference_steps_bits_on_odd_layers() {
     let pool = Pool::new(2);
-    let steps = if cfg!(miri) { 2 } else { 5 };
-    for batch in [16, 80] {
+    let steps = if cfg!(miri) { 1 } else { 5 };
+    for batch in [16, if cfg!(miri) { 65 } else { 80 }] {
         let (reference, reference_stats) = train(&Serial, batch, steps);
         for (name, executor) in [("parts in turn", &InTurn as &dyn Executor), ("a pool of two threads", &pool)] {
             let (got, stats) = train(executor, batch, steps);
