@@ -16,7 +16,12 @@
 //! a product plays in a dense layer. So a model trained on two different CPUs
 //! may differ in the last bits; on one machine, results never depend on the
 //! thread count.
+//!
+//! [`bf16`] holds the bf16 products (f32 accumulation), not yet wired into
+//! the training step.
 
+#[cfg(feature = "alloc")]
+pub mod bf16;
 pub mod elementwise;
 pub mod exp;
 pub mod gemm;

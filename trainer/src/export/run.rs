@@ -25,7 +25,7 @@ pub struct ExportOptions {
     pub data_dir: Option<PathBuf>,
     /// Training images whose activations set the int8 activation scales.
     pub calibration_samples: usize,
-    /// `None` = try [`AUTO_CALIBRATIONS`] and keep the best on validation data.
+    /// `None` = try `AUTO_CALIBRATIONS` and keep the best on validation data.
     pub calibration: Option<Calibration>,
 }
 
@@ -78,10 +78,10 @@ pub fn run(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
     anyhow::ensure!(!data.test.is_empty(), "the {dataset} test set is empty");
 
     let samples = opts.calibration_samples.clamp(1, data.train.len().max(1));
-    let calibration_images = &data.train.images[..samples * data::IMAGE_LEN];
+    let calibration_images = data.train.inputs_of(0..samples);
     let measure = |bytes: &[u8], split: &data::Split| -> anyhow::Result<f64> {
         let model = HostModel::from_bytes(bytes).context("exported model does not load")?;
-        Ok(accuracy_percent(&model, &split.pixels, &split.labels))
+        Ok(accuracy_percent(&model, split.bytes().unwrap_or_default(), &split.labels))
     };
 
     let candidates: Vec<Calibration> = match opts.calibration {
@@ -90,7 +90,7 @@ pub fn run(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
     };
     let mut best: Option<(f64, Calibration, Vec<u8>)> = None;
     for calibration in candidates {
-        let layers = quantize(&decoded, calibration_images, calibration)?;
+        let layers = quantize(&decoded, &calibration_images, calibration)?;
         let bytes = encode_int8(&decoded.sizes, decoded.activation, &layers);
         // Pick on validation data so the test set stays unseen (an empty split: the first wins).
         let score = if data.validation.is_empty() { 0.0 } else { measure(&bytes, &data.validation)? };
@@ -111,7 +111,7 @@ pub fn run(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
     let variant = |element, bytes: Vec<u8>, out: Option<PathBuf>| -> anyhow::Result<Variant> {
         let model = HostModel::from_bytes(&bytes).context("exported model does not load")?;
         let scratch_bytes = model.scratch_bytes();
-        let test_accuracy = accuracy_percent(&model, &data.test.pixels, &data.test.labels);
+        let test_accuracy = accuracy_percent(&model, data.test.bytes().unwrap_or_default(), &data.test.labels);
         if let Some(path) = &out {
             write_atomic(path, &bytes)?;
         }

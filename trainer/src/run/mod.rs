@@ -248,7 +248,7 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
     let mut batches = Batches::new();
     let mut outcome = Outcome::Finished;
     let progress = Progress::new();
-    let classes = dataset.name.class_names();
+    let classes = dataset.class_names();
     let mut test: Option<(f64, f64)> = None;
 
     for epoch in history.len() + 1..=config.epochs {
@@ -303,7 +303,7 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
         }
 
         let mut ignore = |_, _| {};
-        let val = model.evaluate(&pool, &dataset.validation.images, &dataset.validation.labels, loss, &mut ignore);
+        let val = model.evaluate(&pool, &dataset.validation.inputs(), &dataset.validation.labels, loss, &mut ignore);
         let n_val = dataset.validation.len().max(1) as f64;
         let seconds = epoch_started.elapsed().as_secs_f64();
         let m = EpochMetrics {
@@ -467,7 +467,7 @@ fn evaluate_test(
 ) -> ((f64, f64), Confusion) {
     let mut confusion = Confusion::new(classes);
     let mut index = 0;
-    let stats = model.evaluate(executor, &test.images, &test.labels, loss, |truth, predicted| {
+    let stats = model.evaluate(executor, &test.inputs(), &test.labels, loss, |truth, predicted| {
         confusion.add(index, truth, predicted);
         index += 1;
     });
