@@ -480,10 +480,7 @@ fn finish_outputs(run_dir: &Path, model: &Model, confusion: &Confusion, console:
     if model.params.iter().any(|p| !p.is_finite()) {
         return Err(std::io::Error::other("refusing to write a model with non-finite weights"));
     }
-    let activation = ffn_infer_embedded::format::Activation::from_name(model.activation.name)
-        .ok_or_else(|| std::io::Error::other("activation not supported by the model file format"))?;
-    let bytes = ffn_infer_embedded::format::encode_f32(&model.sizes, activation, &model.params);
-    crate::atomic::write(&run_dir.join("model.ffn"), &bytes)?;
+    crate::export::write_run_model(run_dir, model)?;
     crate::atomic::write_json(&run_dir.join("confusion.json"), confusion)?;
     for line in confusion.to_text().lines() {
         console.say(line);
