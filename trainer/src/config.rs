@@ -115,7 +115,7 @@ impl TrainConfig {
     /// f64 so absurd sizes cannot overflow the estimate itself.
     fn estimated_memory_bytes(&self) -> f64 {
         let (layers, width) = (self.num_layers as f64, self.hidden_size as f64);
-        let (input, classes) = (ffn_core::INPUT_SIZE as f64, ffn_core::NUM_CLASSES as f64);
+        let (input, classes) = (crate::data::IMAGE_LEN as f64, crate::data::CLASSES as f64);
         let params = if self.num_layers == 0 {
             (input + 1.0) * classes
         } else {
@@ -142,9 +142,9 @@ impl TrainConfig {
 
     /// `[784, hidden…, 10]`.
     pub fn sizes(&self) -> Vec<usize> {
-        let mut sizes = vec![ffn_core::INPUT_SIZE];
+        let mut sizes = vec![crate::data::IMAGE_LEN];
         sizes.extend(std::iter::repeat_n(self.hidden_size, self.num_layers));
-        sizes.push(ffn_core::NUM_CLASSES);
+        sizes.push(crate::data::CLASSES);
         sizes
     }
 

@@ -14,6 +14,7 @@ use checkpoint::Checkpoint;
 use ffn_core::model::Model;
 use ffn_core::optim::{Hyper, Optimizer};
 use ffn_core::rng::{rng_for, shuffle};
+use ffn_pool::Pool;
 use metrics::{Confusion, EpochMetrics, Summary};
 use progress::Progress;
 use signals::Signals;
@@ -109,11 +110,12 @@ fn choose_run_dir(config: &TrainConfig, name: &str) -> PathBuf {
 /// problems; a run that started reports how it ended through [`Outcome`].
 pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, TrainError> {
     let started = Instant::now();
-    // Before any kernel thread starts, so they all inherit it.
+    // Before the pool's threads start, so they all inherit it.
     ffn_core::kernels::flush_subnormals();
-    if config.threads > 0 {
-        ffn_core::kernels::parallel::set_threads(config.threads);
-    }
+    let pool = Pool::new(match config.threads {
+        0 => ffn_pool::default_threads(),
+        limit => limit.min(ffn_pool::default_threads()),
+    });
     config.validate().map_err(TrainError::Config)?;
     let resume_dir = config.resume.clone().map(PathBuf::from);
     let checkpoint = match &resume_dir {
@@ -243,7 +245,7 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
         dataset.test.len(),
         dataset.source.display(),
         model.params.len(),
-        ffn_core::kernels::level().name()
+        model.kernels.level().name()
     ));
     if let Some(ck) = &checkpoint {
         console.say(&format!("resuming {} after epoch {}", run_dir.display(), ck.epochs_done));
@@ -278,6 +280,7 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
                 model.set_dropout(config.dropout as f32, rng_for(config.seed, DROPOUT_STREAM + step as u64));
             }
             let stats = model.train_step_alongside(
+                &pool,
                 batch.images,
                 batch.labels,
                 loss,
@@ -308,7 +311,7 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
         }
 
         let mut ignore = |_, _| {};
-        let val = model.evaluate(&dataset.validation.inputs(), &dataset.validation.labels, loss, &mut ignore);
+        let val = model.evaluate(&pool, &dataset.validation.inputs(), &dataset.validation.labels, loss, &mut ignore);
         let n_val = dataset.validation.len().max(1) as f64;
         let seconds = epoch_started.elapsed().as_secs_f64();
         let m = EpochMetrics {
@@ -356,7 +359,7 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
             && let Some(obj) = row.as_object_mut()
         {
             // The test set is scored once, at the end, and logged with the last epoch.
-            let (scores, confusion) = evaluate_test(&mut model, &dataset.test, loss, &classes);
+            let (scores, confusion) = evaluate_test(&mut model, &pool, &dataset.test, loss, &classes);
             obj.insert("test_loss".into(), scores.0.into());
             obj.insert("test_accuracy".into(), scores.1.into());
             test = Some(scores);
@@ -385,7 +388,7 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
     if outcome == Outcome::Finished && test.is_none() && !history.is_empty() {
         // Killed after the last checkpoint but before the summary: the model
         // is the checkpoint's, so scoring it again gives the same outputs.
-        let (scores, confusion) = evaluate_test(&mut model, &dataset.test, loss, &classes);
+        let (scores, confusion) = evaluate_test(&mut model, &pool, &dataset.test, loss, &classes);
         test = Some(scores);
         finish_outputs(&run_dir, &model, &confusion, &mut console).map_err(output_error(&run_dir))?;
         if let Some(run) = console.wandb.as_mut() {
@@ -469,13 +472,14 @@ fn finished_before(run_dir: &Path) -> bool {
 /// Test loss/accuracy and the confusion matrix.
 fn evaluate_test(
     model: &mut Model,
+    executor: &Pool,
     test: &data::Split,
     loss: &ffn_core::LossSpec,
     classes: &[&str],
 ) -> ((f64, f64), Confusion) {
     let mut confusion = Confusion::new(classes);
     let mut index = 0;
-    let stats = model.evaluate(&test.inputs(), &test.labels, loss, |truth, predicted| {
+    let stats = model.evaluate(executor, &test.inputs(), &test.labels, loss, |truth, predicted| {
         confusion.add(index, truth, predicted);
         index += 1;
     });
