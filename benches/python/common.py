@@ -1,5 +1,5 @@
 """Shared by the NumPy and PyTorch epoch benchmarks: Fashion-MNIST loading (the
-same 54 000 / 6 000 split sizes as `bench-epoch`), the model's configuration,
+same 54 000 / 6 000 split sizes as `ffn bench-epoch`), the model's configuration,
 argument parsing and the JSON line every implementation prints."""
 
 import argparse
@@ -61,10 +61,10 @@ def blas_info():
     ]
 
 
-def run(name, args, new_model, train_epoch, evaluate):
+def run(name, args, new_model, train_epoch, evaluate, recipe="course"):
     """Per batch size: a fresh model, `args.epochs` timed epochs (training:
     shuffle, gather, steps; then one validation pass), the median printed as
-    one JSON line."""
+    one JSON line (with the recipe it measures: `course` or `default`)."""
     for batch in args.batch_sizes:
         model = new_model(batch)
         times = []
@@ -79,6 +79,7 @@ def run(name, args, new_model, train_epoch, evaluate):
         total, train_s, val_s = sorted(times)[len(times) // 2]
         result = {
             "impl": name,
+            "recipe": recipe,
             "threads": args.threads,
             "batch": batch,
             "epoch_s": round(total, 6),

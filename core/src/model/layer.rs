@@ -12,12 +12,16 @@
 //! written by another**. Each piece says what it reads and writes; on one
 //! thread the contract holds trivially.
 
+use super::bf16::{Bf16Packs, halves_within};
 use super::dropout::Dropout;
 use super::network::{Model, StepStats, block};
 use super::order::{Order, SMALL_BATCH};
+use super::plan::{OnePart, PARTS};
 use crate::activation::ActivationSpec;
 use crate::kernels::Kernels;
+use crate::kernels::bf16::PackedB;
 use crate::kernels::elementwise::{argmax, multiply_in_place, multiply_into, softmax_rows, sum_into};
+use crate::kernels::gemm::{Operand, Scratch};
 use crate::layers::dense::Dense;
 use crate::layout::Layout;
 use crate::loss::LossSpec;
@@ -44,6 +48,17 @@ pub(super) struct StepBuffers<'a> {
     /// `(masks, kept)` when dropout is on (training only).
     dropout: Option<(SharedMut<'a, f32>, SharedMut<'a, f32>)>,
     weight_decay: f32,
+    /// The weights packed for this step's products when they run in bf16.
+    packed: Option<PackedWeights<'a>>,
+    /// Per part, where its products pack their operands (bf16 only).
+    scratch: [OnePart<&'a mut Scratch>; PARTS],
+}
+
+/// The packs of [`Bf16Packs`] a step reads.
+#[derive(Clone, Copy)]
+struct PackedWeights<'a> {
+    forward: &'a [[PackedB; PARTS]],
+    input_gradient: &'a [[PackedB; PARTS]],
 }
 
 impl<'a> StepBuffers<'a> {
@@ -63,10 +78,16 @@ impl<'a> StepBuffers<'a> {
             "partial sums for at most SMALL_BATCH rows"
         );
         let dropout = model.dropout.as_mut().filter(|_| training);
+        // Evaluation multiplies in f32; the bf16 weights are packed for training steps only.
+        let kernels = if training { model.kernels } else { model.kernels.with_bf16(None) };
+        let Bf16Packs { forward, input_gradient, scratch } = &mut model.bf16;
+        let (forward, input_gradient): (&'a [_], &'a [_]) = (forward, input_gradient);
+        let packed = kernels.bf16().map(|_| PackedWeights { forward, input_gradient });
+        let [first, second] = scratch;
         StepBuffers {
             sizes: &model.sizes,
             activation: model.activation,
-            kernels: model.kernels,
+            kernels,
             max_batch: model.max_batch,
             batch,
             order,
@@ -78,6 +99,8 @@ impl<'a> StepBuffers<'a> {
             partials: SharedMut::new(&mut model.partials),
             dropout: dropout.map(|Dropout { masks, kept, .. }| (SharedMut::new(masks), SharedMut::new(kept))),
             weight_decay,
+            packed,
+            scratch: [OnePart::new(first), OnePart::new(second)],
         }
     }
 
@@ -149,6 +172,17 @@ impl<'a> StepBuffers<'a> {
         unsafe { self.params.mat(weights.start, self.sizes[layer], width, width).rows_of(units) }
     }
 
+    /// Part `part`'s buffers for the operands its products pack.
+    ///
+    /// # Safety
+    /// Only part `part` calls this during a phase, and drops the reference
+    /// before the phase ends.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn scratch(&self, part: usize) -> &mut Scratch {
+        // SAFETY: the caller's contract.
+        unsafe { self.scratch[part].get() }
+    }
+
     /// Whether layer `layer`'s forward product has a second depth block.
     fn two_blocks(&self, layer: usize) -> bool {
         !self.order.depth(self.sizes[layer], 1).is_empty()
@@ -160,12 +194,12 @@ impl<'a> StepBuffers<'a> {
     /// goes straight into the layer's outputs; with two, each block into its
     /// own partial sums (so the parts of a plan each write a buffer of their
     /// own), which [`StepBuffers::finish_forward`] adds. An empty block is no
-    /// work.
+    /// work. In bf16 `W[d, :]` is the block's pack of this step.
     ///
     /// # Safety
-    /// Writes `Z[rows, :]` or block `block`'s partial sums of `rows`; reads
-    /// `X[rows, d]` and `W[d, :]`.
-    pub(super) unsafe fn forward_product(&self, layer: usize, rows: Range<usize>, block: usize) {
+    /// Writes `Z[rows, :]` or block `block`'s partial sums of `rows`, and
+    /// part `part`'s scratch; reads `X[rows, d]` and `W[d, :]`.
+    pub(super) unsafe fn forward_product(&self, layer: usize, rows: Range<usize>, block: usize, part: usize) {
         let (dense, kernels) = (self.dense(layer), self.kernels);
         let depth = self.order.depth(dense.fan_in, block);
         if block > 0 && depth.is_empty() {
@@ -174,7 +208,10 @@ impl<'a> StepBuffers<'a> {
         // SAFETY: the reads and writes of the contract.
         unsafe {
             let x = self.input(layer).block(rows.clone(), depth.clone());
-            let w = self.weights(layer, depth);
+            let w = match self.packed {
+                Some(packed) => Operand::Packed(&packed.forward[layer][block]),
+                None => Operand::Lies(self.weights(layer, depth)),
+            };
             let bias = (block == 0).then(|| self.params.slice(self.layout().bias(layer)));
             let start = match self.two_blocks(layer) {
                 true => self.partials_start(layer, block),
@@ -183,7 +220,7 @@ impl<'a> StepBuffers<'a> {
             let width = dense.fan_out;
             let target = if self.two_blocks(layer) { self.partials } else { self.outputs };
             let out = target.mat_mut(start, self.batch, width, width);
-            dense.forward_block(kernels, x, w, bias, out.into_block(rows, 0..width));
+            dense.forward_block(kernels, x, w, bias, out.into_block(rows, 0..width), self.scratch(part));
         }
     }
 
@@ -253,19 +290,33 @@ impl<'a> StepBuffers<'a> {
     }
 
     /// `dX[rows, units] = dY[rows, :]·W[units, :]ᵀ` into the layer below's
-    /// deltas, times the dropout mask and the activation's slope there.
+    /// deltas, times the dropout mask and the activation's slope there. In
+    /// bf16 `units` are whole halves of the layer's inputs, each a pack of
+    /// this step's `Wᵀ`.
     ///
     /// # Safety
-    /// Writes the layer below's deltas `[rows, units]`; reads this layer's
-    /// deltas of `rows`, its weights of `units`, and the layer below's
-    /// outputs and masks `[rows, units]`.
-    pub(super) unsafe fn input_gradient(&self, layer: usize, rows: Range<usize>, units: Range<usize>) {
+    /// Writes the layer below's deltas `[rows, units]` and part `part`'s
+    /// scratch; reads this layer's deltas of `rows`, its weights of `units`,
+    /// and the layer below's outputs and masks `[rows, units]`.
+    pub(super) unsafe fn input_gradient(&self, layer: usize, rows: Range<usize>, units: Range<usize>, part: usize) {
         let (dense, kernels) = (self.dense(layer), self.kernels);
         // SAFETY: the reads and writes of the contract.
         unsafe {
             let d_output = self.of(self.deltas, layer).rows_of(rows.clone());
             let mut d_input = self.of_mut(self.deltas, layer - 1, rows.clone(), units.clone());
-            dense.input_gradient(kernels, d_output, self.weights(layer, units.clone()), d_input.rb());
+            match self.packed {
+                None => {
+                    let w = Operand::Lies(self.weights(layer, units.clone()));
+                    dense.input_gradient(kernels, d_output, w, d_input.rb(), self.scratch(part));
+                }
+                Some(packed) => {
+                    for (index, half) in halves_within(dense.fan_in, units.clone()) {
+                        let block = self.of_mut(self.deltas, layer - 1, rows.clone(), half);
+                        let w_t = Operand::Packed(&packed.input_gradient[layer][index]);
+                        dense.input_gradient(kernels, d_output, w_t, block, self.scratch(part));
+                    }
+                }
+            }
             if let Some((masks, _)) = self.dropout {
                 multiply_in_place(kernels, d_input.rb(), self.of(masks, layer - 1).block(rows.clone(), units.clone()));
             }
@@ -277,9 +328,10 @@ impl<'a> StepBuffers<'a> {
     /// weights only).
     ///
     /// # Safety
-    /// Writes the weight gradient's rows `units`; reads the input's columns
-    /// `units`, this layer's deltas and the weights' rows `units`.
-    pub(super) unsafe fn weight_gradient(&self, layer: usize, units: Range<usize>) {
+    /// Writes the weight gradient's rows `units` and part `part`'s scratch;
+    /// reads the input's columns `units`, this layer's deltas and the
+    /// weights' rows `units`.
+    pub(super) unsafe fn weight_gradient(&self, layer: usize, units: Range<usize>, part: usize) {
         let (dense, kernels) = (self.dense(layer), self.kernels);
         let first = self.layout().weights(layer).start + units.start * dense.fan_out;
         // SAFETY: the reads and writes of the contract.
@@ -287,7 +339,8 @@ impl<'a> StepBuffers<'a> {
             let x = self.input(layer).cols_of(units.clone());
             let d_weights = self.grads.mat_mut(first, units.len(), dense.fan_out, dense.fan_out);
             let w = self.weights(layer, units);
-            dense.weight_gradient(kernels, x, self.of(self.deltas, layer), w, self.weight_decay, d_weights);
+            let d_output = self.of(self.deltas, layer);
+            dense.weight_gradient(kernels, x, d_output, w, self.weight_decay, d_weights, self.scratch(part));
         }
     }
 
