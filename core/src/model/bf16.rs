@@ -4,15 +4,15 @@
 //! end), and each part's buffers for the operands it packs itself.
 //!
 //! The packed weights are cut the way the pieces read them, so that a piece
-//! never packs a weight: `W` by the order's depth blocks (the right operands
-//! of the forward products) and `Wᵀ` by the halves of the layer's inputs
-//! (the right operands of the input gradients; the reference step, which
-//! takes a layer's inputs whole, computes the two halves in turn). Both cuts
-//! fall on the same elements' sums whatever the plan, so the bits are the
-//! reference step's (see `kernels::gemm::bf16`). Which tensors are rounded
-//! where is written there.
+//! never packs a weight: `W` and `Wᵀ` by the order's depth blocks, which cut
+//! the layer's inputs in halves at small batches (where the weight-rows plan
+//! gives each part one half for the forward product and the input gradient;
+//! the reference step computes the two in turn) and not at all at large
+//! ones. A cut changes no element's sum, so the bits are the reference
+//! step's (see `kernels::gemm::bf16`). Which tensors are rounded where is
+//! written there.
 
-use super::order::{Order, half};
+use super::order::Order;
 use super::plan::{OnePart, PARTS};
 use crate::exec::Executor;
 use crate::kernels::Kernels;
@@ -29,7 +29,7 @@ use core::ops::Range;
 pub(super) struct Bf16Packs {
     /// Per layer, `W[depth, :]` for each of the order's depth blocks.
     pub(super) forward: Vec<[PackedB; PARTS]>,
-    /// Per layer, `W[units, :]ᵀ` for each half of the layer's inputs.
+    /// Per layer, `W[d, :]ᵀ` for each of the order's depth blocks `d`.
     pub(super) input_gradient: Vec<[PackedB; PARTS]>,
     /// Per part of a plan, where it packs the activations and deltas its
     /// products read.
@@ -63,22 +63,24 @@ impl Bf16Packs {
             for (layer, packs) in packs.iter_mut().enumerate() {
                 let fan_in = sizes[layer];
                 for (block, packed) in packs.iter_mut().enumerate() {
-                    match part {
-                        0 => pack_b(level, weights(layer, order.depth(fan_in, block)), packed),
-                        _ => pack_b(level, weights(layer, half(fan_in, block)).t(), packed),
-                    }
+                    let depth = weights(layer, order.depth(fan_in, block));
+                    pack_b(level, if part == 0 { depth } else { depth.t() }, packed);
                 }
             }
         });
     }
 }
 
-/// The halves of `fan_in` inputs that `units` covers, with their index (the
-/// input-gradient packs); `units` is whole halves.
-pub(super) fn halves_within(fan_in: usize, units: Range<usize>) -> impl Iterator<Item = (usize, Range<usize>)> {
-    (0..PARTS).map(move |p| (p, half(fan_in, p))).filter(move |(_, h)| {
-        let inside = units.start <= h.start && h.end <= units.end;
-        assert!(inside || h.end <= units.start || units.end <= h.start, "bf16 input gradient: whole halves only");
-        inside && !h.is_empty()
+/// The order's depth blocks of `fan_in` inputs that `units` covers, with
+/// their index (the input-gradient packs); `units` is whole blocks.
+pub(super) fn blocks_within(
+    order: Order,
+    fan_in: usize,
+    units: Range<usize>,
+) -> impl Iterator<Item = (usize, Range<usize>)> {
+    (0..PARTS).map(move |b| (b, order.depth(fan_in, b))).filter(move |(_, d)| {
+        let inside = units.start <= d.start && d.end <= units.end;
+        assert!(inside || d.end <= units.start || units.end <= d.start, "bf16 input gradient: whole depth blocks only");
+        inside && !d.is_empty()
     })
 }

@@ -12,7 +12,7 @@
 //! written by another**. Each piece says what it reads and writes; on one
 //! thread the contract holds trivially.
 
-use super::bf16::{Bf16Packs, halves_within};
+use super::bf16::{Bf16Packs, blocks_within};
 use super::dropout::Dropout;
 use super::network::{Model, StepStats, block};
 use super::order::{Order, SMALL_BATCH};
@@ -291,8 +291,8 @@ impl<'a> StepBuffers<'a> {
 
     /// `dX[rows, units] = dY[rows, :]·W[units, :]ᵀ` into the layer below's
     /// deltas, times the dropout mask and the activation's slope there. In
-    /// bf16 `units` are whole halves of the layer's inputs, each a pack of
-    /// this step's `Wᵀ`.
+    /// bf16 `units` are whole depth blocks of the order, each a pack of this
+    /// step's `Wᵀ`.
     ///
     /// # Safety
     /// Writes the layer below's deltas `[rows, units]` and part `part`'s
@@ -310,8 +310,8 @@ impl<'a> StepBuffers<'a> {
                     dense.input_gradient(kernels, d_output, w, d_input.rb(), self.scratch(part));
                 }
                 Some(packed) => {
-                    for (index, half) in halves_within(dense.fan_in, units.clone()) {
-                        let block = self.of_mut(self.deltas, layer - 1, rows.clone(), half);
+                    for (index, depth) in blocks_within(self.order, dense.fan_in, units.clone()) {
+                        let block = self.of_mut(self.deltas, layer - 1, rows.clone(), depth);
                         let w_t = Operand::Packed(&packed.input_gradient[layer][index]);
                         dense.input_gradient(kernels, d_output, w_t, block, self.scratch(part));
                     }

@@ -63,6 +63,9 @@ pub struct Scratch {
     a: PackedA,
     #[cfg(feature = "alloc")]
     b: PackedB,
+    /// `C` when the caller's is not whole rows (another part writes between them).
+    #[cfg(feature = "alloc")]
+    c: alloc::vec::Vec<f32>,
 }
 
 #[cfg(feature = "alloc")]
@@ -94,13 +97,14 @@ pub fn pack_b(kernels: bf16::Kernels, m: MatRef, packed: &mut PackedB) {
 /// If the shapes do not match, or `kernels` has no bf16 level.
 pub fn product(kernels: Kernels, a: MatRef, b: Operand, c: MatMut, start: Start, scratch: &mut Scratch) {
     let level = kernels.bf16().expect("the bf16 product needs a bf16 level");
+    let Scratch { a: packed_a, b: packed_b, c: copy } = scratch;
     let mut c = c;
     let (m, n) = (c.rows(), c.cols());
-    pack_a(level, a, &mut scratch.a);
+    pack_a(level, a, packed_a);
     let b = match b {
         Operand::Lies(b) => {
-            pack_b(level, b, &mut scratch.b);
-            &scratch.b
+            pack_b(level, b, packed_b);
+            &*packed_b
         }
         Operand::Packed(b) => b,
     };
@@ -116,10 +120,18 @@ pub fn product(kernels: Kernels, a: MatRef, b: Operand, c: MatMut, start: Start,
     if m == 0 || n == 0 {
         return;
     }
-    let rsc = c.row_stride();
-    let len = (m - 1) * rsc + n;
-    // SAFETY: `c` is borrowed exclusively and covers its rows, `rsc` apart;
-    // the kernel writes only its `m × n` elements.
-    let c = unsafe { core::slice::from_raw_parts_mut(c.as_mut_ptr(), len) };
-    level.gemm(&scratch.a, b, (c, rsc), start);
+    if c.row_stride() == n || m == 1 {
+        // SAFETY: `c` is borrowed exclusively and is one run of `m·n` elements.
+        let whole = unsafe { core::slice::from_raw_parts_mut(c.as_mut_ptr(), (m - 1) * c.row_stride() + n) };
+        return level.gemm(packed_a, b, (whole, c.row_stride()), start);
+    }
+    // A block of columns: the kernel takes a slice, which must not span the
+    // elements between its rows (another part may write them meanwhile), so
+    // it runs on a copy of the block.
+    copy.resize(m * n, 0.0);
+    if start == bf16::Start::Current {
+        (0..m).for_each(|i| copy[i * n..(i + 1) * n].copy_from_slice(c.row(i)));
+    }
+    level.gemm(packed_a, b, (copy, n), start);
+    (0..m).for_each(|i| c.row_mut(i).copy_from_slice(&copy[i * n..(i + 1) * n]));
 }
