@@ -172,6 +172,9 @@ impl TrainConfig {
         if self.dropout != defaults.dropout {
             name.push_str(&format!("_do_{}", self.dropout));
         }
+        if self.precision != defaults.precision {
+            name.push_str(&format!("_{}", self.precision));
+        }
         name
     }
 
