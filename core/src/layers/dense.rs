@@ -60,7 +60,7 @@ impl Dense {
         &self,
         kernels: Kernels,
         x: MatRef,
-        d_output: MatRef,
+        d_output: Operand,
         w: MatRef,
         weight_decay: f32,
         d_weights: MatMut,
@@ -68,7 +68,7 @@ impl Dense {
     ) {
         let start = if weight_decay != 0.0 { Start::Scaled(w, weight_decay) } else { Start::Zero };
         let gemm = self.gemm(kernels, Role::WeightGradient);
-        gemm.product(kernels, x.t(), Operand::Lies(d_output), d_weights, start, scratch);
+        gemm.product(kernels, x.t(), d_output, d_weights, start, scratch);
     }
 
     /// `dX = dY·Wᵀ` for a block: `d_output` some rows of `dY`, `w` some of

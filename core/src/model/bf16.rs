@@ -34,6 +34,10 @@ pub(super) struct Bf16Packs {
     /// Per part of a plan, where it packs the activations and deltas its
     /// products read.
     pub(super) scratch: [Scratch; PARTS],
+    /// Per part, a layer's `dY` as its weight gradient's right operand,
+    /// packed once for every block of weight rows the part computes that
+    /// gradient in (the small-batch plan cuts it into blocks of a few rows).
+    pub(super) deltas: [PackedB; PARTS],
 }
 
 impl Bf16Packs {

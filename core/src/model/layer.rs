@@ -21,6 +21,7 @@ use crate::activation::ActivationSpec;
 use crate::kernels::Kernels;
 use crate::kernels::bf16::PackedB;
 use crate::kernels::elementwise::{argmax, multiply_in_place, multiply_into, softmax_rows, sum_into};
+use crate::kernels::gemm::bf16::pack_b;
 use crate::kernels::gemm::{Operand, Scratch};
 use crate::layers::dense::Dense;
 use crate::layout::Layout;
@@ -52,6 +53,8 @@ pub(super) struct StepBuffers<'a> {
     packed: Option<PackedWeights<'a>>,
     /// Per part, where its products pack their operands (bf16 only).
     scratch: [OnePart<&'a mut Scratch>; PARTS],
+    /// Per part, where it packs a layer's deltas for its weight gradient (bf16 only).
+    packed_deltas: [OnePart<&'a mut PackedB>; PARTS],
 }
 
 /// The packs of [`Bf16Packs`] a step reads.
@@ -80,10 +83,11 @@ impl<'a> StepBuffers<'a> {
         let dropout = model.dropout.as_mut().filter(|_| training);
         // Evaluation multiplies in f32; the bf16 weights are packed for training steps only.
         let kernels = if training { model.kernels } else { model.kernels.with_bf16(None) };
-        let Bf16Packs { forward, input_gradient, scratch } = &mut model.bf16;
+        let Bf16Packs { forward, input_gradient, scratch, deltas: packed_deltas } = &mut model.bf16;
         let (forward, input_gradient): (&'a [_], &'a [_]) = (forward, input_gradient);
         let packed = kernels.bf16().map(|_| PackedWeights { forward, input_gradient });
         let [first, second] = scratch;
+        let [first_deltas, second_deltas] = packed_deltas;
         StepBuffers {
             sizes: &model.sizes,
             activation: model.activation,
@@ -101,6 +105,7 @@ impl<'a> StepBuffers<'a> {
             weight_decay,
             packed,
             scratch: [OnePart::new(first), OnePart::new(second)],
+            packed_deltas: [OnePart::new(first_deltas), OnePart::new(second_deltas)],
         }
     }
 
@@ -324,14 +329,38 @@ impl<'a> StepBuffers<'a> {
         }
     }
 
+    /// Layer `layer`'s deltas `dY` as the right operand of its weight
+    /// gradient, for [`Self::weight_gradient`]: where they lie in f32; in
+    /// bf16 rounded and packed into part `part`'s buffer, once for all the
+    /// blocks of weight rows the part computes (packing them per block cost
+    /// more than the blocks' products at small batches). The same values are
+    /// rounded either way, so the bits do not depend on it.
+    ///
+    /// # Safety
+    /// Reads this layer's deltas, writes part `part`'s deltas buffer; the
+    /// operand is dropped before the phase ends.
+    pub(super) unsafe fn deltas_operand(&self, layer: usize, part: usize) -> Operand<'_> {
+        // SAFETY: the reads and writes of the contract.
+        unsafe {
+            let d_output = self.of(self.deltas, layer);
+            match self.kernels.bf16() {
+                Some(level) => {
+                    let packed = self.packed_deltas[part].get();
+                    pack_b(level, d_output, packed);
+                    Operand::Packed(packed)
+                }
+                None => Operand::Lies(d_output),
+            }
+        }
+    }
+
     /// `dW[units, :] = decay·W[units, :] + X[:, units]ᵀ·dY` (L2 decay on
-    /// weights only).
+    /// weights only), `d_output` this layer's [`Self::deltas_operand`].
     ///
     /// # Safety
     /// Writes the weight gradient's rows `units` and part `part`'s scratch;
-    /// reads the input's columns `units`, this layer's deltas and the
-    /// weights' rows `units`.
-    pub(super) unsafe fn weight_gradient(&self, layer: usize, units: Range<usize>, part: usize) {
+    /// reads the input's columns `units` and the weights' rows `units`.
+    pub(super) unsafe fn weight_gradient(&self, layer: usize, units: Range<usize>, d_output: Operand, part: usize) {
         let (dense, kernels) = (self.dense(layer), self.kernels);
         let first = self.layout().weights(layer).start + units.start * dense.fan_out;
         // SAFETY: the reads and writes of the contract.
@@ -339,7 +368,6 @@ impl<'a> StepBuffers<'a> {
             let x = self.input(layer).cols_of(units.clone());
             let d_weights = self.grads.mat_mut(first, units.len(), dense.fan_out, dense.fan_out);
             let w = self.weights(layer, units);
-            let d_output = self.of(self.deltas, layer);
             dense.weight_gradient(kernels, x, d_output, w, self.weight_decay, d_weights, self.scratch(part));
         }
     }

@@ -50,7 +50,7 @@ fn forward_backward(step: &StepBuffers, labels: &[u32], loss: &LossSpec, smoothi
             if layer > 0 {
                 step.input_gradient(layer, all.clone(), 0..fan_in, 0);
             }
-            step.weight_gradient(layer, 0..fan_in, 0);
+            step.weight_gradient(layer, 0..fan_in, step.deltas_operand(layer, 0), 0);
             step.bias_gradient(layer, 0..fan_out);
         }
         stats

@@ -99,7 +99,7 @@ fn backward(step: &StepBuffers, layer: usize, part: usize) {
         if layer > 0 {
             step.input_gradient(layer, half(step.batch, part), 0..fan_in, part);
         }
-        step.weight_gradient(layer, half(fan_in, part), part);
+        step.weight_gradient(layer, half(fan_in, part), step.deltas_operand(layer, part), part);
         step.bias_gradient(layer, half(fan_out, part));
     }
 }

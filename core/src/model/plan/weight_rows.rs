@@ -134,9 +134,10 @@ fn backward(step: &StepBuffers, layer: usize, part: usize, update: &RangeUpdate)
         if layer > 0 && !units.is_empty() {
             step.input_gradient(layer, 0..batch, units.clone(), part);
         }
+        let d_output = step.deltas_operand(layer, part);
         for first in units.clone().step_by(block) {
             let rows = first..(first + block).min(units.end);
-            step.weight_gradient(layer, rows.clone(), part);
+            step.weight_gradient(layer, rows.clone(), d_output, part);
             step.update_weights(update, layer, rows);
         }
         step.bias_gradient(layer, cols.clone());
