@@ -11,7 +11,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ffn_core::kernels::bf16::{Block, Kernels, Level, PackedA, PackedB, Start};
-use ffn_core::kernels::gemm::{Start as F32Start, packed};
+use ffn_core::kernels::gemm::{self, packed};
 use ffn_core::matrix::{MatMut, MatRef};
 use ffn_core::rng::{Rng, rng_for, uniform};
 use std::sync::Mutex;
@@ -111,8 +111,8 @@ impl Operands {
                 let a = &self.a[rows.start * rsa..];
                 let a = MatRef::strided(a, rows.len(), s.k, rsa, csa);
                 let b = MatRef::strided(&self.b, s.k, s.n, rsb, csb);
-                let kernels = ffn_core::kernels::Kernels::detect();
-                packed::product(kernels, a, b, MatMut::new(c, rows.len(), s.n, s.n), F32Start::Zero);
+                let c = MatMut::new(c, rows.len(), s.n, s.n);
+                packed::product(ffn_core::kernels::Kernels::detect(), a, b, c, gemm::Start::Zero);
             }
         }
     }

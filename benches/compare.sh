@@ -30,7 +30,7 @@ if [ "${COMPARE_RT:-0}" = 1 ]; then rt=(chrt -f 10); fi
 trap 'rm -f "$out"' EXIT
 
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)${rt:+, under ${rt[*]}}"
-cargo build --release --quiet -p ffn-trainer --bins
+cargo build --release --quiet -p ffn-trainer --bin ffn --bin train
 if [[ $recipes == *,course,* ]]; then
     for threads in 1 "$(nproc)"; do
         FFN_THREADS="$threads" "${rt[@]}" ./target/release/ffn bench-epoch --json --epochs "$epochs" --batch-sizes "$batches" \

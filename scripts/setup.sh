@@ -18,6 +18,9 @@ fi
 
 rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi
 rustup component add clippy rustfmt
+# scripts/test.sh runs the test binaries in parallel with cargo-nextest (the
+# Rust machine image ships it; elsewhere it comes from crates.io).
+cargo nextest --version >/dev/null 2>&1 || cargo install --locked cargo-nextest
 
 if ! .venv/bin/python -c 'import wandb.sdk.internal.datastore' 2>/dev/null; then
     python3 -m venv .venv

@@ -1,27 +1,43 @@
 #!/usr/bin/env bash
 # Every check CI runs, in order. Needs scripts/setup.sh once.
+# Everything is built once (the lints' check build aside): one release build of
+# the workspace's tests and binaries, which the README's commands and the
+# benches reuse; then cargo nextest runs every test binary in parallel, each
+# test in its own process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FFN_WANDB_PYTHON="${FFN_WANDB_PYTHON:-$PWD/.venv/bin/python}"
+step() { echo "== $1 (at ${SECONDS} s)"; }
 
-echo "== format and lints"
+step "format and lints"
 cargo fmt --all -- --check
+(cd infer-embedded/firmware && cargo fmt --check)
 cargo clippy --release --workspace --all-targets -- -D warnings
 
-echo "== no_std builds"
+step "docs build without warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --release --no-deps --workspace --quiet
+
+step "no_std builds"
 cargo build --release -p ffn-core --target thumbv7em-none-eabihf --no-default-features
 cargo build --release -p ffn-infer-embedded --target thumbv7em-none-eabihf
 cargo build --release -p ffn-infer-embedded --target thumbv6m-none-eabi
 cargo build --release -p ffn-infer-embedded --target thumbv7em-none-eabihf --features dsp
-(cd infer-embedded/firmware && cargo fmt --check)
 
-echo "== the README's cargo run commands resolve from the workspace root"
-for bin in train sweep report export predict bench-epoch; do
-  cargo run --release --quiet --bin "$bin" -- --help > /dev/null
+step "build the tests and the binaries"
+cargo nextest run --release --workspace --no-run
+
+step "the README's cargo run commands resolve from the workspace root"
+cargo run --release --quiet --bin train -- --help > /dev/null
+for command in train sweep report export predict bench-epoch bench-load; do
+  cargo run --release --quiet --bin ffn -- "$command" --help > /dev/null
 done
 
-echo "== benches compile"
+step "benches compile"
 cargo bench --workspace --no-run
 
-echo "== tests (the QEMU firmware parity test and the Chromium report test included)"
-CI="${CI:-true}" cargo test --release --workspace
+step "tests, in parallel (the QEMU firmware parity test and the Chromium report test included)"
+export CI="${CI:-true}"
+cargo nextest run --release --workspace --no-fail-fast
+step "doc tests (nextest does not run them)"
+cargo test --release --workspace --doc
+step "done"

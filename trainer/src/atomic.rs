@@ -21,7 +21,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
-/// [`write`] for pretty JSON.
+/// [`write`](fn@write) for pretty JSON.
 pub fn write_json(path: &Path, value: &impl serde::Serialize) -> std::io::Result<()> {
     let mut bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
     bytes.push(b'\n');

@@ -11,7 +11,11 @@ pub fn fail(program: &str, message: &str, code: i32) -> ! {
 /// line (plus the possible values, when clap lists them) and status 2.
 pub fn exit_with_clap_error(error: clap::Error, program: &str) -> ! {
     use clap::error::ErrorKind;
-    if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+    // `ffn` alone prints its help (on stderr, status 2).
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
         error.exit();
     }
     let rendered = error.render().to_string();

@@ -1,8 +1,10 @@
 //! The std side of ffn: data loading, the training loop, wandb offline runs,
-//! sweeps, reports and model export. The binaries in `src/bin` are thin.
+//! sweeps, reports and model export, and the commands that run them
+//! ([`commands`]); the binaries in `src/bin` (`ffn`, `train`) are thin.
 
 pub mod atomic;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod data;
 pub mod export;

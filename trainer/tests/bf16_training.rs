@@ -135,8 +135,8 @@ fn export_writes_f32_and_int8_models_of_a_bf16_run() {
     ok(train_command(&run, 64, 2, "bf16", 2).output().unwrap(), "train");
     let trained = json(&run.join("summary.json"))["test_accuracy"].as_f64().unwrap();
     let f32_copy = tmp.0.join("copy.f32.ffn");
-    let mut export = Command::new(env!("CARGO_BIN_EXE_export"));
-    export.arg(&run).arg("--f32").arg(&f32_copy).arg("--int8").arg(tmp.0.join("model.int8.ffn"));
+    let mut export = Command::new(env!("CARGO_BIN_EXE_ffn"));
+    export.arg("export").arg(&run).arg("--f32").arg(&f32_copy).arg("--int8").arg(tmp.0.join("model.int8.ffn"));
     let stdout = ok(export.arg("--data_dir").arg(data_dir()).output().unwrap(), "export");
     // The f32 export is the master weights as trained, byte for byte.
     assert!(std::fs::read(&f32_copy).unwrap() == model(&run));

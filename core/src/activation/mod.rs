@@ -1,8 +1,11 @@
 //! Hidden-layer activations. Each lives in its own file as two scalar
 //! formulas (the value, and the slope written in terms of the *output*, so
-//! the backward pass needs only the stored activations);
-//! [`activation_kernels!`](crate::activation_kernels) turns them into SIMD-dispatched kernels over
-//! blocks of rows. Adding one = one file + its name in the [`REGISTRY`] line.
+//! the backward pass needs only the stored activations), taken with the name
+//! from `ffn-spec`, so the trainer and the device (`ffn-infer-embedded`)
+//! compute the same function under the same name;
+//! [`activation_kernels!`](crate::activation_kernels) turns them into
+//! SIMD-dispatched kernels over blocks of rows. Adding one = its formulas in
+//! `ffn-spec`, one file here + its name in the [`REGISTRY`] line.
 
 crate::registry!(ActivationSpec: identity, sigmoid, tanh, relu);
 
@@ -48,13 +51,13 @@ pub fn by_name(name: &str) -> Option<&'static ActivationSpec> {
 }
 
 /// Builds `SPEC` and its kernels from the two scalar functions `value(x)`
-/// and `slope_from_output(y)` defined in the calling file, given the name,
-/// the help line and (optionally) aliases.
+/// and `slope_from_output(y)` in scope in the calling file, given the
+/// `ffn_spec::Activation` (its name), the help line and (optionally) aliases.
 #[macro_export]
 macro_rules! activation_kernels {
-    ($name:literal, $help:literal $(, aliases: [$($alias:literal),*])?) => {
+    ($activation:expr, $help:literal $(, aliases: [$($alias:literal),*])?) => {
         pub const SPEC: $crate::activation::ActivationSpec = $crate::activation::ActivationSpec {
-            name: $name,
+            name: $activation.name(),
             aliases: &[$($($alias),*)?],
             help: $help,
             forward,

@@ -1,7 +1,7 @@
 //! Shuffled batches, gathered one step ahead.
 //!
-//! Gathering 16 random images from memory takes about a twentieth of a
-//! training step at batch 16 (5 of ~100 µs). [`Batches::for_each`] hands each
+//! Gathering random images from memory is a noticeable share of a small
+//! batch's training step (`benches/RESULTS.md`). [`Batches::for_each`] hands each
 //! step a job that gathers the next batch into a second buffer;
 //! `Model::train_step_alongside` runs it on the helper thread while the
 //! calling thread does the output layer, where the helper would otherwise
@@ -10,12 +10,10 @@
 use std::ops::ControlFlow;
 
 use ffn_core::exec::{Executor, Serial};
-use ffn_core::kernels::Kernels;
-use ffn_core::kernels::elementwise::gather_scaled_rows;
 
-use super::{IMAGE_LEN, Split};
+use super::Split;
 
-/// One batch's images (row-major, `IMAGE_LEN` values each) and labels.
+/// One batch's inputs (row-major, the split's width each) and labels.
 #[derive(Default)]
 struct Batch {
     images: Vec<f32>,
@@ -23,11 +21,10 @@ struct Batch {
 }
 
 impl Batch {
-    /// The images `indices` of `split`, from the 8-bit pixels (the same bits
-    /// as `split.images`), on `executor`'s threads.
+    /// The samples `indices` of `split` (for 8-bit data, scaled from the bytes:
+    /// the same bits as `split.inputs()`), on `executor`'s threads.
     fn gather(&mut self, split: &Split, indices: &[usize], executor: &dyn Executor) {
-        self.images.resize(indices.len() * IMAGE_LEN, 0.0);
-        gather_scaled_rows(Kernels::detect(), executor, &mut self.images, &split.pixels, indices, IMAGE_LEN);
+        split.gather_inputs(&mut self.images, indices, executor);
         self.labels.clear();
         self.labels.extend(indices.iter().map(|&i| split.labels[i]));
     }
@@ -90,11 +87,14 @@ impl Batches {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Values;
+
+    const IMAGE_LEN: usize = 784;
 
     fn split(n: usize) -> Split {
         let pixels: Vec<u8> = (0..n * IMAGE_LEN).map(|i| (i / IMAGE_LEN) as u8).collect();
         let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
-        Split::gather(&pixels, &labels, &(0..n).collect::<Vec<_>>())
+        Split::gather(IMAGE_LEN, &pixels, &labels, &(0..n).collect::<Vec<_>>())
     }
 
     /// Every batch arrives in order with its own images and labels, the last
@@ -120,22 +120,26 @@ mod tests {
         }
     }
 
-    /// Gathered from the bytes, every image has the bits of `Split::images`.
+    /// Gathered from the bytes, every image has the bits of `Split::inputs`;
+    /// rows of floats arrive as they are.
     #[test]
-    fn gathered_images_are_the_splits_images() {
+    fn gathered_rows_are_the_splits_inputs() {
         let n = 90;
         let pixels: Vec<u8> = (0..n * IMAGE_LEN).map(|i| (i * 7 % 256) as u8).collect();
-        let data = Split::gather(&pixels, &vec![0; n], &(0..n).collect::<Vec<_>>());
+        let bytes = Split::gather(IMAGE_LEN, &pixels, &vec![0; n], &(0..n).collect::<Vec<_>>());
+        let floats = Split::new(3, Values::Floats((0..n * 3).map(|i| i as f32 * 0.5).collect()), vec![1; n]);
         let order: Vec<usize> = (0..n).rev().collect();
         // On one thread (alongside a step), and over the pool (before one).
         let pool = ffn_pool::Pool::new(2);
-        for batch_size in [16, 65] {
-            Batches::new().for_each(&data, &order, batch_size, |step| {
+        for (data, batch_size) in [(&bytes, 16), (&bytes, 65), (&floats, 7)] {
+            let width = data.width();
+            Batches::new().for_each(data, &order, batch_size, |step| {
                 let indices = &order[step.index * batch_size..];
-                assert_eq!(step.images.len(), indices.len().min(batch_size) * IMAGE_LEN);
-                for (row, &i) in step.images.chunks_exact(IMAGE_LEN).zip(indices) {
-                    assert!(row.iter().zip(data.image(i)).all(|(a, b)| a.to_bits() == b.to_bits()), "image {i}");
+                assert_eq!(step.images.len(), indices.len().min(batch_size) * width);
+                for (row, &i) in step.images.chunks_exact(width).zip(indices) {
+                    assert!(row.iter().zip(data.input(i).iter()).all(|(a, b)| a.to_bits() == b.to_bits()), "row {i}");
                 }
+                assert!(step.labels.iter().all(|&l| l == data.labels[0]));
                 (step.gather_next)(&pool);
                 ControlFlow::Continue(())
             });

@@ -53,9 +53,24 @@ pub enum DataError {
 
     #[error("invalid data option: {0}")]
     Option(String),
+
+    /// Own data that cannot be used as it is: `at` locates the problem in the file
+    /// (", line 12, column 'x'", or empty), `problem` says what it is and what to do.
+    #[error("{path}{at}: {problem}")]
+    Invalid { path: PathBuf, at: String, problem: String },
 }
 
 impl DataError {
+    /// A problem with the file (or folder) `path` as a whole.
+    pub(crate) fn invalid(path: &std::path::Path, problem: impl Into<String>) -> Self {
+        DataError::Invalid { path: path.into(), at: String::new(), problem: problem.into() }
+    }
+
+    /// A problem at a place in `path` (`at` reads ", line 3" or ", sample 7").
+    pub(crate) fn invalid_at(path: &std::path::Path, at: impl Into<String>, problem: impl Into<String>) -> Self {
+        DataError::Invalid { path: path.into(), at: at.into(), problem: problem.into() }
+    }
+
     /// The message without its advice, for an error reported inside another one.
     pub(crate) fn summary(&self) -> String {
         match self {

@@ -1,49 +1,81 @@
-//! Fashion-MNIST / MNIST: finding the four gzipped IDX files (or downloading them),
-//! parsing them strictly, and holding out a seeded validation set.
+//! The data a run trains on: Fashion-MNIST / MNIST (the four gzipped IDX files, found
+//! or downloaded, parsed strictly) or the user's own files (CSV/TSV, `.npy`/`.npz`, IDX
+//! of any shape, image folders), split into train, validation and test sets.
 //!
 //! ```no_run
-//! use ffn_trainer::data::{self, DatasetName, LoadOptions};
-//! let ds = data::load(DatasetName::FashionMnist, &LoadOptions::default())?;
+//! use ffn_trainer::data::{self, DataSource, DatasetName, FileSource, LoadOptions};
+//! let ds = data::load_source(&DataSource::Builtin(DatasetName::FashionMnist), &LoadOptions::default())?;
 //! assert_eq!((ds.train.len(), ds.validation.len(), ds.test.len()), (54_000, 6_000, 10_000));
+//!
+//! let mut source = FileSource::new("sensors.csv");
+//! source.label_column = Some("activity".into());
+//! let ds = data::load_source(&DataSource::Files(source), &LoadOptions::default())?;
+//! println!("{} inputs, classes {:?}", ds.info.input_len, ds.info.classes);
 //! # Ok::<(), data::DataError>(())
 //! ```
 
+mod array;
 mod batches;
+mod classes;
+mod delimited;
 mod download;
 mod error;
+mod folder;
 mod gz;
+mod holdout;
 mod idx;
+mod idx_array;
 pub mod info;
 mod locate;
 mod name;
+mod npy;
 mod npz;
+mod own;
+mod source;
 mod split;
+mod standardize;
 mod stream;
 
 use std::path::{Path, PathBuf};
 
 pub use batches::{Batches, Step as BatchStep};
+pub use classes::MAX_CLASSES;
 pub use download::{checksums, download, raw_checksums};
 pub use error::DataError;
+pub use folder::ImageSize;
 pub use gz::read_gz;
+pub use holdout::{DEFAULT_TEST_FRACTION, TEST_STREAM};
 pub use idx::{CLASSES, COLS, IMAGE_LEN, IMAGES_MAGIC, Images, LABELS_MAGIC, ROWS, parse_idx_images, parse_idx_labels};
+pub use info::DataInfo;
 pub use locate::{
     DEFAULT_MIRROR, FILES, Place, SearchPaths, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, has_all_files,
     locate,
 };
 pub use name::DatasetName;
 pub use npz::{MNIST_NPZ, MNIST_NPZ_SHA256, NpyBytes, npz_to_idx, parse_npy_u8};
-pub use split::{SPLIT_STREAM, Split, split_indices};
+pub use source::{DataSource, FileSource, parse_delimiter};
+pub use split::{SPLIT_STREAM, Split, Values, split_indices};
 
-/// A dataset in memory: the training file split into `train` and `validation`, and `test`.
+/// A dataset in memory: the training data split into `train` and `validation`, and `test`
+/// (a test file, or held out of the training data).
 #[derive(Clone, Debug)]
 pub struct Dataset {
-    pub name: DatasetName,
-    /// The folder the four files were read from.
+    /// The built-in dataset, if it is one.
+    pub name: Option<DatasetName>,
+    /// The folder the four files were read from, or the user's data file or folder.
     pub source: PathBuf,
     pub train: Split,
     pub validation: Split,
     pub test: Split,
+    /// Input width, preprocessing, class names, origin: what a model of this data needs.
+    pub info: DataInfo,
+}
+
+impl Dataset {
+    /// The class names, by class index.
+    pub fn class_names(&self) -> Vec<&str> {
+        self.info.classes.iter().map(String::as_str).collect()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -63,6 +95,15 @@ pub struct LoadOptions {
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions { data_dir: None, seed: 0, validation_fraction: 0.1, train_limit: None, allow_download: true }
+    }
+}
+
+/// Loads what the user named: a built-in dataset (found or downloaded) or their own files.
+pub fn load_source(source: &DataSource, opts: &LoadOptions) -> Result<Dataset, DataError> {
+    check_options(opts)?;
+    match source {
+        DataSource::Builtin(name) => load(*name, opts),
+        DataSource::Files(files) => own::load_files(files, opts),
     }
 }
 
@@ -120,14 +161,15 @@ pub fn load_dir(name: DatasetName, dir: &Path, opts: &LoadOptions) -> Result<Dat
         (train_validation, test.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
     });
     let ((train, validation), test) = (train_validation?, test?);
-    Ok(Dataset { name, source: dir.to_path_buf(), train, validation, test })
+    let info = DataInfo::for_dataset(name);
+    Ok(Dataset { name: Some(name), source: dir.to_path_buf(), train, validation, test, info })
 }
 
 /// A whole image file and its label file as one split, in file order.
 fn read_split(dir: &Path, images: &str, labels: &str) -> Result<Split, DataError> {
     let (image_bytes, label_bytes) = (read_gz(&dir.join(images))?, read_gz(&dir.join(labels))?);
     let (pixels, labels) = checked(dir, images, &image_bytes, labels, &label_bytes)?;
-    Ok(Split::gather(pixels, labels, &(0..labels.len()).collect::<Vec<_>>()))
+    Ok(Split::gather(IMAGE_LEN, pixels, labels, &(0..labels.len()).collect::<Vec<_>>()))
 }
 
 /// The pixels and labels of a decompressed image/label file pair, checked to agree.

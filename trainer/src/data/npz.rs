@@ -108,7 +108,7 @@ fn idx_file(magic: u32, count: usize, dims: &[usize], data: &[u8]) -> Vec<u8> {
 }
 
 /// Checks the four arrays of an `mnist.npz` image and returns them as the four IDX files,
-/// decompressed, in the order of [`ARRAYS`].
+/// decompressed, in the order of `ARRAYS`.
 pub fn npz_to_idx(npz: &[u8]) -> Result<[Vec<u8>; 4], DataError> {
     let mut archive =
         zip::ZipArchive::new(Cursor::new(npz)).map_err(|e| problem(format!("not a zip archive ({e})")))?;

@@ -1,32 +1,111 @@
-//! A set of samples in memory (raw pixels, pixels scaled to [0, 1], labels), and the seeded
-//! train/validation split of the training file.
+//! A set of samples in memory and the seeded train/validation split.
+//!
+//! A split holds each sample once, in the form it was read: 8-bit data (IDX, image
+//! folders, `u8` arrays) as bytes, scaled by `/255` only when a batch is gathered
+//! (`gather_scaled_rows`, a quarter of the memory of the scaled copy); everything
+//! else (tables, float arrays) as the network's `f32` inputs, already standardised.
 
+use std::borrow::Cow;
+use std::ops::Range;
+
+use ffn_core::exec::Executor;
+use ffn_core::kernels::Kernels;
+use ffn_core::kernels::elementwise::{gather_scaled_rows, scale_bytes};
 use ffn_core::rng;
-
-use super::idx::IMAGE_LEN;
 
 /// The RNG stream of the validation split (stream 0/1 are the weights and batch order).
 pub const SPLIT_STREAM: u64 = 2;
 
-/// Below this many pixels a split is filled on the calling thread (test fixtures, `--train_limit`).
-const PARALLEL_PIXELS: usize = 1 << 20;
-
-fn threads_for(pixels: usize) -> usize {
-    if pixels < PARALLEL_PIXELS {
-        return 1;
-    }
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+/// The samples' values, row-major, `width` per sample.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Values {
+    /// 8-bit samples; the network sees `byte / 255`.
+    Bytes(Vec<u8>),
+    /// The network's inputs as they are.
+    Floats(Vec<f32>),
 }
 
-/// `n` samples: `pixels` and `images` are row-major n×784 (`images[k] = pixels[k] / 255`).
-#[derive(Clone, Debug, Default, PartialEq)]
+impl Values {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Values::Bytes(b) => b.len(),
+            Values::Floats(f) => f.len(),
+        }
+    }
+
+    /// Rows `rows` (sorted or not) of `width` values each, copied out.
+    pub(crate) fn take_rows(&self, width: usize, rows: &[usize]) -> Values {
+        match self {
+            Values::Bytes(b) => Values::Bytes(take(b, width, rows)),
+            Values::Floats(f) => Values::Floats(take(f, width, rows)),
+        }
+    }
+
+    /// Keeps only the rows `rows` (strictly increasing), moved to the front in place:
+    /// row `rows[k]` ≥ `k` is never overwritten before it is read, so no second copy
+    /// of the data is ever held.
+    pub(crate) fn keep_rows(&mut self, width: usize, rows: &[usize]) {
+        fn keep<T: Copy>(all: &mut Vec<T>, width: usize, rows: &[usize]) {
+            debug_assert!(rows.windows(2).all(|w| w[0] < w[1]));
+            for (k, &r) in rows.iter().enumerate() {
+                if r != k {
+                    all.copy_within(r * width..(r + 1) * width, k * width);
+                }
+            }
+            all.truncate(rows.len() * width);
+            // Returns the tail to the system (a large allocation shrinks in place).
+            all.shrink_to_fit();
+        }
+        match self {
+            Values::Bytes(b) => keep(b, width, rows),
+            Values::Floats(f) => keep(f, width, rows),
+        }
+    }
+}
+
+/// Rows `rows` of `all` (`width` values each), copied out in that order.
+fn take<T: Copy>(all: &[T], width: usize, rows: &[usize]) -> Vec<T> {
+    let mut out = Vec::with_capacity(rows.len() * width);
+    rows.iter().for_each(|&r| out.extend_from_slice(&all[r * width..(r + 1) * width]));
+    out
+}
+
+/// `labels.len()` samples of `width` values each.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Split {
-    pub pixels: Vec<u8>,
-    pub images: Vec<f32>,
+    width: usize,
+    values: Values,
+    /// Class index of each sample.
     pub labels: Vec<u32>,
 }
 
+impl Default for Split {
+    fn default() -> Self {
+        Split { width: 0, values: Values::Floats(Vec::new()), labels: Vec::new() }
+    }
+}
+
 impl Split {
+    /// A split of `values` (`width` per sample, one sample per label).
+    ///
+    /// # Panics
+    /// If `values` does not hold `width` values per label: a bug of the loader, not of the data.
+    pub fn new(width: usize, values: Values, labels: Vec<u32>) -> Self {
+        assert_eq!(
+            values.len(),
+            width * labels.len(),
+            "{} values for {} samples of {width}",
+            values.len(),
+            labels.len()
+        );
+        let split = Split { width, values, labels };
+        match &split.values {
+            Values::Bytes(b) => advise_huge_pages(b),
+            Values::Floats(f) => advise_huge_pages(f),
+        }
+        split
+    }
+
     pub fn len(&self) -> usize {
         self.labels.len()
     }
@@ -35,91 +114,116 @@ impl Split {
         self.labels.is_empty()
     }
 
-    /// Image `i` scaled to [0, 1] (784 values).
-    pub fn image(&self, i: usize) -> &[f32] {
-        &self.images[i * IMAGE_LEN..(i + 1) * IMAGE_LEN]
+    /// Values per sample: the network's input width.
+    pub fn width(&self) -> usize {
+        self.width
     }
 
-    /// Image `i` as the file's bytes (784 values, 0 = background).
-    pub fn raw(&self, i: usize) -> &[u8] {
-        &self.pixels[i * IMAGE_LEN..(i + 1) * IMAGE_LEN]
+    pub fn values(&self) -> &Values {
+        &self.values
     }
 
-    /// `n` blank samples, to be written with [`Split::set`].
-    pub(crate) fn zeroed(n: usize) -> Self {
-        // Zeroed allocations are lazily mapped pages: the writing threads fault them in.
-        let (images, pixels) = (vec![0.0; n * IMAGE_LEN], vec![0; n * IMAGE_LEN]);
-        advise_huge_pages(&images);
-        advise_huge_pages(&pixels);
-        Split { pixels, images, labels: vec![0; n] }
+    /// All samples' bytes (row-major), for 8-bit data; `None` for float data.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match &self.values {
+            Values::Bytes(b) => Some(b),
+            Values::Floats(_) => None,
+        }
     }
 
-    /// Sets sample `i` to `row` (784 bytes) with `label`.
-    pub(crate) fn set(&mut self, i: usize, row: &[u8], label: u8) {
-        let span = i * IMAGE_LEN..(i + 1) * IMAGE_LEN;
-        write_row(&mut self.pixels[span.clone()], &mut self.images[span], row);
-        self.labels[i] = u32::from(label);
+    /// Sample `i` as the file's bytes, for 8-bit data.
+    pub fn raw(&self, i: usize) -> Option<&[u8]> {
+        self.bytes().map(|b| &b[i * self.width..(i + 1) * self.width])
     }
 
-    /// All samples of `pixels` (n×784, file order) and `labels`.
-    pub fn from_parts(pixels: Vec<u8>, labels: Vec<u8>) -> Self {
-        let order: Vec<usize> = (0..labels.len()).collect();
-        Split::gather(&pixels, &labels, &order)
+    /// All samples as the network's inputs (row-major): borrowed for float data,
+    /// scaled from the bytes (the bits a batch gather gives) for 8-bit data.
+    pub fn inputs(&self) -> Cow<'_, [f32]> {
+        self.inputs_of(0..self.len())
     }
 
-    /// The samples at `order`, in that order. Every index must be below `labels.len()`, and
-    /// `pixels` must hold 784 bytes per label.
-    pub fn gather(pixels: &[u8], labels: &[u8], order: &[usize]) -> Self {
-        let n = order.len();
-        let mut out = Split::zeroed(n);
-        let chunk = n.div_ceil(threads_for(n * IMAGE_LEN)).max(1);
-        let parts = order
-            .chunks(chunk)
-            .zip(out.pixels.chunks_mut(chunk * IMAGE_LEN))
-            .zip(out.images.chunks_mut(chunk * IMAGE_LEN))
-            .zip(out.labels.chunks_mut(chunk));
-        std::thread::scope(|s| {
-            for (((order, px), im), lb) in parts {
-                s.spawn(move || fill(pixels, labels, order, px, im, lb));
+    /// Sample `i` as the network's inputs.
+    pub fn input(&self, i: usize) -> Cow<'_, [f32]> {
+        self.inputs_of(i..i + 1)
+    }
+
+    /// The samples `rows` as the network's inputs (row-major).
+    pub fn inputs_of(&self, rows: Range<usize>) -> Cow<'_, [f32]> {
+        let span = rows.start * self.width..rows.end * self.width;
+        match &self.values {
+            Values::Floats(f) => Cow::Borrowed(&f[span]),
+            Values::Bytes(b) => {
+                let mut out = vec![0.0; span.len()];
+                scale_bytes(Kernels::detect(), &mut out, &b[span]);
+                Cow::Owned(out)
             }
-        });
-        out
+        }
     }
-}
 
-fn fill(pixels: &[u8], labels: &[u8], order: &[usize], px: &mut [u8], im: &mut [f32], lb: &mut [u32]) {
-    let rows = px.chunks_exact_mut(IMAGE_LEN).zip(im.chunks_exact_mut(IMAGE_LEN)).zip(lb.iter_mut());
-    for (((px, im), lb), &i) in rows.zip(order) {
-        write_row(px, im, &pixels[i * IMAGE_LEN..(i + 1) * IMAGE_LEN]);
-        *lb = u32::from(labels[i]);
+    /// Row `k` of `dst` = the inputs of sample `rows[k]`: a shuffled batch
+    /// (8-bit rows scaled on `executor`'s threads).
+    pub(crate) fn gather_inputs(&self, dst: &mut Vec<f32>, rows: &[usize], executor: &dyn Executor) {
+        dst.resize(rows.len() * self.width, 0.0);
+        match &self.values {
+            Values::Bytes(b) => gather_scaled_rows(Kernels::detect(), executor, dst, b, rows, self.width),
+            Values::Floats(f) => {
+                for (out, &r) in dst.chunks_exact_mut(self.width).zip(rows) {
+                    out.copy_from_slice(&f[r * self.width..(r + 1) * self.width]);
+                }
+            }
+        }
+    }
+
+    /// Standardises float samples in place: `x = (x − mean[j]) / std[j]`.
+    pub(crate) fn standardize(&mut self, mean: &[f32], std: &[f32]) {
+        if let Values::Floats(f) = &mut self.values {
+            super::standardize::apply(f, mean, std);
+        }
+    }
+
+    /// `n` blank 8-bit samples, to be written with [`Split::set`].
+    pub(crate) fn zeroed_bytes(n: usize, width: usize) -> Self {
+        // Zeroed allocations are lazily mapped pages: the writer faults them in.
+        Split::new(width, Values::Bytes(vec![0; n * width]), vec![0; n])
+    }
+
+    /// Sets sample `i` of an 8-bit split to `row` with `label`.
+    pub(crate) fn set(&mut self, i: usize, row: &[u8], label: u32) {
+        if let Values::Bytes(b) = &mut self.values {
+            b[i * self.width..(i + 1) * self.width].copy_from_slice(row);
+        }
+        self.labels[i] = label;
+    }
+
+    /// The 8-bit samples at `order` (of `width` bytes each in `bytes`), in that order.
+    /// Every index must be below `labels.len()`.
+    pub fn gather(width: usize, bytes: &[u8], labels: &[u8], order: &[usize]) -> Self {
+        let values = Values::Bytes(take(bytes, width, order));
+        Split::new(width, values, order.iter().map(|&i| u32::from(labels[i])).collect())
     }
 }
 
 /// Asks Linux to back `buffer` with 2 MB pages where it may (before its
 /// pages are first written). Training gathers random images from the whole
-/// split, and with 4 KB pages nearly every image cost a page walk: the gather
-/// of a batch of 16 took 9.3 µs a step, 7 % of the step.
+/// split, and with 4 KB pages nearly every image cost a page walk (the
+/// gather's time is in `benches/RESULTS.md`).
 fn advise_huge_pages<T>(buffer: &[T]) {
     #[cfg(target_os = "linux")]
     {
         const HUGE: usize = 2 << 20;
-        let start = (buffer.as_ptr() as usize).next_multiple_of(HUGE);
-        let end = (buffer.as_ptr() as usize + std::mem::size_of_val(buffer)) / HUGE * HUGE;
+        let bytes = buffer.as_ptr().cast::<u8>();
+        let address = bytes.addr();
+        let start = address.next_multiple_of(HUGE);
+        let end = (address + std::mem::size_of_val(buffer)) / HUGE * HUGE;
         if end > start {
+            // The first whole page, reached from the buffer's own pointer (an
+            // address turned back into a pointer would lose its provenance).
+            let first = bytes.wrapping_add(start - address).cast_mut();
             // SAFETY: advice on whole pages inside a live allocation; it changes
             // how the kernel backs them, never their contents. Failure (a kernel
             // without transparent huge pages) leaves the 4 KB pages, which is fine.
-            unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
+            unsafe { libc::madvise(first.cast::<libc::c_void>(), end - start, libc::MADV_HUGEPAGE) };
         }
-    }
-}
-
-fn write_row(px: &mut [u8], im: &mut [f32], row: &[u8]) {
-    px.copy_from_slice(row);
-    // A plain division (not a reciprocal multiply): bit-identical to `pixel / 255` wherever
-    // else it is computed, e.g. on the device; it vectorises all the same.
-    for (x, &p) in im.iter_mut().zip(row) {
-        *x = p as f32 / 255.0;
     }
 }
 
@@ -142,6 +246,8 @@ pub fn train_count(n: usize, validation_fraction: f32) -> usize {
 mod tests {
     use super::*;
 
+    const W: usize = 784;
+
     #[test]
     fn split_is_a_seeded_partition() {
         let (train, val) = split_indices(60_000, 0, 0.1);
@@ -156,27 +262,55 @@ mod tests {
     }
 
     #[test]
-    fn gather_keeps_pixels_images_and_labels_together() {
-        let pixels: Vec<u8> = (0..3 * IMAGE_LEN).map(|i| (i / IMAGE_LEN * 100) as u8).collect();
-        let split = Split::gather(&pixels, &[7, 8, 9], &[2, 0]);
+    fn gather_keeps_bytes_and_labels_together() {
+        let pixels: Vec<u8> = (0..3 * W).map(|i| (i / W * 100) as u8).collect();
+        let split = Split::gather(W, &pixels, &[7, 8, 9], &[2, 0]);
         assert_eq!(split.labels, [9, 7]);
-        assert!(split.raw(0).iter().all(|&p| p == 200));
-        assert!(split.image(1).iter().all(|&x| x == 0.0));
-        assert_eq!(split.image(0)[5], 200.0 / 255.0);
-        assert_eq!(Split::from_parts(pixels.clone(), vec![7, 8, 9]).raw(1), &pixels[IMAGE_LEN..2 * IMAGE_LEN]);
+        assert!(split.raw(0).unwrap().iter().all(|&p| p == 200));
+        assert!(split.input(1).iter().all(|&x| x == 0.0));
+        assert_eq!(split.input(0)[5], 200.0 / 255.0);
+        assert_eq!(split.inputs().len(), 2 * W);
+    }
+
+    /// The whole-split scaling and the batch gather give the same bits as `p / 255`.
+    #[test]
+    fn inputs_of_bytes_are_the_gathered_bits() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        let split = Split::new(1, Values::Bytes(bytes.clone()), vec![0; 256]);
+        let mut gathered = Vec::new();
+        split.gather_inputs(&mut gathered, &(0..256).collect::<Vec<_>>(), &ffn_core::exec::Serial);
+        for (p, (a, b)) in bytes.iter().zip(split.inputs().iter().zip(&gathered)) {
+            assert_eq!((a.to_bits(), b.to_bits()), ((*p as f32 / 255.0).to_bits(), a.to_bits()));
+        }
     }
 
     #[test]
-    fn parallel_fill_equals_the_plain_loop() {
-        let n = 3000; // above PARALLEL_PIXELS
-        let pixels: Vec<u8> = (0..n * IMAGE_LEN).map(|i| (i * 7 % 256) as u8).collect();
-        let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
-        let (order, _) = split_indices(n, 5, 0.0);
-        let split = Split::gather(&pixels, &labels, &order);
-        for (k, &i) in order.iter().enumerate() {
-            assert_eq!(split.raw(k), &pixels[i * IMAGE_LEN..(i + 1) * IMAGE_LEN]);
-            assert_eq!(split.labels[k], u32::from(labels[i]));
-            assert!(split.image(k).iter().zip(split.raw(k)).all(|(&x, &p)| x == p as f32 / 255.0));
-        }
+    fn float_splits_borrow_and_gather_rows() {
+        let values: Vec<f32> = (0..12).map(|i| i as f32).collect();
+        let split = Split::new(3, Values::Floats(values), vec![0, 1, 0, 1]);
+        assert!(matches!(split.inputs(), Cow::Borrowed(_)));
+        assert_eq!(split.raw(0), None);
+        let mut batch = Vec::new();
+        split.gather_inputs(&mut batch, &[3, 1], &ffn_core::exec::Serial);
+        assert_eq!(batch, [9.0, 10.0, 11.0, 3.0, 4.0, 5.0]);
+        assert_eq!(&*split.inputs_of(1..2), &[3.0, 4.0, 5.0]);
+    }
+
+    #[test]
+    fn keep_and_take_rows() {
+        let mut v = Values::Floats((0..10).map(|i| i as f32).collect());
+        let taken = v.take_rows(2, &[4, 0]);
+        assert_eq!(taken, Values::Floats(vec![8.0, 9.0, 0.0, 1.0]));
+        v.keep_rows(2, &[1, 3, 4]);
+        assert_eq!(v, Values::Floats(vec![2.0, 3.0, 6.0, 7.0, 8.0, 9.0]));
+        let mut b = Values::Bytes(vec![1, 2, 3]);
+        b.keep_rows(1, &[]);
+        assert_eq!(b, Values::Bytes(vec![]));
+    }
+
+    #[test]
+    #[should_panic(expected = "5 values for 2 samples of 3")]
+    fn values_must_fit_the_labels() {
+        let _ = Split::new(3, Values::Floats(vec![0.0; 5]), vec![0, 0]);
     }
 }

@@ -1,6 +1,5 @@
 //! The training images decompressed on one thread and scattered into the train and validation
-//! splits on another as they arrive. Decompression is most of a load's time; this way the
-//! conversion to f32 hides behind it, and the 47 MB decompressed file is never held whole.
+//! splits on another as they arrive: the 47 MB decompressed file is never held whole.
 
 use std::io::Read;
 use std::path::Path;
@@ -38,8 +37,8 @@ pub(crate) fn scatter_images(
     let mut slots = vec![Slot::Skip; labels.len()];
     train_order.iter().enumerate().for_each(|(p, &i)| slots[i] = Slot::Train(p));
     validation_order.iter().enumerate().for_each(|(p, &i)| slots[i] = Slot::Validation(p));
-    let mut train = Split::zeroed(train_order.len());
-    let mut validation = Split::zeroed(validation_order.len());
+    let mut train = Split::zeroed_bytes(train_order.len(), IMAGE_LEN);
+    let mut validation = Split::zeroed_bytes(validation_order.len(), IMAGE_LEN);
 
     let (full_tx, full_rx) = sync_channel::<(Vec<u8>, usize)>(BUFFERS);
     let (empty_tx, empty_rx) = sync_channel::<Vec<u8>>(BUFFERS);
@@ -54,8 +53,8 @@ pub(crate) fn scatter_images(
         for (buffer, len) in full_rx {
             for row in buffer[..len].chunks_exact(IMAGE_LEN) {
                 match slots.get(next) {
-                    Some(Slot::Train(p)) => train.set(*p, row, labels[next]),
-                    Some(Slot::Validation(p)) => validation.set(*p, row, labels[next]),
+                    Some(Slot::Train(p)) => train.set(*p, row, u32::from(labels[next])),
+                    Some(Slot::Validation(p)) => validation.set(*p, row, u32::from(labels[next])),
                     Some(Slot::Skip) | None => {}
                 }
                 next += 1;
@@ -142,8 +141,8 @@ mod tests {
         let path = file(&dir, n as u32, &pixels);
         let (train_order, validation_order): (Vec<usize>, Vec<usize>) = ((0..n).rev().step_by(2).collect(), vec![1, 0]);
         let (train, validation) = scatter_images(&path, &path, &labels, &train_order, &validation_order).unwrap();
-        assert_eq!(train, Split::gather(&pixels, &labels, &train_order));
-        assert_eq!(validation, Split::gather(&pixels, &labels, &validation_order));
+        assert_eq!(train, Split::gather(IMAGE_LEN, &pixels, &labels, &train_order));
+        assert_eq!(validation, Split::gather(IMAGE_LEN, &pixels, &labels, &validation_order));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -1,7 +1,7 @@
-//! `report`: one self-contained HTML page that answers the course project's
+//! `ffn report`: one self-contained HTML page that answers the course project's
 //! questions (sample images, sweeps, best runs, what matters, the best
 //! model's confusions, cross-entropy vs squared error, MNIST) from run
-//! folders written by `train` and `sweep`.
+//! folders written by `train` and `ffn sweep`.
 //!
 //! ```no_run
 //! use ffn_trainer::report::{self, Options};
@@ -55,7 +55,7 @@ pub struct Options {
 
 impl Options {
     pub fn new(inputs: Vec<PathBuf>) -> Options {
-        Options { inputs, data_dir: None, command: "report".into(), generated: SystemTime::now() }
+        Options { inputs, data_dir: None, command: "ffn report".into(), generated: SystemTime::now() }
     }
 }
 

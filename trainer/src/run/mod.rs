@@ -285,7 +285,7 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
     let mut batches = Batches::new();
     let mut outcome = Outcome::Finished;
     let progress = Progress::new();
-    let classes = dataset.name.class_names();
+    let classes = dataset.class_names();
     let mut test: Option<(f64, f64)> = None;
 
     for epoch in history.len() + 1..=config.epochs {
@@ -340,7 +340,7 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
         }
 
         let mut ignore = |_, _| {};
-        let val = model.evaluate(&pool, &dataset.validation.images, &dataset.validation.labels, loss, &mut ignore);
+        let val = model.evaluate(&pool, &dataset.validation.inputs(), &dataset.validation.labels, loss, &mut ignore);
         let n_val = dataset.validation.len().max(1) as f64;
         let seconds = epoch_started.elapsed().as_secs_f64();
         let m = EpochMetrics {
@@ -504,7 +504,7 @@ fn evaluate_test(
 ) -> ((f64, f64), Confusion) {
     let mut confusion = Confusion::new(classes);
     let mut index = 0;
-    let stats = model.evaluate(executor, &test.images, &test.labels, loss, |truth, predicted| {
+    let stats = model.evaluate(executor, &test.inputs(), &test.labels, loss, |truth, predicted| {
         confusion.add(index, truth, predicted);
         index += 1;
     });
@@ -517,10 +517,7 @@ fn finish_outputs(run_dir: &Path, model: &Model, confusion: &Confusion, console:
     if model.params.iter().any(|p| !p.is_finite()) {
         return Err(std::io::Error::other("refusing to write a model with non-finite weights"));
     }
-    let activation = ffn_infer_embedded::format::Activation::from_name(model.activation.name)
-        .ok_or_else(|| std::io::Error::other("activation not supported by the model file format"))?;
-    let bytes = ffn_infer_embedded::format::encode_f32(&model.sizes, activation, &model.params);
-    crate::atomic::write(&run_dir.join("model.ffn"), &bytes)?;
+    crate::export::write_run_model(run_dir, model)?;
     crate::atomic::write_json(&run_dir.join("confusion.json"), confusion)?;
     for line in confusion.to_text().lines() {
         console.say(line);

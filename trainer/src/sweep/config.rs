@@ -319,7 +319,7 @@ fn parse_param(name: &str, p: &RawParam) -> Result<Domain, ParamError> {
         return Err((None, format!("`{name}` is set by the sweep for every run and cannot be swept")));
     }
     if matches!(flag.kind, Kind::Switch) {
-        return Err((None, format!("`{name}` is a switch, not a value: pass it to `sweep` instead")));
+        return Err((None, format!("`{name}` is a switch, not a value: pass it to `ffn sweep` instead")));
     }
     if p.parameters.is_some() {
         return Err((Some("parameters"), "nested parameters are not supported: train flags are flat".into()));

@@ -68,10 +68,11 @@
 //! ([`crate::kernels::gemm::bf16`] says which tensors are rounded where):
 //!
 //! - **W packed once per step**, at the start of the step (the weights
-//!   change only in its update): `W` by the order's depth blocks and `Wᵀ` by
-//!   the halves of the layer's inputs, the two on the two parts of a plan
-//!   (`model/bf16.rs`). `X` and `dY` are packed by the product that reads
-//!   them, into the part's own buffers.
+//!   change only in its update): `W` and `Wᵀ` by the order's depth blocks,
+//!   the two on the two parts of a plan (`model/bf16.rs`). `X` and `dY` are
+//!   packed by the product that reads them, into the part's own buffers,
+//!   except `dY` as the weight gradient's operand: once per layer and part,
+//!   for all the blocks of weight rows the part computes that gradient in.
 //! - **f32**: every product's accumulation and result, the start values
 //!   (bias rows, weight decay), activations, dropout, softmax and the loss,
 //!   the master weights, the optimizer's state and update, and every forward
