@@ -10,6 +10,8 @@ need_apt=()
 command -v qemu-system-arm >/dev/null || need_apt+=(qemu-system-arm)
 command -v arm-none-eabi-size >/dev/null || need_apt+=(binutils-arm-none-eabi)
 command -v chromium >/dev/null || need_apt+=(chromium)
+# Debian's python3 makes virtual environments only with python3-venv (ensurepip).
+python3 -c 'import ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if ((${#need_apt[@]})); then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
@@ -22,8 +24,20 @@ rustup component add clippy rustfmt
 # Rust machine image ships it; elsewhere it comes from crates.io).
 cargo nextest --version >/dev/null 2>&1 || cargo install --locked cargo-nextest
 
+# --- wandb's Python clients (two virtual environments) ------------------------
+# .venv        wandb 0.29.0: the last release with the Python reader that
+#              shared/tools/wandb-check validates runs with.
+# .venv-agent  today's wandb client, pinned: the tests run its `wandb agent`
+#              and `wandb sync` (wandb-core) against a stand-in server on the
+#              loopback interface. About 25 s to install on an empty pip cache.
+WANDB_CURRENT=0.31.0
 if ! .venv/bin/python -c 'import wandb.sdk.internal.datastore' 2>/dev/null; then
     python3 -m venv .venv
     .venv/bin/pip install -q 'wandb==0.29.0'
 fi
+if [ "$(.venv-agent/bin/python -c 'import wandb; print(wandb.__version__)' 2>/dev/null)" != "$WANDB_CURRENT" ]; then
+    python3 -m venv .venv-agent
+    .venv-agent/bin/pip install -q "wandb==$WANDB_CURRENT"
+fi
+# --- end of wandb's Python clients --------------------------------------------
 echo "setup: done"

@@ -24,7 +24,8 @@ pub fn find<T: Choice + ?Sized>(registry: &[&'static T], name: &str) -> Option<&
 }
 
 /// Declares a kind's leaf modules and its `REGISTRY` of their `SPEC`s, in
-/// the CLI's order: adding an entry is its file and its name in this list.
+/// the CLI's order (adding an entry is its file and its name in this list),
+/// and the spec's [`Choice`] from its `name`, `aliases` and `help` fields.
 #[macro_export]
 macro_rules! registry {
     ($spec:ident: $($leaf:ident),+ $(,)?) => {
@@ -32,5 +33,17 @@ macro_rules! registry {
 
         /// Every entry of this kind ffn knows, in the CLI's order.
         pub const REGISTRY: &[&$spec] = &[$(&$leaf::SPEC),+];
+
+        impl $crate::registry::Choice for $spec {
+            fn name(&self) -> &'static str {
+                self.name
+            }
+            fn aliases(&self) -> &'static [&'static str] {
+                self.aliases
+            }
+            fn help(&self) -> &'static str {
+                self.help
+            }
+        }
     };
 }

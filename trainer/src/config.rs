@@ -36,6 +36,19 @@ pub struct TrainConfig {
     /// Absent from run folders written before the flag existed: those ran without dropout.
     #[serde(default)]
     pub dropout: f64,
+    /// Augmentation (absent from run folders written before it existed: off).
+    #[serde(default)]
+    pub shift: usize,
+    #[serde(default)]
+    pub rotate: f64,
+    #[serde(default)]
+    pub zoom: f64,
+    #[serde(default)]
+    pub elastic: f64,
+    #[serde(default)]
+    pub flip: f64,
+    #[serde(default)]
+    pub erase: f64,
     pub seed: u64,
     pub train_limit: Option<usize>,
     /// Absent from run folders written before the flag existed: those trained in f32.
@@ -127,6 +140,18 @@ impl TrainConfig {
         4.0 * (params * 6.0 + activations)
     }
 
+    /// The augmentation flags.
+    pub fn augment(&self) -> crate::data::Augment {
+        crate::data::Augment {
+            shift: self.shift,
+            rotate: self.rotate as f32,
+            zoom: self.zoom as f32,
+            elastic: self.elastic as f32,
+            flip: self.flip as f32,
+            erase: self.erase as f32,
+        }
+    }
+
     /// `[784, hidden…, 10]`.
     pub fn sizes(&self) -> Vec<usize> {
         let mut sizes = vec![crate::data::IMAGE_LEN];
@@ -171,6 +196,20 @@ impl TrainConfig {
         }
         if self.dropout != defaults.dropout {
             name.push_str(&format!("_do_{}", self.dropout));
+        }
+        if self.shift != defaults.shift {
+            name.push_str(&format!("_sh_{}", self.shift));
+        }
+        for (tag, mine, theirs) in [
+            ("rot", self.rotate, defaults.rotate),
+            ("zm", self.zoom, defaults.zoom),
+            ("el", self.elastic, defaults.elastic),
+            ("fl", self.flip, defaults.flip),
+            ("er", self.erase, defaults.erase),
+        ] {
+            if mine != theirs {
+                name.push_str(&format!("_{tag}_{mine}"));
+            }
         }
         if self.precision != defaults.precision {
             name.push_str(&format!("_{}", self.precision));

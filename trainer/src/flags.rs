@@ -45,6 +45,7 @@ pub struct Flag {
 const POSITIVE: Kind = Kind::Float { min: 0.0, max: f64::INFINITY, min_exclusive: true, max_exclusive: true };
 const NON_NEGATIVE: Kind = Kind::Float { min: 0.0, max: f64::INFINITY, min_exclusive: false, max_exclusive: true };
 const UNIT_OPEN_TOP: Kind = Kind::Float { min: 0.0, max: 1.0, min_exclusive: false, max_exclusive: true };
+const PROBABILITY: Kind = Kind::Float { min: 0.0, max: 1.0, min_exclusive: false, max_exclusive: false };
 
 pub const OPTIMIZERS: &[&str] = &["sgd", "momentum", "nag", "nesterov", "rmsprop", "adam", "nadam", "eve"];
 pub const ACTIVATIONS: &[&str] = &["identity", "sigmoid", "tanh", "ReLU"];
@@ -233,6 +234,55 @@ pub const FLAGS: &[Flag] = &[
         kind: UNIT_OPEN_TOP,
         default: Some("0.2"),
         help: "Probability of dropping each hidden unit in training (inverted dropout; evaluation keeps all)",
+        hyper: true,
+    },
+    // Augmentation of training images (image data only: data/augment.rs).
+    Flag {
+        long: "shift",
+        short: None,
+        kind: Kind::Int { min: 0 },
+        default: Some("0"),
+        help: "Augmentation: shift each training image by a random whole number of pixels in -N..=N on each axis",
+        hyper: true,
+    },
+    Flag {
+        long: "rotate",
+        short: None,
+        kind: Kind::Float { min: 0.0, max: 180.0, min_exclusive: false, max_exclusive: false },
+        default: Some("0"),
+        help: "Augmentation: rotate each training image by a random angle within +-X degrees",
+        hyper: true,
+    },
+    Flag {
+        long: "zoom",
+        short: None,
+        kind: UNIT_OPEN_TOP,
+        default: Some("0"),
+        help: "Augmentation: zoom each training image by a random factor in [1-X, 1+X]",
+        hyper: true,
+    },
+    Flag {
+        long: "elastic",
+        short: None,
+        kind: Kind::Float { min: 0.0, max: 10.0, min_exclusive: false, max_exclusive: false },
+        default: Some("0"),
+        help: "Augmentation: elastic distortion (Simard et al. 2003), a smooth random field moving pixels by about X pixels",
+        hyper: true,
+    },
+    Flag {
+        long: "flip",
+        short: None,
+        kind: PROBABILITY,
+        default: Some("0"),
+        help: "Augmentation: probability of mirroring a training image left to right",
+        hyper: true,
+    },
+    Flag {
+        long: "erase",
+        short: None,
+        kind: PROBABILITY,
+        default: Some("0"),
+        help: "Augmentation: probability of zeroing a random rectangle (2-40 % of the area) of a training image",
         hyper: true,
     },
     Flag {

@@ -10,6 +10,7 @@ pub mod data;
 pub mod export;
 pub mod flags;
 pub mod report;
+pub mod reproduce;
 pub mod run;
 pub mod sweep;
 pub mod wandb;

@@ -33,18 +33,6 @@ pub struct ActivationSpec {
     pub slope_from_output: fn(f32) -> f32,
 }
 
-impl crate::registry::Choice for ActivationSpec {
-    fn name(&self) -> &'static str {
-        self.name
-    }
-    fn aliases(&self) -> &'static [&'static str] {
-        self.aliases
-    }
-    fn help(&self) -> &'static str {
-        self.help
-    }
-}
-
 /// Look an activation up by name or alias (case-insensitive; `relu` finds `ReLU`).
 pub fn by_name(name: &str) -> Option<&'static ActivationSpec> {
     crate::registry::find(REGISTRY, name)

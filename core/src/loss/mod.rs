@@ -22,18 +22,6 @@ pub struct LossSpec {
     pub loss_and_grad: LossFn,
 }
 
-impl crate::registry::Choice for LossSpec {
-    fn name(&self) -> &'static str {
-        self.name
-    }
-    fn aliases(&self) -> &'static [&'static str] {
-        self.aliases
-    }
-    fn help(&self) -> &'static str {
-        self.help
-    }
-}
-
 /// Look a loss up by name or alias (case-insensitive).
 pub fn by_name(name: &str) -> Option<&'static LossSpec> {
     crate::registry::find(REGISTRY, name)

@@ -119,18 +119,6 @@ pub struct OptimizerSpec {
     pub update: fn(&mut Update),
 }
 
-impl crate::registry::Choice for OptimizerSpec {
-    fn name(&self) -> &'static str {
-        self.name
-    }
-    fn aliases(&self) -> &'static [&'static str] {
-        self.aliases
-    }
-    fn help(&self) -> &'static str {
-        self.help
-    }
-}
-
 /// Look an optimizer up by name or alias (case-insensitive).
 pub fn by_name(name: &str) -> Option<&'static OptimizerSpec> {
     crate::registry::find(REGISTRY, name)

@@ -8,7 +8,7 @@ pub mod schedule;
 pub mod signals;
 
 use crate::config::TrainConfig;
-use crate::data::{self, Batches, DatasetName, LoadOptions};
+use crate::data::{self, Augmenter, Batches, DatasetName, LoadOptions};
 use crate::wandb::{self, WandbRun, WandbSettings};
 use checkpoint::Checkpoint;
 use ffn_core::kernels::bf16;
@@ -178,6 +178,13 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
         },
     )?;
     let load_seconds = load_started.elapsed().as_secs_f64();
+    if !config.augment().is_identity() && dataset.info.image.is_none() {
+        let flags = "--shift, --rotate, --zoom, --elastic, --flip and --erase";
+        return Err(TrainError::Config(format!(
+            "{flags} transform images: {} holds no images",
+            dataset.source.display()
+        )));
+    }
 
     let activation = ffn_core::activation::by_name(&config.activation)
         .ok_or_else(|| TrainError::Config(format!("unknown activation '{}'", config.activation)))?;
@@ -282,7 +289,8 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
     }
 
     let mut order: Vec<usize> = (0..n_train).collect();
-    let mut batches = Batches::new();
+    let augmenter = dataset.info.image.and_then(|shape| Augmenter::new(config.augment(), shape, config.seed));
+    let mut batches = Batches::augmented(augmenter);
     let mut outcome = Outcome::Finished;
     let progress = Progress::new();
     let classes = dataset.class_names();
@@ -295,7 +303,7 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
         let bar = progress.epoch_bar(epoch, config.epochs, steps_per_epoch);
         let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
         let mut learning_rate = config.learning_rate as f32;
-        batches.for_each(train, &order, config.batch_size, |batch| {
+        batches.for_each(train, &order, config.batch_size, (epoch - 1) * steps_per_epoch, |batch| {
             let step_in_epoch = batch.index;
             if let Some(code) = signals.pending() {
                 outcome = Outcome::Interrupted(code);
@@ -478,6 +486,10 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
             values.insert("reason".into(), reason.clone().into());
         }
         run.update_summary(&values)?;
+        if summary.reason.is_none() {
+            // A resumed run's log still holds the interruption's reason.
+            run.remove_summary(&["reason"])?;
+        }
         let sync = run.sync_command();
         let dir = run.finish(outcome.exit_code())?;
         println!("wandb: offline run written to {}", dir.display());
