@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # One-time set-up of a fresh Debian machine for ffn's tests: system packages
-# (QEMU for the firmware, Arm binutils for sizes, Chromium for the report
-# test), the Cortex-M Rust targets, and a Python venv with wandb's own reader
-# (wandb 0.29.0 is the last release that ships it) for validating wandb runs.
+# (QEMU for the firmware, Arm binutils for sizes, the Arm GCC for the C example,
+# Chromium for the report test), the Cortex-M Rust targets, cbindgen (checks
+# that infer-embedded/ffn-c/ffn.h matches the code), and a Python venv with
+# wandb's own reader (wandb 0.29.0 is the last release that ships it) for
+# validating wandb runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v qemu-system-arm >/dev/null || need_apt+=(qemu-system-arm)
 command -v arm-none-eabi-size >/dev/null || need_apt+=(binutils-arm-none-eabi)
+command -v arm-none-eabi-gcc >/dev/null || need_apt+=(gcc-arm-none-eabi)
+command -v make >/dev/null || need_apt+=(make)
+command -v flock >/dev/null || need_apt+=(util-linux)
 command -v chromium >/dev/null || need_apt+=(chromium)
 # Debian's python3 makes virtual environments only with python3-venv (ensurepip).
 python3 -c 'import ensurepip' 2>/dev/null || need_apt+=(python3-venv)
@@ -18,7 +23,9 @@ if ((${#need_apt[@]})); then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
 
-rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi
+# Cortex-M0, M3, M4F/M7, M33/M55.
+rustup target add thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf thumbv8m.main-none-eabihf
+command -v cbindgen >/dev/null || cargo install --locked cbindgen@0.29.4
 rustup component add clippy rustfmt
 # scripts/test.sh runs the test binaries in parallel with cargo-nextest (the
 # Rust machine image ships it; elsewhere it comes from crates.io).
