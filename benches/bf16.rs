@@ -233,5 +233,42 @@ fn step(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, products, packing, step);
+/// One whole training step of the default recipe (`Model::train_step`:
+/// 784→768→768→10 ReLU, dropout 0.2, label smoothing 0.1, adam, batch 256)
+/// on every core, with its products in f32 and at each bf16 level this CPU
+/// has (`train --precision`): packing, the element-wise work and the update
+/// included (`bf16_train_step/<level>`).
+fn train_step(c: &mut Criterion) {
+    use ffn_core::model::Model;
+    use ffn_core::optim::{Hyper, Optimizer};
+    use ffn_core::{Init, activation, loss, optim};
+    const SIZES: [usize; 4] = [784, 768, 768, 10];
+    const BATCH: usize = 256;
+    let mut rng = rng_for(12, 0);
+    let pixels = random(&mut rng, BATCH * SIZES[0]);
+    let labels: Vec<u32> = (0..BATCH as u32).map(|i| i % 10).collect();
+    let cross_entropy = loss::by_name("cross_entropy").expect("registered");
+    ffn_core::kernels::flush_subnormals();
+    let pool = ffn_pool::Pool::new(ffn_pool::default_threads());
+    let mut group = c.benchmark_group("bf16_train_step");
+    group.throughput(Throughput::Elements(BATCH as u64)).sample_size(20);
+    for (name, level) in levels() {
+        let relu = activation::by_name("relu").expect("registered");
+        let mut model = Model::new(&SIZES, relu, Init::Xavier, 1, BATCH);
+        model.kernels = model.kernels.with_bf16(level);
+        let mut optimizer =
+            Optimizer::new(optim::by_name("adam").expect("registered"), Hyper::default(), model.params.len());
+        let mut step = 0;
+        group.bench_function(BenchmarkId::new(format!("{}t", pool.threads()), &name), |b| {
+            b.iter(|| {
+                model.set_dropout(0.2, rng_for(1, step));
+                step += 1;
+                model.train_step(&pool, &pixels, &labels, cross_entropy, 0.1, &mut optimizer)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, products, packing, step, train_step);
 criterion_main!(benches);

@@ -10,6 +10,10 @@
 # (1 and 2 threads). Usage: benches/compare.sh [EPOCHS] [BATCH_SIZES]
 # (defaults 3 and 16,64,256; the default recipe runs EPOCHS epochs at batch
 # 256). COMPARE_RECIPES=course or =default runs one of the two tables only.
+# COMPARE_RECIPES=bf16 runs the precision table instead (issue 22): ffn f32,
+# ffn bf16 (`train --precision`), PyTorch f32 and PyTorch bf16 autocast, all
+# on every core, for the default recipe and the course configuration (batch
+# 16), alternating them for COMPARE_ROUNDS rounds (default 3), medians.
 # The first run creates benches/python/.venv.
 # COMPARE_RT=1 (root) runs every implementation under SCHED_FIFO (chrt -f 10)
 # so that other processes on a busy machine do not decide the result; the
@@ -59,6 +63,23 @@ if [[ $recipes == *,default,* ]]; then
                 --batch-sizes 256 | tee -a "$out"
         done
     done
+fi
+if [[ $recipes == *,bf16,* ]]; then
+    for round in $(seq "${COMPARE_ROUNDS:-3}"); do
+        for recipe in default course; do
+            batch=$([ "$recipe" = course ] && echo 16 || echo 256)
+            torch=$([ "$recipe" = course ] && echo epoch_torch.py || echo epoch_torch_default.py)
+            for precision in f32 bf16; do
+                py benches/python/ffn_default.py ./target/release/train --recipe "$recipe" --precision "$precision" \
+                    --threads "$(nproc)" --epochs "$epochs" | sed "s/}$/, \"round\": $round}/" | tee -a "$out"
+                py "benches/python/$torch" --precision "$precision" --threads "$(nproc)" --epochs "$epochs" \
+                    --batch-sizes "$batch" | sed "s/}$/, \"round\": $round, \"recipe\": \"$recipe\"}/" | tee -a "$out"
+            done
+        done
+    done
+    echo
+    py benches/python/bf16_table.py <"$out"
+    exit 0
 fi
 echo
 py benches/python/table.py <"$out"

@@ -5,7 +5,11 @@ into a temporary folder and prints the median of the per-epoch times its
 metrics.jsonl records (shuffle, gather, steps and one validation pass, as
 the Python benchmarks time an epoch) as one JSON line.
 
-Usage: ffn_default.py TRAIN_BINARY --threads N --epochs E [--precision P]"""
+`--recipe course` runs the course configuration instead (4×128 ReLU,
+rmsprop 1e-4, weight decay 5e-4, batch 16, constant rate, no dropout or
+label smoothing), the model of epoch_torch.py.
+
+Usage: ffn_default.py TRAIN_BINARY --threads N --epochs E [--precision P] [--recipe default|course]"""
 
 import argparse
 import json
@@ -15,6 +19,13 @@ import subprocess
 import sys
 import tempfile
 
+# Flags beyond train's defaults; "course" is the course project's configuration.
+RECIPES = {
+    "default": [],
+    "course": "-nhl 4 -sz 128 -b 16 -o rmsprop -lr 0.0001 -w_d 0.0005 --lr_schedule constant --warmup 0 "
+              "--label_smoothing 0 --dropout 0".split(),
+}
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
@@ -23,14 +34,13 @@ def main():
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--precision", default="f32")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--recipe", choices=list(RECIPES), default="default")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         run = os.path.join(folder, "run")
         command = [args.train, "--no-wandb", "--epochs", str(args.epochs), "--threads", str(args.threads),
                    "--seed", str(args.seed), "--output_dir", run]
-        # `--precision` exists once bf16 training is wired in (issue 22); f32 is today's only path.
-        if args.precision != "f32":
-            command += ["--precision", args.precision]
+        command += ["--precision", args.precision] + RECIPES[args.recipe]
         done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if done.returncode != 0:
             sys.exit(f"ffn_default.py: {' '.join(command)} failed: {done.stderr.strip()}")
@@ -39,9 +49,9 @@ def main():
     seconds = [e["seconds"] for e in epochs]
     print(json.dumps({
         "impl": f"ffn-{args.precision}",
-        "recipe": "default",
+        "recipe": args.recipe,
         "threads": args.threads,
-        "batch": 256,
+        "batch": 16 if args.recipe == "course" else 256,
         "epoch_s": round(statistics.median(seconds), 6),
         "epochs": len(seconds),
         "val_accuracy": round(epochs[-1]["val_accuracy"], 4),

@@ -51,6 +51,14 @@ pub struct TrainConfig {
     pub erase: f64,
     pub seed: u64,
     pub train_limit: Option<usize>,
+    /// Absent from run folders written before the flag existed: those trained in f32.
+    #[serde(default = "f32_precision")]
+    pub precision: String,
+    /// The bf16 kernel level a `--precision bf16` run multiplies with
+    /// (`amx`, `avx512_bf16` or `f32`, the latter two giving the same bits);
+    /// not a flag: recorded at the start and kept by `--resume`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bf16_level: Option<String>,
     pub threads: usize,
     pub data_dir: Option<String>,
     pub output_dir: Option<String>,
@@ -60,6 +68,10 @@ pub struct TrainConfig {
     #[serde(rename = "no-wandb")]
     pub no_wandb: bool,
     pub resume: Option<String>,
+}
+
+fn f32_precision() -> String {
+    "f32".into()
 }
 
 impl TrainConfig {
@@ -198,6 +210,9 @@ impl TrainConfig {
             if mine != theirs {
                 name.push_str(&format!("_{tag}_{mine}"));
             }
+        }
+        if self.precision != defaults.precision {
+            name.push_str(&format!("_{}", self.precision));
         }
         name
     }

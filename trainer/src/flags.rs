@@ -53,6 +53,7 @@ pub const LOSSES: &[&str] = &["mean_squared_error", "cross_entropy"];
 pub const INITS: &[&str] = &["random", "Xavier"];
 pub const DATASETS: &[&str] = &["mnist", "fashion_mnist"];
 pub const SCHEDULES: &[&str] = &["constant", "cosine"];
+pub const PRECISIONS: &[&str] = &["f32", "bf16"];
 
 /// Every flag of `train`. The defaults here are the project's defaults: the
 /// configuration with the best validation accuracy in our own sweep (see the
@@ -298,6 +299,15 @@ pub const FLAGS: &[Flag] = &[
         kind: Kind::Int { min: 1 },
         default: None,
         help: "Use only the first N training samples (quick checks)",
+        hyper: true,
+    },
+    Flag {
+        long: "precision",
+        short: None,
+        kind: Kind::Choice(PRECISIONS),
+        default: Some("f32"),
+        help: "Precision of the training step's matrix products: bf16 rounds their operands to bfloat16 and sums in f32 \
+               (AMX or AVX512-BF16 when the CPU has them); weights, optimizer, loss and evaluation stay f32",
         hyper: true,
     },
     Flag {

@@ -15,10 +15,9 @@
 //! The GEMMs are not element-wise: [`gemm::select`] picks one for each role
 //! a product plays in a dense layer. So a model trained on two different CPUs
 //! may differ in the last bits; on one machine, results never depend on the
-//! thread count.
-//!
-//! [`bf16`] holds the bf16 products (f32 accumulation), not yet wired into
-//! the training step.
+//! thread count. A [`Kernels`] value may also carry a [`bf16`] level: then
+//! the training step's products run in bf16 with f32 accumulation (the
+//! `--precision bf16` of `train`; see [`gemm::bf16`]).
 
 #[cfg(feature = "alloc")]
 pub mod bf16;
@@ -70,22 +69,42 @@ impl Level {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Kernels {
     level: Level,
+    #[cfg(feature = "alloc")]
+    bf16: Option<bf16::Kernels>,
 }
 
 impl Kernels {
-    /// The best kernels this CPU runs.
+    /// The best kernels this CPU runs (products in f32).
     pub fn detect() -> Kernels {
-        Kernels { level: Level::detected() }
+        Kernels::at(Level::Avx512)
     }
 
     /// Kernels of `wanted`'s level, lowered to what this CPU supports (so
     /// this can never select an illegal instruction).
     pub fn at(wanted: Level) -> Kernels {
-        Kernels { level: wanted.min(Level::detected()) }
+        Kernels {
+            level: wanted.min(Level::detected()),
+            #[cfg(feature = "alloc")]
+            bf16: None,
+        }
+    }
+
+    /// These kernels with a training step's products in bf16 at `bf16`'s
+    /// level (`None`: in f32). Only the training step reads it: a forward
+    /// pass for evaluation or prediction multiplies in f32.
+    #[cfg(feature = "alloc")]
+    pub fn with_bf16(self, bf16: Option<bf16::Kernels>) -> Kernels {
+        Kernels { bf16, ..self }
     }
 
     pub fn level(self) -> Level {
         self.level
+    }
+
+    /// The bf16 level of a training step's products, if they run in bf16.
+    #[cfg(feature = "alloc")]
+    pub fn bf16(self) -> Option<bf16::Kernels> {
+        self.bf16
     }
 }
 

@@ -10,7 +10,7 @@
 
 use crate::kernels::Kernels;
 use crate::kernels::elementwise::{column_sums, fill_rows_with_bias};
-use crate::kernels::gemm::{Gemm, LayerShape, Role, Start, select};
+use crate::kernels::gemm::{Gemm, LayerShape, Operand, Role, Scratch, Start, select};
 use crate::matrix::{MatMut, MatRef};
 
 /// Shapes of one dense layer applied to one batch.
@@ -29,9 +29,18 @@ impl Dense {
 
     /// `out = bias + X·W` (or `X·W` without a bias) for a block: `x` is some
     /// rows of the batch and some of the layer's inputs, `w` those inputs'
-    /// rows of the weights, `out` the rows' outputs. The bias is written
-    /// first and the product accumulates onto it.
-    pub fn forward_block(&self, kernels: Kernels, x: MatRef, w: MatRef, bias: Option<&[f32]>, out: MatMut) {
+    /// rows of the weights (or them packed for bf16), `out` the rows'
+    /// outputs. The bias is written first and the product accumulates onto
+    /// it. `scratch` is where a bf16 product packs its operands.
+    pub fn forward_block(
+        &self,
+        kernels: Kernels,
+        x: MatRef,
+        w: Operand,
+        bias: Option<&[f32]>,
+        out: MatMut,
+        scratch: &mut Scratch,
+    ) {
         let mut out = out;
         let start = match bias {
             Some(bias) => {
@@ -40,30 +49,45 @@ impl Dense {
             }
             None => Start::Zero,
         };
-        self.gemm(kernels, Role::Forward).product(kernels, x, w, out, start);
+        self.gemm(kernels, Role::Forward).product(kernels, x, w, out, start, scratch);
     }
 
     /// `dW = decay·W + Xᵀ·dY` for some of the layer's inputs: `x` is their
     /// columns of the batch, `w` and `d_weights` their rows. L2 decay applies
     /// to weights only; its gradient is the product's start value.
+    #[allow(clippy::too_many_arguments)]
     pub fn weight_gradient(
         &self,
         kernels: Kernels,
         x: MatRef,
-        d_output: MatRef,
+        d_output: Operand,
         w: MatRef,
         weight_decay: f32,
         d_weights: MatMut,
+        scratch: &mut Scratch,
     ) {
         let start = if weight_decay != 0.0 { Start::Scaled(w, weight_decay) } else { Start::Zero };
-        self.gemm(kernels, Role::WeightGradient).product(kernels, x.t(), d_output, d_weights, start);
+        let gemm = self.gemm(kernels, Role::WeightGradient);
+        gemm.product(kernels, x.t(), d_output, d_weights, start, scratch);
     }
 
     /// `dX = dY·Wᵀ` for a block: `d_output` some rows of `dY`, `w` some of
-    /// the layer's inputs' rows of the weights, `d_input` those rows and
-    /// inputs of `dX` (overwritten).
-    pub fn input_gradient(&self, kernels: Kernels, d_output: MatRef, w: MatRef, d_input: MatMut) {
-        self.gemm(kernels, Role::InputGradient).product(kernels, d_output, w.t(), d_input, Start::Zero);
+    /// the layer's inputs' rows of the weights (or their `Wᵀ` packed for
+    /// bf16), `d_input` those rows and inputs of `dX` (overwritten).
+    pub fn input_gradient(
+        &self,
+        kernels: Kernels,
+        d_output: MatRef,
+        w: Operand,
+        d_input: MatMut,
+        scratch: &mut Scratch,
+    ) {
+        let w_t = match w {
+            Operand::Lies(w) => Operand::Lies(w.t()),
+            #[cfg(feature = "alloc")]
+            packed => packed,
+        };
+        self.gemm(kernels, Role::InputGradient).product(kernels, d_output, w_t, d_input, Start::Zero, scratch);
     }
 
     /// `db = Σ_rows dY` for some of the layer's outputs (`d_output` their
@@ -79,6 +103,7 @@ impl Dense {
         let x = MatRef::new(input, batch, fan_in, fan_in);
         let w = MatRef::new(weights, fan_in, fan_out, fan_out);
         let out = MatMut::new(output, batch, fan_out, fan_out);
-        self.forward_block(Kernels::detect(), x, w, Some(&bias[..fan_out]), out);
+        let mut scratch = Scratch::default();
+        self.forward_block(Kernels::detect(), x, Operand::Lies(w), Some(&bias[..fan_out]), out, &mut scratch);
     }
 }

@@ -12,12 +12,17 @@
 //! written by another**. Each piece says what it reads and writes; on one
 //! thread the contract holds trivially.
 
+use super::bf16::{Bf16Packs, blocks_within};
 use super::dropout::Dropout;
 use super::network::{Model, StepStats, block};
 use super::order::{Order, SMALL_BATCH};
+use super::plan::{OnePart, PARTS};
 use crate::activation::ActivationSpec;
 use crate::kernels::Kernels;
+use crate::kernels::bf16::PackedB;
 use crate::kernels::elementwise::{argmax, multiply_in_place, multiply_into, softmax_rows, sum_into};
+use crate::kernels::gemm::bf16::pack_b;
+use crate::kernels::gemm::{Operand, Scratch};
 use crate::layers::dense::Dense;
 use crate::layout::Layout;
 use crate::loss::LossSpec;
@@ -44,6 +49,19 @@ pub(super) struct StepBuffers<'a> {
     /// `(masks, kept)` when dropout is on (training only).
     dropout: Option<(SharedMut<'a, f32>, SharedMut<'a, f32>)>,
     weight_decay: f32,
+    /// The weights packed for this step's products when they run in bf16.
+    packed: Option<PackedWeights<'a>>,
+    /// Per part, where its products pack their operands (bf16 only).
+    scratch: [OnePart<&'a mut Scratch>; PARTS],
+    /// Per part, where it packs a layer's deltas for its weight gradient (bf16 only).
+    packed_deltas: [OnePart<&'a mut PackedB>; PARTS],
+}
+
+/// The packs of [`Bf16Packs`] a step reads.
+#[derive(Clone, Copy)]
+struct PackedWeights<'a> {
+    forward: &'a [[PackedB; PARTS]],
+    input_gradient: &'a [[PackedB; PARTS]],
 }
 
 impl<'a> StepBuffers<'a> {
@@ -63,10 +81,17 @@ impl<'a> StepBuffers<'a> {
             "partial sums for at most SMALL_BATCH rows"
         );
         let dropout = model.dropout.as_mut().filter(|_| training);
+        // Evaluation multiplies in f32; the bf16 weights are packed for training steps only.
+        let kernels = if training { model.kernels } else { model.kernels.with_bf16(None) };
+        let Bf16Packs { forward, input_gradient, scratch, deltas: packed_deltas } = &mut model.bf16;
+        let (forward, input_gradient): (&'a [_], &'a [_]) = (forward, input_gradient);
+        let packed = kernels.bf16().map(|_| PackedWeights { forward, input_gradient });
+        let [first, second] = scratch;
+        let [first_deltas, second_deltas] = packed_deltas;
         StepBuffers {
             sizes: &model.sizes,
             activation: model.activation,
-            kernels: model.kernels,
+            kernels,
             max_batch: model.max_batch,
             batch,
             order,
@@ -78,6 +103,9 @@ impl<'a> StepBuffers<'a> {
             partials: SharedMut::new(&mut model.partials),
             dropout: dropout.map(|Dropout { masks, kept, .. }| (SharedMut::new(masks), SharedMut::new(kept))),
             weight_decay,
+            packed,
+            scratch: [OnePart::new(first), OnePart::new(second)],
+            packed_deltas: [OnePart::new(first_deltas), OnePart::new(second_deltas)],
         }
     }
 
@@ -149,6 +177,17 @@ impl<'a> StepBuffers<'a> {
         unsafe { self.params.mat(weights.start, self.sizes[layer], width, width).rows_of(units) }
     }
 
+    /// Part `part`'s buffers for the operands its products pack.
+    ///
+    /// # Safety
+    /// Only part `part` calls this during a phase, and drops the reference
+    /// before the phase ends.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn scratch(&self, part: usize) -> &mut Scratch {
+        // SAFETY: the caller's contract.
+        unsafe { self.scratch[part].get() }
+    }
+
     /// Whether layer `layer`'s forward product has a second depth block.
     fn two_blocks(&self, layer: usize) -> bool {
         !self.order.depth(self.sizes[layer], 1).is_empty()
@@ -160,12 +199,12 @@ impl<'a> StepBuffers<'a> {
     /// goes straight into the layer's outputs; with two, each block into its
     /// own partial sums (so the parts of a plan each write a buffer of their
     /// own), which [`StepBuffers::finish_forward`] adds. An empty block is no
-    /// work.
+    /// work. In bf16 `W[d, :]` is the block's pack of this step.
     ///
     /// # Safety
-    /// Writes `Z[rows, :]` or block `block`'s partial sums of `rows`; reads
-    /// `X[rows, d]` and `W[d, :]`.
-    pub(super) unsafe fn forward_product(&self, layer: usize, rows: Range<usize>, block: usize) {
+    /// Writes `Z[rows, :]` or block `block`'s partial sums of `rows`, and
+    /// part `part`'s scratch; reads `X[rows, d]` and `W[d, :]`.
+    pub(super) unsafe fn forward_product(&self, layer: usize, rows: Range<usize>, block: usize, part: usize) {
         let (dense, kernels) = (self.dense(layer), self.kernels);
         let depth = self.order.depth(dense.fan_in, block);
         if block > 0 && depth.is_empty() {
@@ -174,7 +213,10 @@ impl<'a> StepBuffers<'a> {
         // SAFETY: the reads and writes of the contract.
         unsafe {
             let x = self.input(layer).block(rows.clone(), depth.clone());
-            let w = self.weights(layer, depth);
+            let w = match self.packed {
+                Some(packed) => Operand::Packed(&packed.forward[layer][block]),
+                None => Operand::Lies(self.weights(layer, depth)),
+            };
             let bias = (block == 0).then(|| self.params.slice(self.layout().bias(layer)));
             let start = match self.two_blocks(layer) {
                 true => self.partials_start(layer, block),
@@ -183,7 +225,7 @@ impl<'a> StepBuffers<'a> {
             let width = dense.fan_out;
             let target = if self.two_blocks(layer) { self.partials } else { self.outputs };
             let out = target.mat_mut(start, self.batch, width, width);
-            dense.forward_block(kernels, x, w, bias, out.into_block(rows, 0..width));
+            dense.forward_block(kernels, x, w, bias, out.into_block(rows, 0..width), self.scratch(part));
         }
     }
 
@@ -253,19 +295,33 @@ impl<'a> StepBuffers<'a> {
     }
 
     /// `dX[rows, units] = dY[rows, :]·W[units, :]ᵀ` into the layer below's
-    /// deltas, times the dropout mask and the activation's slope there.
+    /// deltas, times the dropout mask and the activation's slope there. In
+    /// bf16 `units` are whole depth blocks of the order, each a pack of this
+    /// step's `Wᵀ`.
     ///
     /// # Safety
-    /// Writes the layer below's deltas `[rows, units]`; reads this layer's
-    /// deltas of `rows`, its weights of `units`, and the layer below's
-    /// outputs and masks `[rows, units]`.
-    pub(super) unsafe fn input_gradient(&self, layer: usize, rows: Range<usize>, units: Range<usize>) {
+    /// Writes the layer below's deltas `[rows, units]` and part `part`'s
+    /// scratch; reads this layer's deltas of `rows`, its weights of `units`,
+    /// and the layer below's outputs and masks `[rows, units]`.
+    pub(super) unsafe fn input_gradient(&self, layer: usize, rows: Range<usize>, units: Range<usize>, part: usize) {
         let (dense, kernels) = (self.dense(layer), self.kernels);
         // SAFETY: the reads and writes of the contract.
         unsafe {
             let d_output = self.of(self.deltas, layer).rows_of(rows.clone());
             let mut d_input = self.of_mut(self.deltas, layer - 1, rows.clone(), units.clone());
-            dense.input_gradient(kernels, d_output, self.weights(layer, units.clone()), d_input.rb());
+            match self.packed {
+                None => {
+                    let w = Operand::Lies(self.weights(layer, units.clone()));
+                    dense.input_gradient(kernels, d_output, w, d_input.rb(), self.scratch(part));
+                }
+                Some(packed) => {
+                    for (index, depth) in blocks_within(self.order, dense.fan_in, units.clone()) {
+                        let block = self.of_mut(self.deltas, layer - 1, rows.clone(), depth);
+                        let w_t = Operand::Packed(&packed.input_gradient[layer][index]);
+                        dense.input_gradient(kernels, d_output, w_t, block, self.scratch(part));
+                    }
+                }
+            }
             if let Some((masks, _)) = self.dropout {
                 multiply_in_place(kernels, d_input.rb(), self.of(masks, layer - 1).block(rows.clone(), units.clone()));
             }
@@ -273,13 +329,38 @@ impl<'a> StepBuffers<'a> {
         }
     }
 
-    /// `dW[units, :] = decay·W[units, :] + X[:, units]ᵀ·dY` (L2 decay on
-    /// weights only).
+    /// Layer `layer`'s deltas `dY` as the right operand of its weight
+    /// gradient, for [`Self::weight_gradient`]: where they lie in f32; in
+    /// bf16 rounded and packed into part `part`'s buffer, once for all the
+    /// blocks of weight rows the part computes (packing them per block cost
+    /// more than the blocks' products at small batches). The same values are
+    /// rounded either way, so the bits do not depend on it.
     ///
     /// # Safety
-    /// Writes the weight gradient's rows `units`; reads the input's columns
-    /// `units`, this layer's deltas and the weights' rows `units`.
-    pub(super) unsafe fn weight_gradient(&self, layer: usize, units: Range<usize>) {
+    /// Reads this layer's deltas, writes part `part`'s deltas buffer; the
+    /// operand is dropped before the phase ends.
+    pub(super) unsafe fn deltas_operand(&self, layer: usize, part: usize) -> Operand<'_> {
+        // SAFETY: the reads and writes of the contract.
+        unsafe {
+            let d_output = self.of(self.deltas, layer);
+            match self.kernels.bf16() {
+                Some(level) => {
+                    let packed = self.packed_deltas[part].get();
+                    pack_b(level, d_output, packed);
+                    Operand::Packed(packed)
+                }
+                None => Operand::Lies(d_output),
+            }
+        }
+    }
+
+    /// `dW[units, :] = decay·W[units, :] + X[:, units]ᵀ·dY` (L2 decay on
+    /// weights only), `d_output` this layer's [`Self::deltas_operand`].
+    ///
+    /// # Safety
+    /// Writes the weight gradient's rows `units` and part `part`'s scratch;
+    /// reads the input's columns `units` and the weights' rows `units`.
+    pub(super) unsafe fn weight_gradient(&self, layer: usize, units: Range<usize>, d_output: Operand, part: usize) {
         let (dense, kernels) = (self.dense(layer), self.kernels);
         let first = self.layout().weights(layer).start + units.start * dense.fan_out;
         // SAFETY: the reads and writes of the contract.
@@ -287,7 +368,7 @@ impl<'a> StepBuffers<'a> {
             let x = self.input(layer).cols_of(units.clone());
             let d_weights = self.grads.mat_mut(first, units.len(), dense.fan_out, dense.fan_out);
             let w = self.weights(layer, units);
-            dense.weight_gradient(kernels, x, self.of(self.deltas, layer), w, self.weight_decay, d_weights);
+            dense.weight_gradient(kernels, x, d_output, w, self.weight_decay, d_weights, self.scratch(part));
         }
     }
 

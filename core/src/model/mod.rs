@@ -9,8 +9,11 @@
 //! - `plan/`: the same pieces cut between cores, phase by phase, for small
 //!   and for large batches;
 //! - `order.rs`: the one summation order all of them follow, so that every
-//!   plan gives the reference step's bits.
+//!   plan gives the reference step's bits;
+//! - `bf16.rs`: the weights packed once per step when the products run in
+//!   bf16 (`Kernels::with_bf16`), and each part's packing buffers.
 
+mod bf16;
 mod dropout;
 mod layer;
 mod network;

@@ -1,6 +1,7 @@
 //! The owning model: parameters, gradients and every scratch buffer, sized
 //! once for a maximum batch, so a training step allocates nothing.
 
+use super::bf16::Bf16Packs;
 use super::dropout::Dropout;
 use super::order::SMALL_BATCH;
 use crate::activation::ActivationSpec;
@@ -26,7 +27,8 @@ pub struct Model {
     /// `∂loss/∂params`, same layout.
     pub grads: AlignedBuffer,
     /// The kernels the model's steps run with (detected by the constructors;
-    /// set it to pin a level).
+    /// set it to pin a level, or to train with bf16 products:
+    /// [`Kernels::with_bf16`]).
     pub kernels: Kernels,
     pub(super) max_batch: usize,
     /// Layer `l`'s outputs (`max_batch × sizes[l+1]`) for every layer, end to end;
@@ -38,6 +40,8 @@ pub struct Model {
     /// each block's region laid out like `outputs` for up to [`SMALL_BATCH`] rows.
     pub(super) partials: AlignedBuffer,
     pub(super) dropout: Option<Dropout>,
+    /// The packed weights and packing buffers of bf16 products (empty in f32).
+    pub(super) bf16: Bf16Packs,
 }
 
 /// What one training step measured on its batch.
@@ -106,6 +110,7 @@ impl Model {
             deltas: AlignedBuffer::zeroed(per_row * max_batch),
             partials: AlignedBuffer::zeroed(2 * per_row * max_batch.min(SMALL_BATCH)),
             dropout: None,
+            bf16: Bf16Packs::default(),
         }
     }
 

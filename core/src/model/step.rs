@@ -22,14 +22,15 @@ use core::ops::Range;
 /// or softmax.
 ///
 /// # Safety
-/// Writes every layer's outputs (and kept values) of `rows`; reads the
-/// weights. No other part may use those rows, nor write the weights.
-pub(super) unsafe fn forward_rows(step: &StepBuffers, rows: Range<usize>) {
+/// Writes every layer's outputs (and kept values) of `rows` and part
+/// `part`'s scratch; reads the weights. No other part may use those rows,
+/// nor write the weights.
+pub(super) unsafe fn forward_rows(step: &StepBuffers, rows: Range<usize>, part: usize) {
     for layer in 0..step.layers() {
         // SAFETY: the caller's contract covers every piece's reads and writes.
         unsafe {
-            step.forward_product(layer, rows.clone(), 0);
-            step.forward_product(layer, rows.clone(), 1);
+            step.forward_product(layer, rows.clone(), 0, part);
+            step.forward_product(layer, rows.clone(), 1, part);
             step.finish_forward(layer, rows.clone(), 0..step.sizes[layer + 1]);
         }
     }
@@ -41,15 +42,15 @@ fn forward_backward(step: &StepBuffers, labels: &[u32], loss: &LossSpec, smoothi
     let all = 0..step.batch;
     // SAFETY: one thread runs every piece, one after the other.
     unsafe {
-        forward_rows(step, all.clone());
+        forward_rows(step, all.clone(), 0);
         let stats = step.score(step.order.loss_rows(step.batch, 0), labels, loss, smoothing)
             + step.score(step.order.loss_rows(step.batch, 1), labels, loss, smoothing);
         for layer in (0..step.layers()).rev() {
             let (fan_in, fan_out) = (step.sizes[layer], step.sizes[layer + 1]);
             if layer > 0 {
-                step.input_gradient(layer, all.clone(), 0..fan_in);
+                step.input_gradient(layer, all.clone(), 0..fan_in, 0);
             }
-            step.weight_gradient(layer, 0..fan_in);
+            step.weight_gradient(layer, 0..fan_in, step.deltas_operand(layer, 0), 0);
             step.bias_gradient(layer, 0..fan_out);
         }
         stats
@@ -65,7 +66,7 @@ impl Model {
         } else {
             let step = StepBuffers::new(self, inputs, batch, Order::inference(), false, 0.0);
             // SAFETY: one thread.
-            unsafe { forward_rows(&step, 0..batch) };
+            unsafe { forward_rows(&step, 0..batch, 0) };
         }
         let last = block(&self.sizes, self.max_batch, self.sizes.len() - 2, batch);
         &self.outputs[last]
@@ -84,6 +85,7 @@ impl Model {
     ) -> StepStats {
         let batch = labels.len();
         self.draw_dropout_masks(batch);
+        self.pack_bf16_weights(&Serial, batch);
         let step = StepBuffers::new(self, inputs, batch, Order::training(batch), true, weight_decay);
         forward_backward(&step, labels, loss, label_smoothing)
     }
@@ -125,6 +127,7 @@ impl Model {
             return StepStats::default();
         }
         if executor.threads() > 1 {
+            self.pack_bf16_weights(executor, batch);
             if batch <= SMALL_BATCH {
                 return plan::weight_rows::train_step(
                     self,
@@ -144,6 +147,15 @@ impl Model {
         let stats = self.forward_backward(inputs, labels, loss, label_smoothing, optimizer.hyper.weight_decay);
         optimizer.update(&mut self.params, &self.grads, stats.loss_sum / batch as f32);
         stats
+    }
+
+    /// In bf16, every layer's weights rounded and packed for a training step
+    /// over `batch` rows (once per step: they change only in its update).
+    fn pack_bf16_weights(&mut self, executor: &dyn Executor, batch: usize) {
+        if self.kernels.bf16().is_some() {
+            let order = Order::training(batch);
+            self.bf16.pack_weights(executor, self.kernels, &self.sizes, &self.params, order);
+        }
     }
 
     /// Loss and hits over `labels.len()` rows without touching gradients

@@ -11,6 +11,7 @@ use crate::config::TrainConfig;
 use crate::data::{self, Augmenter, Batches, DatasetName, LoadOptions};
 use crate::wandb::{self, WandbRun, WandbSettings};
 use checkpoint::Checkpoint;
+use ffn_core::kernels::bf16;
 use ffn_core::model::Model;
 use ffn_core::optim::{Hyper, Optimizer};
 use ffn_core::rng::{rng_for, shuffle};
@@ -106,6 +107,30 @@ fn choose_run_dir(config: &TrainConfig, name: &str) -> PathBuf {
     (2..).map(|i| Path::new("runs").join(format!("{name}-{i}"))).find(|p| !p.exists()).expect("some suffix is free")
 }
 
+/// The bf16 kernels of a `--precision bf16` run, recorded in
+/// `config.bf16_level`: the best level this CPU allows or, when resuming,
+/// the level the run started with (lowered to what this CPU allows, with a
+/// note that the bits then differ from an uninterrupted run's).
+fn bf16_kernels(config: &mut TrainConfig) -> (Option<bf16::Kernels>, Option<String>) {
+    if config.precision != "bf16" {
+        config.bf16_level = None;
+        return (None, None);
+    }
+    let recorded =
+        config.bf16_level.as_deref().and_then(|name| bf16::Level::ALL.into_iter().find(|l| l.name() == name));
+    let kernels = recorded.map_or_else(bf16::Kernels::detect, bf16::Kernels::force);
+    let note = recorded.filter(|&l| l != kernels.level()).map(|l| {
+        format!(
+            "note: this run started with bf16 level {} but this CPU allows only {}: its bits will differ from an \
+             uninterrupted run's",
+            l.name(),
+            kernels.level().name()
+        )
+    });
+    config.bf16_level = Some(kernels.level().name().into());
+    (Some(kernels), note)
+}
+
 /// Runs `config` to the end (or resumes `config.resume`). Errors are setup
 /// problems; a run that started reports how it ended through [`Outcome`].
 pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, TrainError> {
@@ -130,6 +155,7 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
         println!("{} already finished all {} epochs: nothing to resume", dir.display(), ck.epochs_done);
         return Ok(Outcome::Finished);
     }
+    let (bf16, level_note) = bf16_kernels(&mut config);
     let name = config.run_name.clone().unwrap_or_else(|| config.derived_run_name());
     config.run_name = Some(name.clone());
     let run_dir = resume_dir.clone().unwrap_or_else(|| choose_run_dir(&config, &name));
@@ -180,6 +206,7 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
     let sizes = config.sizes();
     let max_batch = config.batch_size.max(EVAL_BATCH);
     let mut model = Model::new(&sizes, activation, init, config.seed, max_batch);
+    model.kernels = model.kernels.with_bf16(bf16);
     let mut optimizer = Optimizer::new(optimizer_spec, hyper, model.params.len());
     let mut history: Vec<EpochMetrics> = Vec::new();
     let mut prior_seconds = 0.0;
@@ -206,6 +233,9 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
     } else {
         let mut wandb_config = config.hyper_values();
         wandb_config.insert("parameters".into(), model.params.len().into());
+        if let Some(level) = &config.bf16_level {
+            wandb_config.insert("bf16_level".into(), level.clone().into());
+        }
         Some(WandbRun::create(WandbSettings {
             entity: config.wandb_entity.clone(),
             project: config.wandb_project.clone(),
@@ -239,14 +269,21 @@ pub fn train(mut config: TrainConfig, signals: &Signals) -> Result<Outcome, Trai
     let total_steps = steps_per_epoch * config.epochs;
     console.say(&format!(
         "ffn train: run {name} | {} train / {} validation / {} test images from {} (loaded in {load_seconds:.1}s) | \
-         {} parameters, kernels {}",
+         {} parameters, kernels {}, products {}",
         n_train,
         dataset.validation.len(),
         dataset.test.len(),
         dataset.source.display(),
         model.params.len(),
-        model.kernels.level().name()
+        model.kernels.level().name(),
+        match &config.bf16_level {
+            Some(level) => format!("bf16 ({level})"),
+            None => "f32".into(),
+        }
     ));
+    if let Some(note) = level_note {
+        console.say(&note);
+    }
     if let Some(ck) = &checkpoint {
         console.say(&format!("resuming {} after epoch {}", run_dir.display(), ck.epochs_done));
     }

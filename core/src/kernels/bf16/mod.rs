@@ -58,36 +58,32 @@
 //! keeps the six packed operands of one dense layer and names its three
 //! products.
 //!
-//! # Wiring into the training step (design note)
+//! # In the training step
 //!
-//! - **Rounded to bf16**: only the operands of the three products, at packing:
-//!   a layer's input `X` (after the previous layer's activation and dropout)
-//!   for the forward product and for the weight gradient, its output delta `dY`
-//!   (after the activation's slope and the dropout mask) for the weight and
-//!   input gradients, and `W` for the forward product and the input gradient.
-//! - **f32**: every product's accumulation and result (`Y`, `dW`, `dX`), the
-//!   bias and its gradient, the activations, dropout, softmax and the loss,
-//!   the master weights, the optimizer's state and its update. `export` and
-//!   int8 quantisation read the f32 master weights as today.
-//! - **W packed once per step**: the weights change only in the optimizer's
-//!   update, so the step keeps, per layer, a `PackedB` of `W` (forward) and
-//!   one of `Wᵀ` (input gradient), refilled right after the update (best in the
-//!   update's own pass over `W`, which already has every weight in a
-//!   register), and used by every product until the next update; evaluation
-//!   uses the same packed weights. `X` and `dY` are each packed twice per
-//!   layer and step (once per product that reads them, in the layout that
-//!   product needs).
-//! - **Where the time goes at bf16 speed**: see `benches/RESULTS.md`
-//!   ("bf16 kernels"): the products of one epoch of the default recipe take
-//!   a quarter of a second at AMX speed, so adam's pass over 1.2 M parameters
-//!   (7 arrays of 4.8 MB per step, from L3 or memory), packing, the
-//!   activations, dropout and the gathering must shrink with them: fused
-//!   passes (update + repack of `W`; activation + dropout + packing of the
-//!   next `X`; slope + mask + packing of `dY`) rather than separate ones.
+//! `train --precision bf16` puts a [`Kernels`] level into the caller's
+//! [`crate::kernels::Kernels`] ([`crate::kernels::Kernels::with_bf16`]);
+//! [`crate::kernels::gemm::select`] then picks
+//! [`crate::kernels::gemm::Gemm::Bf16`] for every product of the training
+//! step, which is the same reference step and plans as in f32
+//! ([`crate::kernels::gemm::bf16`] says which tensors are rounded where):
+//!
+//! - **W packed once per step**, at the start of the step (the weights
+//!   change only in its update): `W` and `Wᵀ` by the order's depth blocks,
+//!   the two on the two parts of a plan (`model/bf16.rs`). `X` and `dY` are
+//!   packed by the product that reads them, into the part's own buffers,
+//!   except `dY` as the weight gradient's operand: once per layer and part,
+//!   for all the blocks of weight rows the part computes that gradient in.
+//! - **f32**: every product's accumulation and result, the start values
+//!   (bias rows, weight decay), activations, dropout, softmax and the loss,
+//!   the master weights, the optimizer's state and update, and every forward
+//!   pass for evaluation and prediction (so `export`, int8 quantisation and
+//!   `predict` see the f32 master weights as they would after an f32 run).
 //! - **Determinism**: the same seed gives the same bits for any thread count
-//!   at one level (above); the AMX and AVX512-BF16 levels differ from each
-//!   other, and `--precision f32` does not use this module at all, so it
-//!   keeps the f32 bits on every machine.
+//!   at one level; the AMX and AVX512-BF16 levels differ from each other
+//!   (the f32 level gives the AVX512-BF16 bits), and `--precision f32` does
+//!   not use this module at all, so it keeps the f32 bits on every machine.
+//! - Where the time of a bf16 epoch goes: `benches/RESULTS.md` ("bf16
+//!   training").
 
 pub mod amx;
 #[cfg(target_arch = "x86_64")]

@@ -13,7 +13,9 @@
 //! - [`dot`]: 16-lane dot products of rows (AVX-512; input gradients of
 //!   small batches);
 //! - [`narrow`]: gathered columns for a depth of at most 16 (AVX-512; the
-//!   output layer's input gradient at small batches).
+//!   output layer's input gradient at small batches);
+//! - [`mod@bf16`]: bf16 operands with f32 accumulation, every role, when the
+//!   caller's [`Kernels`] carry a bf16 level (`--precision bf16`).
 //!
 //! Every kernel computes each element of `C` in an order of its own that
 //! does not depend on which block of `C` a call computes, so the plans of a
@@ -23,6 +25,7 @@
 //! another CPU) is a module with its `product` and `reference`, a variant of
 //! [`Gemm`], and its rule in [`select`].
 
+pub mod bf16;
 pub mod chain;
 pub mod dot;
 pub mod narrow;
@@ -30,6 +33,7 @@ pub mod packed;
 
 use crate::kernels::Kernels;
 use crate::matrix::{MatMut, MatRef};
+pub use bf16::{Operand, Scratch};
 
 /// What a product computes in a dense layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +82,7 @@ pub enum Gemm {
     Chain,
     Dot,
     Narrow,
+    Bf16,
 }
 
 /// Batches up to this size use the packing-free AVX-512 kernels: packing
@@ -94,6 +99,10 @@ const DOT_MIN_DEPTH: usize = 32;
 
 /// The kernel for `role` in a layer of `shape`, on the CPU `kernels` describes.
 pub fn select(kernels: Kernels, shape: LayerShape, role: Role) -> Gemm {
+    #[cfg(feature = "alloc")]
+    if kernels.bf16().is_some() {
+        return Gemm::Bf16;
+    }
     if !chain::available(kernels) || shape.batch > UNPACKED_MAX_BATCH {
         return Gemm::Packed;
     }
@@ -108,11 +117,20 @@ pub fn select(kernels: Kernels, shape: LayerShape, role: Role) -> Gemm {
 impl Gemm {
     /// `C = start + A·B` (`A`: `m×k`, `B`: `k×n`, `C`: `m×n` row-major).
     /// [`Gemm::Dot`] and [`Gemm::Narrow`] take `B = Wᵀ` of a row-major `W`
-    /// and only [`Start::Zero`]; [`Gemm::Chain`] takes a row-major `B`.
+    /// and only [`Start::Zero`]; [`Gemm::Chain`] takes a row-major `B`; only
+    /// [`Gemm::Bf16`] takes a packed `B`, and packs its operands in `scratch`.
     ///
     /// # Panics
     /// If the shapes do not match, or the kernel does not take the operands.
-    pub fn product(self, kernels: Kernels, a: MatRef, b: MatRef, c: MatMut, start: Start) {
+    pub fn product(self, kernels: Kernels, a: MatRef, b: Operand, c: MatMut, start: Start, scratch: &mut Scratch) {
+        let b = match (self, b) {
+            #[cfg(feature = "alloc")]
+            (Gemm::Bf16, b) => return bf16::product(kernels, a, b, c, start, scratch),
+            (_, Operand::Lies(b)) => b,
+            #[cfg(feature = "alloc")]
+            (_, Operand::Packed(_)) => panic!("{self:?} takes f32 operands"),
+        };
+        let _ = scratch;
         match self {
             Gemm::Packed => packed::product(kernels, a, b, c, start),
             Gemm::Chain => chain::product(kernels, a, b, c, start),
@@ -120,6 +138,7 @@ impl Gemm {
                 assert!(matches!(start, Start::Zero), "{self:?} overwrites C");
                 if self == Gemm::Dot { dot::product(kernels, a, b, c) } else { narrow::product(kernels, a, b, c) }
             }
+            Gemm::Bf16 => unreachable!("only selected with a bf16 level"),
         }
     }
 }

@@ -52,7 +52,7 @@ pub(in crate::model) fn train_step(
         // the output layer's deltas; the weights are only read. `scores[part]`
         // is this part's alone.
         unsafe {
-            forward_rows(&step, rows.clone());
+            forward_rows(&step, rows.clone(), part);
             *scores[part].get() = step.score(rows, labels, loss, label_smoothing);
         }
     });
@@ -82,7 +82,7 @@ pub(in crate::model) fn forward(model: &mut Model, executor: &dyn Executor, inpu
     let step = StepBuffers::new(model, inputs, batch, Order::inference(), false, 0.0);
     executor.run(PARTS, &|part| {
         // SAFETY: this part's rows of every layer's outputs; the weights are only read.
-        unsafe { forward_rows(&step, half(batch, part)) }
+        unsafe { forward_rows(&step, half(batch, part), part) }
     });
 }
 
@@ -97,9 +97,9 @@ fn backward(step: &StepBuffers, layer: usize, part: usize) {
     // phase, each part's own halves of layer 0 after its own reads).
     unsafe {
         if layer > 0 {
-            step.input_gradient(layer, half(step.batch, part), 0..fan_in);
+            step.input_gradient(layer, half(step.batch, part), 0..fan_in, part);
         }
-        step.weight_gradient(layer, half(fan_in, part));
+        step.weight_gradient(layer, half(fan_in, part), step.deltas_operand(layer, part), part);
         step.bias_gradient(layer, half(fan_out, part));
     }
 }

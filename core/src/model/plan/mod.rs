@@ -16,18 +16,18 @@ pub(super) mod batch_rows;
 pub(super) mod weight_rows;
 
 /// The parts of every phase: fixed, so the sums do not depend on the thread count.
-const PARTS: usize = 2;
+pub(in crate::model) const PARTS: usize = 2;
 
 /// A value that only one part of a phase uses (the other never touches
 /// it), such as the optimizer during the output layer's work.
-struct OnePart<T>(core::cell::UnsafeCell<T>);
+pub(in crate::model) struct OnePart<T>(core::cell::UnsafeCell<T>);
 
 // SAFETY: one thread at a time uses the value (the contract of `get`), and
 // `T: Send` lets it be used on whichever thread runs that part.
 unsafe impl<T: Send> Sync for OnePart<T> {}
 
 impl<T> OnePart<T> {
-    fn new(value: T) -> Self {
+    pub(in crate::model) fn new(value: T) -> Self {
         OnePart(core::cell::UnsafeCell::new(value))
     }
 
@@ -35,7 +35,7 @@ impl<T> OnePart<T> {
     /// Only one part of each phase calls this, and it drops the reference
     /// before the phase ends.
     #[allow(clippy::mut_from_ref)]
-    unsafe fn get(&self) -> &mut T {
+    pub(in crate::model) unsafe fn get(&self) -> &mut T {
         // SAFETY: the caller's contract: no other reference is live.
         unsafe { &mut *self.0.get() }
     }

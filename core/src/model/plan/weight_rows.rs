@@ -75,7 +75,7 @@ pub(in crate::model) fn train_step(
             if layer > 0 {
                 step.finish_forward(layer - 1, 0..batch, half(step.sizes[layer], part));
             }
-            step.forward_product(layer, 0..batch, part);
+            step.forward_product(layer, 0..batch, part, part);
         }
     };
     let (optimizer, side) = (OnePart::new(optimizer), OnePart::new(side));
@@ -132,11 +132,12 @@ fn backward(step: &StepBuffers, layer: usize, part: usize, update: &RangeUpdate)
     // weights after its own input gradient, which reads only its own rows.
     unsafe {
         if layer > 0 && !units.is_empty() {
-            step.input_gradient(layer, 0..batch, units.clone());
+            step.input_gradient(layer, 0..batch, units.clone(), part);
         }
+        let d_output = step.deltas_operand(layer, part);
         for first in units.clone().step_by(block) {
             let rows = first..(first + block).min(units.end);
-            step.weight_gradient(layer, rows.clone());
+            step.weight_gradient(layer, rows.clone(), d_output, part);
             step.update_weights(update, layer, rows);
         }
         step.bias_gradient(layer, cols.clone());
