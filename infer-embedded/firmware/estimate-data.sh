@@ -28,6 +28,6 @@ for model in "${models[@]}"; do
       /^static_ram_bytes/ { ram=$2; stack=$4 }
       /^scratch_bytes/ { scratch=$2 }
       END { printf "%-12s %-5s %-4s %-22s %8d %8d %8d %7d %7d %12d\n", board, elem, input, sizes, bytes, scratch, flash, ram, stack, instr }' "$log"
-    grep -q '^ffn-firmware on .*: model f32' "$log" && break
+    if grep -q '^ffn-firmware on .*: model f32' "$log"; then break; fi
   done
 done
