@@ -118,10 +118,29 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (k, c) in digits.chars().enumerate() {
-        if k > 0 && (digits.len() - k) % 3 == 0 {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_by_three() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_250_384), "1,250,384");
+    }
+
+    #[test]
+    fn boards_are_found_by_name_in_any_case() {
+        assert_eq!(by_name("RP2040").map(|b| b.flash), Some(2048 * KIB));
+        assert!(by_name("arduino-uno").is_none());
+    }
 }
