@@ -37,68 +37,28 @@ struct Costs {
 /// exported Fashion-MNIST models (784-16-10 to 784-4×128-10, int8 fed u8 or f32, and f32); the
 /// runs and the hour are in `benches/RESULTS.md` ("Footprint estimate before flashing").
 /// The firmware runs f32 on the M4F only (as `measure.sh`), so only that core has f32 costs.
-/// Refit when the firmware or the inference kernels change (`export_estimate` fails then).
+/// Refit when the firmware or the inference kernels change (`tests/export_estimate.rs` fails
+/// then): `infer-embedded/firmware/refit-estimate.sh` does it all and prints this table.
 /// The fit's largest errors on its own rows: instructions 9.1 % (int8 models fed f32 images on
 /// the M0), flash 6.3 %, RAM 3.6 %.
+#[rustfmt::skip]
 const COSTS: [Costs; 7] = [
     // board, core, element, firmware flash and RAM (integer input, f32 input),
     // instructions: constant, per MAC, per output, per layer, per u8/i8/i16 input, per f32 input
-    costs(
-        "microbit",
-        "Cortex-M0",
-        Int8,
-        [31352, 35221],
-        [1672, 1679],
-        [1561.1793, 6.2917, 222.0255, -147.7456, 4.5639, 645.8908],
-    ),
-    costs(
-        "lm3s6965evb",
-        "Cortex-M3",
-        Int8,
-        [30991, 34929],
-        [1538, 1599],
-        [1192.2657, 4.6279, 110.2666, -200.4284, 2.3766, 420.4648],
-    ),
-    costs(
-        "mps2-an386",
-        "Cortex-M4F",
-        Int8,
-        [28881, 32517],
-        [1559, 1647],
-        [-527.0762, 2.2597, 102.6722, 742.1195, -0.8539, 50.4108],
-    ),
-    costs(
-        "mps2-an500",
-        "Cortex-M7",
-        Int8,
-        [28881, 32517],
-        [1559, 1647],
-        [-527.0762, 2.2597, 102.6722, 742.1195, -0.8539, 50.4108],
-    ),
-    costs(
-        "mps2-an505",
-        "Cortex-M33",
-        Int8,
-        [30553, 34867],
-        [1541, 1643],
-        [-532.9138, 2.1296, 105.0455, 746.6475, -0.9109, 44.1441],
-    ),
-    costs(
-        "mps3-an547",
-        "Cortex-M55",
-        Int8,
-        [30553, 34867],
-        [1541, 1643],
-        [-529.8056, 2.1297, 105.0313, 744.7759, -0.9150, 44.1584],
-    ),
-    costs(
-        "mps2-an386",
-        "Cortex-M4F",
-        F32,
-        [30596, 31415],
-        [1597, 1646],
-        [276.7808, 4.2467, 57.6164, 206.1524, 17.7127, 4.8677],
-    ),
+    costs("microbit", "Cortex-M0", Int8, [31352, 35221], [1672, 1679],
+        [1561.1793, 6.2917, 222.0255, -147.7456, 4.5639, 645.8908]),
+    costs("lm3s6965evb", "Cortex-M3", Int8, [30991, 34929], [1538, 1599],
+        [1192.2657, 4.6279, 110.2666, -200.4284, 2.3766, 420.4648]),
+    costs("mps2-an386", "Cortex-M4F", Int8, [28881, 32517], [1559, 1647],
+        [-527.0762, 2.2597, 102.6722, 742.1195, -0.8539, 50.4108]),
+    costs("mps2-an500", "Cortex-M7", Int8, [28881, 32517], [1559, 1647],
+        [-527.0762, 2.2597, 102.6722, 742.1195, -0.8539, 50.4108]),
+    costs("mps2-an505", "Cortex-M33", Int8, [30553, 34867], [1541, 1643],
+        [-532.9138, 2.1296, 105.0455, 746.6475, -0.9109, 44.1441]),
+    costs("mps3-an547", "Cortex-M55", Int8, [30553, 34867], [1541, 1643],
+        [-529.8056, 2.1297, 105.0313, 744.7759, -0.9150, 44.1584]),
+    costs("mps2-an386", "Cortex-M4F", F32, [30596, 31415], [1597, 1646],
+        [276.7808, 4.2467, 57.6164, 206.1524, 17.7127, 4.8677]),
 ];
 
 const fn costs(
