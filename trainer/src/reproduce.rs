@@ -5,7 +5,7 @@
 //! kept when the run was given one (the data must be found); where outputs
 //! go (`--output_dir`, the wandb names) is left to the user.
 
-use crate::flags::FLAGS;
+use crate::flags::{FLAGS, Flag};
 use serde_json::{Map, Value};
 
 /// Flags added after runs were already recorded, with what those older runs
@@ -28,13 +28,24 @@ pub fn config_value(config: &Map<String, Value>, key: &str) -> Value {
     }
 }
 
+/// What a command must spell out for `flag`: the recorded value, or for a
+/// flag added later what runs without it did, unless that is today's default
+/// anyway (the augmentation flags: off then, off by default now).
+fn command_value(config: &Map<String, Value>, flag: &Flag) -> Value {
+    let today = flag.default.and_then(|d| d.parse::<f64>().ok());
+    match (config.get(flag.long), config_value(config, flag.long)) {
+        (None, Value::Number(then)) if then.as_f64() == today => Value::Null,
+        (_, value) => value,
+    }
+}
+
 /// `(flag, exact value)` of every hyper-parameter in flag-table order, less
 /// those in `left_out` and those the run left unset (`null`).
 pub fn flags(config: &Map<String, Value>, left_out: &[&str]) -> Vec<(&'static str, String)> {
     FLAGS
         .iter()
         .filter(|f| f.hyper && !left_out.contains(&f.long))
-        .filter_map(|f| match config_value(config, f.long) {
+        .filter_map(|f| match command_value(config, f) {
             Value::Number(n) => Some((f.long, n.to_string())),
             Value::String(s) => Some((f.long, s)),
             _ => None,

@@ -79,8 +79,9 @@ fn full_run_is_accepted_by_wandb_and_holds_config_history_and_summary() {
 
     assert_eq!(history_steps(&log_path), vec![0, 1, 2]);
     let k = kinds(&log_path);
-    assert_eq!(&k[..2], &[records::HEADER, records::RUN]);
-    assert_eq!(&k[k.len() - 3..], &[records::FILES, records::EXIT, records::FINAL]);
+    assert_eq!(&k[..3], &[records::HEADER, records::RUN, records::ENVIRONMENT]);
+    // The runtime summary goes just before the exit record, as the wandb library writes it.
+    assert_eq!(&k[k.len() - 4..], &[records::FILES, records::SUMMARY, records::EXIT, records::FINAL]);
 
     let files = dir.join("files");
     let output = std::fs::read_to_string(files.join("output.log")).expect("output.log");
@@ -237,7 +238,7 @@ fn every_state_a_kill_can_leave_is_a_readable_log() {
     let checker = check::for_tests();
     for (i, snap) in snapshots.iter().enumerate() {
         let d = framing::decode_log(snap);
-        assert_eq!((d.error, d.records.len()), (None, 2 + 3 * i), "snapshot {i}");
+        assert_eq!((d.error, d.records.len()), (None, 3 + 3 * i), "snapshot {i}");
         let dir = write_log(&tmp.path().join(format!("snap{i}")), "kill0001", &d.records);
         // wandb's reader is slow to start: ask it about the first and the last state.
         if let Some(c) = checker.as_ref().filter(|_| i == 0 || i + 1 == snapshots.len()) {
@@ -249,7 +250,7 @@ fn every_state_a_kill_can_leave_is_a_readable_log() {
     let last = snapshots.last().expect("snapshots");
     let cut = &last[..last.len() - 5];
     let d = framing::decode_log(cut);
-    assert_eq!(d.records.len(), 2 + 3 * 4 - 1);
+    assert_eq!(d.records.len(), 3 + 3 * 4 - 1);
     assert!(matches!(d.error, Some(FrameError::Truncated(_))), "{:?}", d.error);
 }
 
