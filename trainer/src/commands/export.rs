@@ -41,7 +41,8 @@ pub struct Args {
     /// (a model quantised that badly classifies differently from the one trained; 100 keeps it anyway).
     #[arg(long = "max_int8_loss", visible_alias = "max-int8-loss", default_value_t = 1.0, value_parser = parse_points)]
     max_int8_loss: f64,
-    /// Check that the model fits this board's flash and RAM, and warn when not (default: say it for every one).
+    /// Check that the model fits this board's flash and RAM, and warn when not: nrf52840,
+    /// stm32f4-discovery, rp2040, lm3s6965 or microbit-v1 (default: say it for every one).
     #[arg(long, value_parser = parse_board)]
     board: Option<&'static Board>,
 }
