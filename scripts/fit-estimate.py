@@ -5,7 +5,10 @@ and each row's error. Per core and element type:
   flash        = firmware + model file bytes                    (firmware: least largest error, per input type)
   RAM          = firmware + scratch + one sample (input bytes)  (firmware: least largest error, per input type)
   instructions = c + per_mac * MACs + per_output * outputs + per_layer * layers
-                 + per_input[input type] * inputs               (least squares)
+                 + per_input[input stage] * inputs              (least squares)
+The input stage: the rows' u8 inputs are all read directly (images only divided by 255), their f32
+inputs all go through the affine stage (int8 models always; f32 models when standardised);
+estimate.rs keys the per-input cost, the firmware flash and RAM by that stage.
 Usage: scripts/fit-estimate.py ROWS.txt…"""
 import sys
 
@@ -61,8 +64,8 @@ for r in rows:
         [s[0] / 1e2 if r["input"] == t else 0.0 for t in INPUTS]
     r["ram_rest"] = r["ram"] - r["scratch"] - s[0] * SIZE[r["input"]]
 
-print("    // board, core, element, firmware flash and RAM (integer input, f32 input),")
-print("    // instructions: constant, per MAC, per output, per layer, per u8/i8/i16 input, per f32 input")
+print("    // board, core, element, firmware flash and RAM (direct input stage, affine),")
+print("    // instructions: constant, per MAC, per output, per layer, per direct input, per affine input")
 groups = sorted({(r["board"], r["elem"]) for r in rows}, key=lambda g: (g[1] != "int8", ORDER.index(g[0])))
 for board, elem in groups:
     g = [r for r in rows if r["board"] == board and r["elem"] == elem]

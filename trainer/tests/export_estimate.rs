@@ -12,7 +12,6 @@
 mod cli_support;
 mod firmware_support;
 
-use ffn_infer_embedded::{ElementType, InputType, Model};
 use ffn_trainer::export::estimate::estimates;
 use firmware_support::{BOARDS, run_firmware, skip_without_tools, table_model};
 use std::path::{Path, PathBuf};
@@ -95,10 +94,8 @@ fn table_case(tmp: &Path) -> Case {
     let table = table_model(ffn_infer_embedded::Activation::Relu);
     let model = tmp.join("table.int8.ffn");
     std::fs::write(&model, &table.int8).unwrap();
-    let host = Model::from_bytes(&table.int8).unwrap();
-    let sizes: Vec<usize> = host.sizes().collect();
-    let scratch = host.scratch_bytes_for(InputType::F32);
-    let estimates = estimates(&sizes, InputType::F32, ElementType::Int8, table.int8.len(), scratch)
+    let estimates = estimates(&table.int8)
+        .unwrap()
         .into_iter()
         .map(|e| Estimate {
             board: e.board.into(),

@@ -9,11 +9,14 @@
 //! plus the model file for flash; a fixed part plus scratch plus the input
 //! for RAM; and for instructions a constant, a cost per multiply-accumulate,
 //! per output neuron (requantisation, activation), per layer and per input
-//! (the input stage: none beyond a copy for `u8` images read as they are, a
-//! float affine map for `f32` features).
+//! (the input stage: `Direct`, 8-bit images read as they are, or `Affine`, a
+//! float map per value, which `f32` inputs and standardised features take).
+//! The fit's rows have direct stages with `u8` inputs and affine ones with
+//! `f32` inputs only: `i8`/`i16` inputs are costed as their stage's `u8`/`f32`.
 
+use super::HostModel;
 use ffn_infer_embedded::ElementType::{self, F32, Int8};
-use ffn_infer_embedded::InputType;
+use ffn_infer_embedded::InputStage;
 
 /// One core's costs, for one element type.
 struct Costs {
@@ -21,13 +24,13 @@ struct Costs {
     board: &'static str,
     core: &'static str,
     element: ElementType,
-    /// Flash beyond the model file, for integer and for f32 input (whose
-    /// conversion code the firmware then holds).
+    /// Flash beyond the model file, for a direct and for an affine input
+    /// stage (whose code the firmware then holds).
     firmware_flash: [f64; 2],
-    /// RAM beyond the scratch and one input sample, for integer and for f32 input.
+    /// RAM beyond the scratch and one input sample, direct and affine.
     firmware_ram: [f64; 2],
     /// Instructions: constant, per MAC, per output neuron, per layer, per
-    /// `u8`/`i8`/`i16` input, per `f32` input.
+    /// input read directly, per input through the affine stage.
     instructions: [f64; 6],
 }
 
@@ -43,8 +46,8 @@ struct Costs {
 /// the M0), flash 6.3 %, RAM 3.6 %.
 #[rustfmt::skip]
 const COSTS: [Costs; 7] = [
-    // board, core, element, firmware flash and RAM (integer input, f32 input),
-    // instructions: constant, per MAC, per output, per layer, per u8/i8/i16 input, per f32 input
+    // board, core, element, firmware flash and RAM (direct input stage, affine),
+    // instructions: constant, per MAC, per output, per layer, per direct input, per affine input
     costs("microbit", "Cortex-M0", Int8, [31352, 35221], [1672, 1679],
         [1561.1793, 6.2917, 222.0255, -147.7456, 4.5639, 645.8908]),
     costs("lm3s6965evb", "Cortex-M3", Int8, [30991, 34929], [1538, 1599],
@@ -91,24 +94,20 @@ pub struct Estimate {
     pub instructions: usize,
 }
 
-/// The predictions for a model of layer `sizes` fed `input_type`, whose file is
-/// `model_bytes` long and needs `scratch_bytes` of scratch for that input type:
-/// one per core that runs `element`.
-pub fn estimates(
-    sizes: &[usize],
-    input_type: InputType,
-    element: ElementType,
-    model_bytes: usize,
-    scratch_bytes: usize,
-) -> Vec<Estimate> {
-    let inputs = sizes.first().copied().unwrap_or(0);
+/// The predictions for a model file, one per core that runs its element type.
+pub fn estimates(model_bytes: &[u8]) -> Result<Vec<Estimate>, ffn_infer_embedded::Error> {
+    let model = HostModel::from_bytes(model_bytes)?;
+    let sizes: Vec<usize> = model.sizes().collect();
+    let (input_type, element) = (model.input_type(), model.element());
+    let inputs = model.inputs();
     let macs: usize = sizes.windows(2).map(|w| w[0] * w[1]).sum();
     let outputs: usize = sizes.iter().skip(1).sum();
     let layers = sizes.len().saturating_sub(1);
-    let float = input_type == InputType::F32;
-    let (integer_inputs, float_inputs) = if float { (0, inputs) } else { (inputs, 0) };
-    let features = [1, macs, outputs, layers, integer_inputs, float_inputs];
-    COSTS
+    let affine = model.input_stage() == InputStage::Affine;
+    let (direct_inputs, affine_inputs) = if affine { (0, inputs) } else { (inputs, 0) };
+    let features = [1, macs, outputs, layers, direct_inputs, affine_inputs];
+    let ram = model.scratch_bytes_for(input_type) + inputs * input_type.size();
+    Ok(COSTS
         .iter()
         .filter(|c| c.element == element)
         .map(|c| {
@@ -117,11 +116,10 @@ pub fn estimates(
                 core: c.core,
                 board: c.board,
                 element,
-                flash: (c.firmware_flash[float as usize] + model_bytes as f64).round() as usize,
-                ram: (c.firmware_ram[float as usize] + (scratch_bytes + inputs * input_type.size()) as f64).round()
-                    as usize,
+                flash: (c.firmware_flash[affine as usize] + model_bytes.len() as f64).round() as usize,
+                ram: (c.firmware_ram[affine as usize] + ram as f64).round() as usize,
                 instructions: instructions.max(0.0).round() as usize,
             }
         })
-        .collect()
+        .collect())
 }

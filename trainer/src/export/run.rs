@@ -6,7 +6,7 @@
 
 use super::boards::{self, Board, Fit, thousands};
 use super::describe::{self, RunFolder};
-use super::estimate::{Estimate, estimates};
+use super::estimate::Estimate;
 use super::evaluate::{Samples, accuracy_percent, accuracy_with};
 use super::quantize::{Calibration, quantize};
 use super::{HostModel, LoadedModel, read_model, reference, resolve_model_path, write_atomic};
@@ -203,10 +203,10 @@ pub fn run(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
         }
     }
     let activation = network.hidden_activation().name();
-    let estimates: Vec<Estimate> = [&int8, &f32]
-        .iter()
-        .flat_map(|v| estimates(&network.sizes, description.input_type, v.element, v.bytes.len(), v.scratch_bytes))
-        .collect();
+    let mut estimates = Vec::new();
+    for variant in [&int8, &f32] {
+        estimates.extend(super::estimate::estimates(&variant.bytes).context("exported model does not load")?);
+    }
     let checked: Vec<&'static Board> = match opts.board {
         Some(board) => vec![board],
         None => boards::BOARDS.iter().collect(),
