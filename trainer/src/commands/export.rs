@@ -1,7 +1,9 @@
 //! `ffn export RUN_DIR|MODEL.ffn [--int8 OUT] [--f32 OUT]`: quantise a trained model
-//! to int8 and print flash, RAM and test accuracy of f32 and int8 side by side.
+//! to int8 and print flash, RAM and test accuracy of f32 and int8 side by side, what they
+//! will cost on each Cortex-M core, and whether they fit the boards (`--board NAME`: one).
 
 use crate::data::DatasetName;
+use crate::export::boards::{self, Board};
 use crate::export::quantize::Calibration;
 use crate::export::run::{ExportOptions, run};
 use clap::Parser;
@@ -39,6 +41,14 @@ pub struct Args {
     /// (a model quantised that badly classifies differently from the one trained; 100 keeps it anyway).
     #[arg(long = "max_int8_loss", visible_alias = "max-int8-loss", default_value_t = 1.0, value_parser = parse_points)]
     max_int8_loss: f64,
+    /// Check that the model fits this board's flash and RAM, and warn when not: nrf52840,
+    /// stm32f4-discovery, rp2040, lm3s6965 or microbit-v1 (default: say it for every one).
+    #[arg(long, value_parser = parse_board)]
+    board: Option<&'static Board>,
+}
+
+fn parse_board(s: &str) -> Result<&'static Board, String> {
+    boards::by_name(s).ok_or_else(|| format!("unknown board {s:?} (expected one of: {})", boards::names()))
 }
 
 fn parse_points(s: &str) -> Result<f64, String> {
@@ -85,9 +95,16 @@ pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) {
         calibration: args.calibration.0,
         input_type: args.input_type,
         max_int8_loss: args.max_int8_loss,
+        board: args.board,
     };
     match run(&options) {
-        Ok(report) => println!("{report}"),
+        Ok(report) => {
+            println!("{report}");
+            // Without --board every board gets its verdict in the report, and no warning.
+            for fit in report.misfits().filter(|_| options.board.is_some()) {
+                eprintln!("warning: the {}", fit.verdict());
+            }
+        }
         Err(error) => crate::cli::fail(program, &format!("{error:#}"), 1),
     }
 }

@@ -1,13 +1,16 @@
 //! From a trained run to files a microcontroller can use: the run's model as
 //! a version-2 file (`train` writes it), int8 quantisation with calibrated
 //! ranges and integer requantisation, f32 re-export, accuracy and footprint
-//! of both (the `export` command), and reading images and table rows for
+//! of both and what they will cost on each Cortex-M core and board (the
+//! `export` command), and reading images and table rows for
 //! `predict`.
 //!
 //! Inference on the host goes through the very code the device runs
 //! (`ffn-infer-embedded`), so the accuracy printed here is the device's.
 
+pub mod boards;
 pub mod describe;
+pub mod estimate;
 pub mod evaluate;
 pub mod image;
 pub mod predict;

@@ -1,9 +1,12 @@
 //! The `export` command: read a run's model, quantise it to int8 (and/or
 //! re-export f32) as version-2 files with the data description inside,
 //! measure both on the full test set (and the int8 model with float
-//! requantisation, the host reference), write the files.
+//! requantisation, the host reference), estimate what each costs on the
+//! Cortex-M cores and whether it fits the boards, write the files.
 
+use super::boards::{self, Board, Fit, thousands};
 use super::describe::{self, RunFolder};
+use super::estimate::Estimate;
 use super::evaluate::{Samples, accuracy_percent, accuracy_with};
 use super::quantize::{Calibration, quantize};
 use super::{HostModel, LoadedModel, read_model, reference, resolve_model_path, write_atomic};
@@ -36,6 +39,8 @@ pub struct ExportOptions {
     /// Points of test accuracy int8 may lose against f32 before `run` refuses
     /// to write anything.
     pub max_int8_loss: f64,
+    /// Check this board only (`--board`), else every board of [`boards::BOARDS`].
+    pub board: Option<&'static Board>,
 }
 
 /// One column of the side-by-side table.
@@ -65,6 +70,19 @@ pub struct ExportReport {
     pub int8: Variant,
     /// The int8 model's test accuracy with float requantisation between layers (host reference).
     pub int8_float_requant_accuracy: f64,
+    /// Flash, RAM and instructions per inference on each core: int8, then f32 where the firmware runs it.
+    pub estimates: Vec<Estimate>,
+    /// The boards checked (`--board`, else all) for int8 and, where estimated, f32.
+    pub fits: Vec<Fit>,
+}
+
+impl ExportReport {
+    /// The boards a written model does not fit.
+    pub fn misfits(&self) -> impl Iterator<Item = &Fit> {
+        self.fits.iter().filter(|fit| {
+            !fit.fits() && [&self.f32, &self.int8].iter().any(|v| v.element == fit.element && v.written_to.is_some())
+        })
+    }
 }
 
 /// The data `export` calibrates on and measures with.
@@ -185,6 +203,21 @@ pub fn run(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
         }
     }
     let activation = network.hidden_activation().name();
+    let mut estimates = Vec::new();
+    for variant in [&int8, &f32] {
+        estimates.extend(super::estimate::estimates(&variant.bytes).context("exported model does not load")?);
+    }
+    let checked: Vec<&'static Board> = match opts.board {
+        Some(board) => vec![board],
+        None => boards::BOARDS.iter().collect(),
+    };
+    let fits = [ElementType::Int8, ElementType::F32]
+        .iter()
+        .flat_map(|&element| {
+            let of_element: Vec<Estimate> = estimates.iter().filter(|e| e.element == element).cloned().collect();
+            checked.iter().filter_map(move |board| Fit::of(board, &of_element)).collect::<Vec<_>>()
+        })
+        .collect();
     Ok(ExportReport {
         source,
         note: loaded.conversion_note(),
@@ -198,6 +231,8 @@ pub fn run(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
         f32,
         int8,
         int8_float_requant_accuracy,
+        estimates,
+        fits,
     })
 }
 
@@ -255,6 +290,27 @@ impl std::fmt::Display for ExportReport {
             self.int8_float_requant_accuracy,
             self.int8.test_accuracy - self.int8_float_requant_accuracy
         )?;
+        write!(
+            f,
+            "\nbefore you flash: a minimal firmware embedding the model, as a cost model fitted on QEMU \
+             runs predicts it (RAM: statics, stack, scratch, one input)\n{:<11} {:<12} {:>5} {:>11} {:>9} {:>24}",
+            "core", "QEMU board", "model", "flash (B)", "RAM (B)", "instructions/inference"
+        )?;
+        for e in &self.estimates {
+            write!(
+                f,
+                "\n{:<11} {:<12} {:>5} {:>11} {:>9} {:>24}",
+                e.core,
+                e.board,
+                e.element.name(),
+                thousands(e.flash),
+                thousands(e.ram),
+                thousands(e.instructions)
+            )?;
+        }
+        for fit in &self.fits {
+            write!(f, "\n{}", fit.verdict())?;
+        }
         for variant in [&self.f32, &self.int8] {
             if let Some(path) = &variant.written_to {
                 write!(f, "\nwrote {} model to {}", variant.element.name(), path.display())?;
