@@ -2,7 +2,8 @@
 # One-time set-up of a fresh Debian machine for ffn's tests: system packages
 # (QEMU for the firmware, Arm binutils for sizes, Chromium for the report
 # test), the Cortex-M Rust targets, and a Python venv with wandb's own reader
-# (wandb 0.29.0 is the last release that ships it) for validating wandb runs.
+# (wandb 0.29.0 is the last release that ships it) for validating wandb runs,
+# and scikit-learn with Pillow for the own-data tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,5 +26,10 @@ cargo nextest --version >/dev/null 2>&1 || cargo install --locked cargo-nextest
 if ! .venv/bin/python -c 'import wandb.sdk.internal.datastore' 2>/dev/null; then
     python3 -m venv .venv
     .venv/bin/pip install -q 'wandb==0.29.0'
+fi
+# scikit-learn's bundled datasets are the own-data tests' real data
+# (scripts/sklearn_datasets.py writes them as CSV, NPZ, .npy and PNG folders).
+if ! .venv/bin/python -c 'import sklearn, PIL' 2>/dev/null; then
+    .venv/bin/pip install -q 'scikit-learn==1.9.1' 'pillow==13.0.0'
 fi
 echo "setup: done"
