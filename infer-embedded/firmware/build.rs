@@ -1,24 +1,27 @@
 //! Prepares everything the firmware embeds, in OUT_DIR:
 //! - `memory.x` for the selected board (feature `lm3s6965`, else mps2-an386);
 //! - `model.ffn`: `FFN_MODEL` if set, else the committed default model
-//!   (feature `f32`: the same model dequantised to f32, for comparison);
-//! - `images.bin`, `labels.bin`: `FFN_IMAGES` test images (default 256, or 64 on
-//!   lm3s6965 whose 256 KiB flash also holds the model) from the Fashion-MNIST
-//!   test set, read from `FFN_DATA_DIR` or the repository's `../shared/data`
-//!   (the dataset itself is never committed);
-//! - `expected.bin`: the host's predictions for those images, with the same
+//!   (feature `f32`: the same model dequantised to f32, for comparison). It
+//!   must be a version-2 file (`ffn export` converts older ones);
+//! - `samples.bin`: the samples to classify, each `inputs` values of the
+//!   model's input type (little-endian), and `labels.bin` (`u16` LE each):
+//!   `FFN_SAMPLES` and `FFN_LABELS` files in exactly that layout if set, else
+//!   the first `FFN_IMAGES` test images (from `FFN_FIRST_IMAGE`; default 256,
+//!   or 64 on lm3s6965 whose 256 KiB flash also holds the model) of the
+//!   MNIST or Fashion-MNIST test set the model names as its source, read from
+//!   `FFN_DATA_DIR` or the repository's `../shared/data` (the datasets are
+//!   never committed);
+//! - `expected.bin`: the host's predictions for them (`u16` LE), with the same
 //!   `ffn-infer-embedded` code compiled for the host, so the firmware checks parity itself;
-//! - `consts.rs`: counts and the scratch width.
+//! - `consts.rs`: counts, the input type, the scratch size.
 
-use ffn_infer_embedded::format::{self, decode_f32, encode_f32};
-use ffn_infer_embedded::{ElementType, Model, Scratch};
+use ffn_infer_embedded::format::{decode, encode_f32};
+use ffn_infer_embedded::{InputSlice, InputType, Model};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::{env, fs};
 
 const DEFAULT_MODEL: &str = "models/fashion-4x128-relu.int8.ffn";
-/// Host-side scratch for computing the expected classes; wider models are refused.
-const HOST_WIDTH: usize = 4096;
 
 type BuildResult<T> = Result<T, String>;
 
@@ -39,16 +42,16 @@ fn gunzip(path: &Path) -> BuildResult<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Finds the Fashion-MNIST test files: `FFN_DATA_DIR` (the dataset folder or its parent),
-/// else `<repo>/../shared/data/fashion-mnist`.
-fn data_dir(manifest: &Path) -> BuildResult<PathBuf> {
+/// Finds a dataset's test files: `FFN_DATA_DIR` (the dataset folder or its parent),
+/// else `<repo>/../shared/data/<folder>`.
+fn data_dir(manifest: &Path, folder: &str) -> BuildResult<PathBuf> {
     let candidates: Vec<PathBuf> = match env::var_os("FFN_DATA_DIR") {
-        Some(dir) => vec![PathBuf::from(&dir).join("fashion-mnist"), PathBuf::from(dir)],
-        None => vec![manifest.join("../../../shared/data/fashion-mnist")],
+        Some(dir) => vec![PathBuf::from(&dir).join(folder), PathBuf::from(dir)],
+        None => vec![manifest.join("../../../shared/data").join(folder)],
     };
     candidates.iter().find(|dir| dir.join("t10k-images-idx3-ubyte.gz").is_file()).cloned().ok_or_else(|| {
         format!(
-            "Fashion-MNIST test files not found in {}; set FFN_DATA_DIR to the folder holding t10k-images-idx3-ubyte.gz",
+            "{folder} test files not found in {}; set FFN_DATA_DIR to the folder holding t10k-images-idx3-ubyte.gz",
             candidates.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" or ")
         )
     })
@@ -61,11 +64,81 @@ fn env_usize(name: &str, default: usize) -> BuildResult<usize> {
     }
 }
 
+fn read(path: &Path) -> BuildResult<Vec<u8>> {
+    fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `count` test images of the dataset the model names, from `first`, as the model's input type.
+fn test_images(manifest: &Path, model: &Model<'_>, first: usize, count: usize) -> BuildResult<(Vec<u8>, Vec<u8>)> {
+    let folder = match model.source() {
+        "mnist" => "mnist",
+        "fashion_mnist" => "fashion-mnist",
+        other => {
+            return Err(format!(
+                "the model's data ({other:?}) is not MNIST or Fashion-MNIST: set FFN_SAMPLES and FFN_LABELS"
+            ));
+        }
+    };
+    let dir = data_dir(manifest, folder)?;
+    let images = gunzip(&dir.join("t10k-images-idx3-ubyte.gz"))?;
+    let labels = gunzip(&dir.join("t10k-labels-idx1-ubyte.gz"))?;
+    if images.len() < 16 || images[..4] != [0, 0, 8, 3] || labels.len() < 8 || labels[..4] != [0, 0, 8, 1] {
+        return Err(format!("{} does not hold IDX test images and labels", dir.display()));
+    }
+    let (images, labels) = (&images[16..], &labels[8..]);
+    let inputs = model.inputs();
+    let available = (images.len() / inputs).min(labels.len());
+    if count == 0 || first + count > available {
+        return Err(format!("FFN_FIRST_IMAGE={first} + FFN_IMAGES={count} must be in 1..={available}"));
+    }
+    let pixels = &images[first * inputs..(first + count) * inputs];
+    let values: Vec<u8> = InputSlice::U8(pixels)
+        .converted(model.input_type())
+        .into_iter()
+        .flat_map(|v| match model.input_type() {
+            InputType::U8 => vec![v as u8],
+            InputType::I8 => vec![v as i8 as u8],
+            InputType::I16 => (v as i16).to_le_bytes().to_vec(),
+            InputType::F32 => v.to_le_bytes().to_vec(),
+        })
+        .collect();
+    let labels = labels[first..first + count].iter().flat_map(|&l| (l as u16).to_le_bytes()).collect();
+    Ok((values, labels))
+}
+
+/// Classifies each sample of `bytes` (`inputs` values of the model's input
+/// type, LE) with the host build, fed in that type as the firmware feeds it.
+fn host_classes(model: &Model<'_>, bytes: &[u8]) -> BuildResult<Vec<u8>> {
+    let size = model.input_type().size();
+    let mut scratch = vec![0u32; model.scratch_bytes().div_ceil(4)];
+    let mut expected = Vec::new();
+    for sample in bytes.chunks_exact(model.inputs() * size) {
+        let values = sample.chunks_exact(size);
+        let (i8s, i16s, f32s): (Vec<i8>, Vec<i16>, Vec<f32>) = match model.input_type() {
+            InputType::I8 => (values.map(|v| v[0] as i8).collect(), vec![], vec![]),
+            InputType::I16 => (vec![], values.map(|v| i16::from_le_bytes([v[0], v[1]])).collect(), vec![]),
+            InputType::F32 => (vec![], vec![], values.map(|v| f32::from_le_bytes([v[0], v[1], v[2], v[3]])).collect()),
+            InputType::U8 => (vec![], vec![], vec![]),
+        };
+        let input = match model.input_type() {
+            InputType::U8 => InputSlice::U8(sample),
+            InputType::I8 => InputSlice::I8(&i8s),
+            InputType::I16 => InputSlice::I16(&i16s),
+            InputType::F32 => InputSlice::F32(&f32s),
+        };
+        let class = model
+            .predict_slice(input, bytemuck::cast_slice_mut(&mut scratch), &mut [])
+            .map_err(|e| format!("the host cannot classify a sample: {e}"))?;
+        expected.extend((class as u16).to_le_bytes());
+    }
+    Ok(expected)
+}
+
 fn run() -> BuildResult<()> {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").ok_or("CARGO_MANIFEST_DIR unset")?);
     let out = PathBuf::from(env::var_os("OUT_DIR").ok_or("OUT_DIR unset")?);
     let small_part = env::var_os("CARGO_FEATURE_LM3S6965").is_some();
-    for name in ["FFN_MODEL", "FFN_DATA_DIR", "FFN_IMAGES", "FFN_FIRST_IMAGE"] {
+    for name in ["FFN_MODEL", "FFN_DATA_DIR", "FFN_IMAGES", "FFN_FIRST_IMAGE", "FFN_SAMPLES", "FFN_LABELS"] {
         println!("cargo:rerun-if-env-changed={name}");
     }
 
@@ -79,54 +152,61 @@ fn run() -> BuildResult<()> {
 
     let model_path = env::var_os("FFN_MODEL").map(PathBuf::from).unwrap_or_else(|| manifest.join(DEFAULT_MODEL));
     println!("cargo:rerun-if-changed={}", model_path.display());
-    let mut model_bytes = fs::read(&model_path).map_err(|e| format!("model {}: {e}", model_path.display()))?;
+    let mut model_bytes = read(&model_path)?;
+    let bad_model = |e: ffn_infer_embedded::Error| format!("model {}: {e}", model_path.display());
     if env::var_os("CARGO_FEATURE_F32").is_some() {
-        let decoded = decode_f32(&model_bytes).map_err(|e| format!("model {}: {e}", model_path.display()))?;
-        model_bytes = encode_f32(&decoded.sizes, decoded.activation, &decoded.params);
+        let decoded = decode(&model_bytes).map_err(bad_model)?;
+        let description = decoded.description.ok_or_else(|| bad_model(ffn_infer_embedded::Error::Version1))?;
+        model_bytes = encode_f32(&decoded.network, &description).map_err(|e| e.to_string())?;
     }
-    let model =
-        Model::<HOST_WIDTH>::from_bytes(&model_bytes).map_err(|e| format!("model {}: {e}", model_path.display()))?;
+    let model = Model::from_bytes(&model_bytes).map_err(bad_model)?;
     fs::write(out.join("model.ffn"), &model_bytes).map_err(|e| e.to_string())?;
 
-    let dir = data_dir(&manifest)?;
-    let images = gunzip(&dir.join("t10k-images-idx3-ubyte.gz"))?;
-    let labels = gunzip(&dir.join("t10k-labels-idx1-ubyte.gz"))?;
-    if images.len() < 16 || images[..4] != [0, 0, 8, 3] || labels.len() < 8 || labels[..4] != [0, 0, 8, 1] {
-        return Err(format!("{} does not hold IDX test images and labels", dir.display()));
-    }
-    let (images, labels) = (&images[16..], &labels[8..]);
-    let available = (images.len() / format::INPUT_SIZE).min(labels.len());
-    let count = env_usize("FFN_IMAGES", if small_part { 64 } else { 256 })?;
-    let first = env_usize("FFN_FIRST_IMAGE", 0)?;
-    if count == 0 || first + count > available {
-        return Err(format!("FFN_FIRST_IMAGE={first} + FFN_IMAGES={count} must be in 1..={available}"));
-    }
-    let images = &images[first * format::INPUT_SIZE..(first + count) * format::INPUT_SIZE];
-    let labels = &labels[first..first + count];
-
-    let mut scratch = Box::new(Scratch::<HOST_WIDTH>::new());
-    let expected: Vec<u8> = images
-        .chunks_exact(format::INPUT_SIZE)
-        .map(|image| model.predict(image.try_into().expect("chunks_exact(784)"), &mut scratch).class as u8)
-        .collect();
-
-    fs::write(out.join("images.bin"), images).map_err(|e| e.to_string())?;
-    fs::write(out.join("labels.bin"), labels).map_err(|e| e.to_string())?;
-    fs::write(out.join("expected.bin"), &expected).map_err(|e| e.to_string())?;
-    let element = match model.element() {
-        ElementType::F32 => "f32",
-        ElementType::Int8 => "int8",
+    let (samples, labels) = match (env::var_os("FFN_SAMPLES"), env::var_os("FFN_LABELS")) {
+        (Some(samples), Some(labels)) => {
+            let (samples, labels) = (PathBuf::from(samples), PathBuf::from(labels));
+            println!("cargo:rerun-if-changed={}", samples.display());
+            println!("cargo:rerun-if-changed={}", labels.display());
+            (read(&samples)?, read(&labels)?)
+        }
+        (None, None) => {
+            let count = env_usize("FFN_IMAGES", if small_part { 64 } else { 256 })?;
+            test_images(&manifest, &model, env_usize("FFN_FIRST_IMAGE", 0)?, count)?
+        }
+        _ => return Err("set both FFN_SAMPLES and FFN_LABELS, or neither".into()),
     };
+    let sample_bytes = model.inputs() * model.input_type().size();
+    let count = labels.len() / 2;
+    if count == 0 || samples.len() != count * sample_bytes || labels.len() % 2 != 0 {
+        return Err(format!(
+            "{} bytes of samples and {} of labels: expected {sample_bytes} bytes per sample ({} × {}) and 2 per label",
+            samples.len(),
+            labels.len(),
+            model.inputs(),
+            model.input_type().name()
+        ));
+    }
+
+    let expected = host_classes(&model, &samples)?;
+    fs::write(out.join("samples.bin"), &samples).map_err(|e| e.to_string())?;
+    fs::write(out.join("labels.bin"), &labels).map_err(|e| e.to_string())?;
+    fs::write(out.join("expected.bin"), &expected).map_err(|e| e.to_string())?;
     let sizes: Vec<String> = model.sizes().map(|s| s.to_string()).collect();
+    let activation = model.activations().next().map_or("identity", |a| a.name());
     fs::write(
         out.join("consts.rs"),
         format!(
-            "/// Scratch width: the model's widest layer.\npub const WIDTH: usize = {};\n\
-             pub const IMAGE_COUNT: usize = {count};\npub const FIRST_IMAGE: usize = {first};\n\
-             pub const MODEL_DESCRIPTION: &str = \"{element} {} {}\";\n",
-            model.max_width(),
+            "/// Scratch for the model's own input type.\npub const SCRATCH_BYTES: usize = {};\n\
+             pub const SAMPLE_COUNT: usize = {count};\npub const INPUTS: usize = {};\n\
+             /// The model's input element type.\npub type Input = {};\n\
+             pub const MODEL_DESCRIPTION: &str = \"{} {} {} {}\";\n",
+            model.scratch_bytes_for(model.input_type()).max(4),
+            model.inputs(),
+            model.input_type().name(),
+            model.element().name(),
             sizes.join("-"),
-            model.activation().name(),
+            activation,
+            model.input_type().name(),
         ),
     )
     .map_err(|e| e.to_string())?;

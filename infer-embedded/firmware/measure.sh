@@ -10,8 +10,8 @@ cd "$(dirname "$0")"
 f32_model=${1:+$(realpath "$1")}
 elf=target/thumbv7em-none-eabihf/release/ffn-firmware
 
-printf '%-5s %-12s %6s %9s %9s %8s %8s %9s %7s %7s %12s\n' \
-  model board images accuracy flash code model_B images_B static stack instr/image
+printf '%-5s %-12s %7s %9s %9s %8s %8s %9s %7s %7s %12s\n' \
+  model board samples accuracy flash code model_B samples_B static stack instr/sample
 measure() { # feature-flags machine [model]
   local features=$1 machine=$2 model=${3:-}
   if [ -n "$model" ]; then
@@ -29,14 +29,15 @@ measure() { # feature-flags machine [model]
   text=$(awk '$1==".text"{print $2}' <<<"$sizes")
   flash=$(awk '$1==".vector_table"||$1==".text"||$1==".rodata"||$1==".data"{s+=$2} END{print s}' <<<"$sizes")
   awk -v text="$text" -v flash="$flash" -v machine="$machine" '
-    /^ffn-firmware on/ { element=$5; model=substr($8,2) }
+    /^ffn-firmware on/ { element=$5; model=substr($9,2) }
     /^accuracy/ { acc=$2 }
     /^host mismatches/ { if ($3 != 0) { print "host mismatches: " $3 > "/dev/stderr"; exit 1 } }
-    /^systick_ticks/ { ticks=$2; ns=$4; images=$6 }
+    /^systick_ticks/ { ticks=$2; ns=$4; samples=$6 }
     /^static_ram_bytes/ { ram=$2; stack=$4 }
+    /^embedded_sample_bytes/ { sample_bytes=$2 }
     END {
-      # Images, labels and the host predictions are embedded as 784 + 1 + 1 bytes each.
-      printf "%-5s %-12s %6d %9s %9d %8d %8d %9d %7d %7d %12d\n", element, machine, images, acc, flash, text, model, images*786, ram, stack, ticks*ns/images
+      # Samples, labels and the host predictions are all embedded (sample_bytes).
+      printf "%-5s %-12s %7d %9s %9d %8d %8d %9d %7d %7d %12d\n", element, machine, samples, acc, flash, text, model, sample_bytes, ram, stack, ticks*ns/samples
     }' <<<"$log"
 }
 measure "" mps2-an386

@@ -6,17 +6,18 @@
 
 use crate::format::le_f32s;
 
-/// `Σ w[i]·x[i]` with `w` as little-endian f32 bytes.
+/// `Σ w[i]·x[i]` with `w` as little-endian f32 bytes, summed in index order.
+/// Weights at an aligned address (a model file placed aligned: its arrays
+/// are) are read as `f32`s, which lets the compiler load them straight into
+/// FPU registers; otherwise byte by byte. The same values in the same order
+/// either way, so the same bits.
 #[inline(always)]
 pub fn dot_f32(weights: &[u8], x: &[f32]) -> f32 {
+    #[cfg(target_endian = "little")]
+    if let Ok(weights) = bytemuck::try_cast_slice::<u8, f32>(weights) {
+        return weights.iter().zip(x).fold(0.0, |acc, (&w, &x)| acc + w * x);
+    }
     le_f32s(weights).zip(x).fold(0.0, |acc, (w, &x)| acc + w * x)
-}
-
-/// `Σ w[i]·p[i]` with raw pixels (the caller divides by 255 once per output,
-/// not once per weight).
-#[inline(always)]
-pub fn dot_f32_pixels(weights: &[u8], pixels: &[u8]) -> f32 {
-    le_f32s(weights).zip(pixels).fold(0.0, |acc, (w, &p)| acc + w * p as f32)
 }
 
 /// `Σ q[i]·x[i]` with int8 weights and int8 activations (both as two's-complement
@@ -27,15 +28,15 @@ pub fn dot_i8(weights: &[u8], x: &[u8]) -> i32 {
     weights.iter().zip(x).fold(0i32, |acc, (&w, &x)| acc + (w as i8 as i32) * (x as i8 as i32))
 }
 
-/// `Σ q[i]·p[i]` with int8 weights and raw `0..=255` pixels.
+/// `Σ q[i]·x[i]` with int8 weights and unsigned `0..=255` inputs (8-bit images fed directly).
 #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
 #[inline(always)]
-pub fn dot_i8_pixels(weights: &[u8], pixels: &[u8]) -> i32 {
-    weights.iter().zip(pixels).fold(0i32, |acc, (&w, &p)| acc + (w as i8 as i32) * (p as i32))
+pub fn dot_i8_unsigned(weights: &[u8], x: &[u8]) -> i32 {
+    weights.iter().zip(x).fold(0i32, |acc, (&w, &x)| acc + (w as i8 as i32) * (x as i32))
 }
 
 #[cfg(all(feature = "dsp", target_arch = "arm"))]
-pub use dsp::{dot_i8, dot_i8_pixels};
+pub use dsp::{dot_i8, dot_i8_unsigned};
 
 /// The int8 dot products with the Armv7E-M DSP extension (Cortex-M4/M7): four
 /// bytes per word load, widened pairwise to 16 bits (`SXTB16`/`UXTB16`), two
@@ -122,14 +123,13 @@ mod dsp {
     }
 
     #[inline(always)]
-    pub fn dot_i8_pixels(weights: &[u8], pixels: &[u8]) -> i32 {
-        dot(weights, pixels, true)
+    pub fn dot_i8_unsigned(weights: &[u8], x: &[u8]) -> i32 {
+        dot(weights, x, true)
     }
 }
 
-/// Softmax in place (max-subtracted, like ffn-core), then the index of the
-/// largest value (the first on ties; NaN never wins).
-pub fn softmax_argmax(values: &mut [f32]) -> usize {
+/// Softmax in place, shifted by the maximum like ffn-core so `exp` never overflows.
+pub fn softmax(values: &mut [f32]) {
     let max = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut total = 0.0;
     for v in values.iter_mut() {
@@ -137,14 +137,7 @@ pub fn softmax_argmax(values: &mut [f32]) -> usize {
         total += *v;
     }
     let inv = 1.0 / total;
-    let mut best = 0;
-    let mut best_value = f32::NEG_INFINITY;
-    for (i, v) in values.iter_mut().enumerate() {
+    for v in values.iter_mut() {
         *v *= inv;
-        if *v > best_value {
-            best_value = *v;
-            best = i;
-        }
     }
-    best
 }

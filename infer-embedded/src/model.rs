@@ -1,182 +1,424 @@
-//! A validated view over a model file and its panic-free forward pass.
+//! A validated view over a model file, and its panic-free forward pass.
 
-use crate::format::{self, CheckedFile, ElementType, FormatError, INPUT_SIZE, NUM_CLASSES, le_f32s, le_u32s};
-use crate::kernels::{dot_f32, dot_f32_pixels, dot_i8, dot_i8_pixels, softmax_argmax};
+use crate::Error;
+use crate::format::{self, Checked, Layer, le_f32s, le_i32s};
+use crate::input::{Input, InputSlice};
+use crate::kernels::{dot_f32, dot_i8, dot_i8_unsigned, softmax};
+use ffn_spec::model_file::{
+    AFFINE_PAIR_LEN, ElementType, ImageShape, InputStage, InputType, Preprocessing, row_stride,
+};
+use ffn_spec::{Activation, Int8Activation, requant};
 
-/// The caller-owned working memory of one forward pass: two ping-pong rows of
-/// `N` activations in f32 and in int8. `N` must be at least the model's widest
-/// layer, which [`Model::from_bytes`] checks. int8 activations are kept as
-/// their two's-complement bytes, the form the dot-product kernels load.
-pub struct Scratch<const N: usize> {
-    f32_rows: [[f32; N]; 2],
-    i8_rows: [[u8; N]; 2],
-}
+/// The alignment (in bytes) the scratch slice must start at: f32 models keep
+/// their activations there as `f32`s. A C caller passing `void *scratch`
+/// must align it so (`_Alignas(4)`, or any `malloc`ed or `uint32_t` buffer).
+pub const SCRATCH_ALIGN: usize = 4;
 
-impl<const N: usize> Scratch<N> {
-    /// Bytes of RAM this scratch takes.
-    pub const BYTES: usize = core::mem::size_of::<Self>();
+/// A scratch buffer of `BYTES` bytes with the alignment [`Model::predict`]
+/// needs, for callers that size it at compile time (a `static` or a local).
+#[repr(C, align(4))]
+#[derive(Clone, Debug)]
+pub struct Scratch<const BYTES: usize>(pub [u8; BYTES]);
 
+impl<const BYTES: usize> Scratch<BYTES> {
     pub const fn new() -> Self {
-        Scratch { f32_rows: [[0.0; N]; 2], i8_rows: [[0; N]; 2] }
+        Scratch([0; BYTES])
+    }
+
+    pub fn as_mut_bytes(&mut self) -> &mut [u8] {
+        &mut self.0
     }
 }
 
-impl<const N: usize> Default for Scratch<N> {
+impl<const BYTES: usize> Default for Scratch<BYTES> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-/// `Scratch::<width>::BYTES` for a width known only at run time.
-pub const fn scratch_bytes(width: usize) -> usize {
-    let f32_rows = 2 * width * core::mem::size_of::<f32>();
-    f32_rows + (2 * width).next_multiple_of(core::mem::align_of::<f32>())
-}
-
-/// One classified image.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Prediction {
-    /// Index of the most probable class.
-    pub class: usize,
-    /// Softmax probabilities of the 10 classes.
-    pub scores: [f32; NUM_CLASSES],
-}
-
-/// A model borrowed from `'a` bytes (flash), usable with a [`Scratch<N>`].
+/// A model borrowed from `'a` bytes (flash), validated once. It is `Copy` and
+/// of fixed size (slices into the file and a few numbers): a C API can embed
+/// it in a struct of known size.
 #[derive(Clone, Copy, Debug)]
-pub struct Model<'a, const N: usize> {
-    checked: CheckedFile<'a>,
+pub struct Model<'a> {
+    file: Checked<'a>,
 }
 
-/// Splits `len` bytes off the front of `bytes`; a validated model never runs
-/// short, and if it did the kernels would just see shorter operands.
-fn take<'a>(bytes: &mut &'a [u8], len: usize) -> &'a [u8] {
-    let (head, tail) = bytes.split_at(len.min(bytes.len()));
-    *bytes = tail;
-    head
+/// Bytes of a scratch row of `len` values of the model's element type, kept a
+/// multiple of [`SCRATCH_ALIGN`] so every row starts aligned.
+const fn row_bytes(element: ElementType, len: usize) -> usize {
+    let bytes = match element {
+        ElementType::F32 => len.saturating_mul(4),
+        ElementType::Int8 => len,
+    };
+    bytes.saturating_add(SCRATCH_ALIGN - 1) / SCRATCH_ALIGN * SCRATCH_ALIGN
 }
 
-impl<'a, const N: usize> Model<'a, N> {
-    /// Validates `bytes` once; every later call works on checked data.
-    pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, FormatError> {
-        let checked = format::check(bytes)?;
-        if checked.max_width > N {
-            return Err(FormatError::ScratchTooSmall { needed: checked.max_width, capacity: N });
-        }
-        Ok(Model { checked })
+impl<'a> Model<'a> {
+    /// Validates `bytes` once (see [`format`](crate::format) for every check);
+    /// every later call works on checked data.
+    pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, Error> {
+        Ok(Model { file: format::check(bytes)? })
     }
 
     pub fn element(&self) -> ElementType {
-        self.checked.file.element
+        self.file.element()
     }
 
-    pub fn activation(&self) -> format::Activation {
-        self.checked.file.activation
+    /// The element type the model was exported for (`ffn export --input_type`).
+    pub fn input_type(&self) -> InputType {
+        self.file.prefix.input_type
     }
 
-    /// `[784, hidden…, 10]`.
-    pub fn sizes(&self) -> impl Iterator<Item = usize> + 'a {
-        self.checked.sizes()
+    pub fn input_stage(&self) -> InputStage {
+        self.file.prefix.input_stage
+    }
+
+    /// Values per sample.
+    pub fn inputs(&self) -> usize {
+        self.file.inputs()
+    }
+
+    /// Outputs of the last layer: the number of scores.
+    pub fn classes(&self) -> usize {
+        self.file.classes
     }
 
     pub fn num_layers(&self) -> usize {
-        self.checked.num_layers
+        self.file.prefix.layers as usize
     }
 
-    /// The widest layer output: the smallest `N` this model accepts.
-    pub fn max_width(&self) -> usize {
-        self.checked.max_width
+    /// `[inputs, hidden…, classes]`.
+    pub fn sizes(&self) -> impl Iterator<Item = usize> + 'a {
+        let layers = self.file.layers().map_while(Result::ok);
+        core::iter::once(self.inputs()).chain(layers.map(|layer| layer.fan_out))
     }
 
-    /// Bytes of RAM a [`Scratch`] sized exactly for this model takes.
+    /// Each layer's activation (the last one's is identity: softmax follows).
+    pub fn activations(&self) -> impl Iterator<Item = Activation> + 'a {
+        self.file.layers().map_while(Result::ok).map(|layer| layer.record.activation)
+    }
+
+    /// The widest hidden layer (0 without hidden layers).
+    pub fn max_hidden(&self) -> usize {
+        self.file.max_hidden
+    }
+
+    fn hidden_row_bytes(&self) -> usize {
+        row_bytes(self.element(), self.file.max_hidden)
+    }
+
+    fn input_row_bytes(&self) -> usize {
+        row_bytes(self.element(), self.inputs())
+    }
+
+    /// Whether input of type `given` goes into the first layer as it is,
+    /// without a converted copy in scratch. An f32 model reads only `f32`
+    /// input directly: other types are converted once into an f32 row, which
+    /// costs one conversion per input instead of one per weight.
+    fn reads_directly(&self, given: InputType) -> bool {
+        let own_type = given == self.input_type();
+        self.input_stage() == InputStage::Direct
+            && own_type
+            && (self.element() == ElementType::Int8 || given == InputType::F32)
+    }
+
+    /// Bytes of scratch [`predict`](Self::predict) needs for any input type:
+    /// two rows of the widest hidden layer, and one row of inputs.
     pub fn scratch_bytes(&self) -> usize {
-        scratch_bytes(self.checked.max_width)
+        self.hidden_row_bytes().saturating_mul(2).saturating_add(self.input_row_bytes())
     }
 
-    /// Bytes of weights, scales and biases (what stays in flash).
+    /// Bytes of scratch for input of type `given`: less than
+    /// [`scratch_bytes`](Self::scratch_bytes) when it is the model's own input
+    /// type and needs no conversion (no input row).
+    pub fn scratch_bytes_for(&self, given: InputType) -> usize {
+        if self.reads_directly(given) { self.hidden_row_bytes().saturating_mul(2) } else { self.scratch_bytes() }
+    }
+
+    /// Bytes of the payload (weights, scales, biases, tables): what stays in flash.
     pub fn payload_bytes(&self) -> usize {
-        self.checked.file.payload.len()
+        self.file.payload.len()
     }
 
-    /// Classifies one image of raw `0..=255` grey levels.
-    pub fn predict(&self, pixels: &[u8; INPUT_SIZE], scratch: &mut Scratch<N>) -> Prediction {
-        let mut logits = [0.0f32; NUM_CLASSES];
-        match self.checked.file.element {
-            ElementType::F32 => self.forward_f32(pixels, scratch, &mut logits),
-            ElementType::Int8 => self.forward_i8(pixels, scratch, &mut logits),
+    /// The name of class `class`.
+    pub fn class_name(&self, class: usize) -> Option<&'a str> {
+        format::names(self.file.meta.classes).nth(class)
+    }
+
+    pub fn class_names(&self) -> impl Iterator<Item = &'a str> + 'a {
+        format::names(self.file.meta.classes)
+    }
+
+    /// The inputs' column names (empty for images and files without a header).
+    pub fn feature_names(&self) -> impl Iterator<Item = &'a str> + 'a {
+        format::names(self.file.meta.features)
+    }
+
+    /// The shape of image inputs; `None` for tables.
+    pub fn image(&self) -> Option<ImageShape> {
+        self.file.meta.image
+    }
+
+    /// The preprocessing the network was trained with (already applied by the
+    /// model's own arithmetic: callers pass values in the data's units).
+    pub fn preprocessing(&self) -> Preprocessing<'a> {
+        self.file.meta.preprocessing
+    }
+
+    /// Where the training data came from (a dataset name or file names).
+    pub fn source(&self) -> &'a str {
+        format::text(self.file.meta.source)
+    }
+
+    /// The training run's name (empty when unknown).
+    pub fn run(&self) -> &'a str {
+        format::text(self.file.meta.run)
+    }
+
+    /// The program that wrote the file.
+    pub fn producer(&self) -> &'a str {
+        format::text(self.file.meta.producer)
+    }
+
+    /// Classifies one sample: `input` holds [`inputs`](Self::inputs) values
+    /// in the units of the training data, of any supported type (converted to
+    /// [`input_type`](Self::input_type), saturating); `scratch` holds at least
+    /// [`scratch_bytes_for`](Self::scratch_bytes_for) bytes starting at a
+    /// multiple of [`SCRATCH_ALIGN`]; `scores` is empty or receives the
+    /// softmax probabilities of the [`classes`](Self::classes) first entries.
+    /// Returns the most probable class (the first largest logit). Never panics.
+    pub fn predict<T: Input>(&self, input: &[T], scratch: &mut [u8], scores: &mut [f32]) -> Result<usize, Error> {
+        self.predict_slice(T::slice(input), scratch, scores)
+    }
+
+    /// [`predict`](Self::predict) for an input whose type is known at run time.
+    pub fn predict_slice(&self, input: InputSlice<'_>, scratch: &mut [u8], scores: &mut [f32]) -> Result<usize, Error> {
+        if input.len() != self.inputs() {
+            return Err(Error::InputLength { expected: self.inputs(), got: input.len() });
         }
-        let class = softmax_argmax(&mut logits);
-        Prediction { class, scores: logits }
+        if let Some(index) = input.first_non_finite() {
+            return Err(Error::NonFiniteInput { index });
+        }
+        let needed = self.scratch_bytes_for(input.input_type());
+        if scratch.len() < needed {
+            return Err(Error::ScratchTooSmall { needed, got: scratch.len() });
+        }
+        if !scratch.as_ptr().addr().is_multiple_of(SCRATCH_ALIGN) {
+            return Err(Error::ScratchMisaligned);
+        }
+        let classes = self.classes();
+        if !scores.is_empty() && scores.len() < classes {
+            return Err(Error::ScoresTooSmall { needed: classes, got: scores.len() });
+        }
+        let scores = scores.get_mut(..classes).unwrap_or(&mut []);
+        let mut logits = Logits { scores, best: 0, best_value: f32::NEG_INFINITY, finite: true };
+        let row = self.hidden_row_bytes();
+        let (rows, input_row) =
+            scratch.split_at_mut_checked(2 * row).ok_or(Error::ScratchTooSmall { needed, got: 0 })?;
+        let (from, to) = rows.split_at_mut(row);
+        match self.element() {
+            ElementType::F32 => self.forward_f32(input, input_row, from, to, &mut logits)?,
+            ElementType::Int8 => self.forward_i8(input, input_row, from, to, &mut logits),
+        }
+        logits.finish()
     }
 
-    /// `(fan_in, fan_out)` of each layer, in order.
-    fn layers(&self) -> impl Iterator<Item = (usize, usize)> + 'a {
-        let sizes = self.checked.file.sizes;
-        le_u32s(sizes).zip(le_u32s(sizes).skip(1)).map(|(n, m)| (n as usize, m as usize))
+    /// Input stage pair `i`: `(center, scale)` (one pair may serve all inputs).
+    #[inline(always)]
+    fn affine_pair(pairs: &[u8], uniform: bool, i: usize) -> (f32, f32) {
+        let at = if uniform { 0 } else { i * AFFINE_PAIR_LEN };
+        match pairs.get(at..at + AFFINE_PAIR_LEN) {
+            Some(p) => (f32::from_le_bytes([p[0], p[1], p[2], p[3]]), f32::from_le_bytes([p[4], p[5], p[6], p[7]])),
+            None => (0.0, 1.0),
+        }
     }
 
-    fn forward_f32(&self, pixels: &[u8; INPUT_SIZE], scratch: &mut Scratch<N>, logits: &mut [f32; NUM_CLASSES]) {
-        let activation = self.checked.file.activation;
-        let last = self.checked.num_layers.saturating_sub(1);
-        let mut payload = self.checked.file.payload;
-        let [a, b] = &mut scratch.f32_rows;
-        let (mut input, mut output): (&mut [f32; N], &mut [f32; N]) = (a, b);
-        for (layer, (fan_in, fan_out)) in self.layers().enumerate() {
-            let weights = take(&mut payload, fan_in * fan_out * 4);
-            let bias = take(&mut payload, fan_out * 4);
-            let rows = weights.chunks_exact(fan_in * 4);
-            let out: &mut [f32] = if layer == last { &mut logits[..] } else { &mut output[..] };
-            for ((y, row), b) in out.iter_mut().zip(rows).zip(le_f32s(bias)) {
-                let sum = if layer == 0 { dot_f32_pixels(row, pixels) / 255.0 } else { dot_f32(row, &input[..]) };
-                *y = if layer == last { sum + b } else { activation.apply(sum + b) };
+    fn forward_f32(
+        &self,
+        input: InputSlice<'_>,
+        input_row: &mut [u8],
+        from: &mut [u8],
+        to: &mut [u8],
+        logits: &mut Logits<'_>,
+    ) -> Result<(), Error> {
+        let (mut from, mut to) = (cast(from)?, cast(to)?);
+        let first: &[f32] = match input {
+            InputSlice::F32(x) if self.reads_directly(InputType::F32) => x,
+            _ => {
+                let row = cast(input_row.get_mut(..self.inputs() * 4).unwrap_or(&mut []))?;
+                let (pairs, uniform) = (self.file.affine(), self.file.prefix.affine_pairs == 1);
+                let affine = self.input_stage() == InputStage::Affine;
+                input.for_each_converted(self.input_type(), |i, x| {
+                    let value = if affine {
+                        let (center, scale) = Self::affine_pair(pairs, uniform, i);
+                        (x - center) * scale
+                    } else {
+                        x
+                    };
+                    if let Some(r) = row.get_mut(i) {
+                        *r = value;
+                    }
+                });
+                row
             }
-            core::mem::swap(&mut input, &mut output);
+        };
+        for layer in self.file.layers().map_while(Result::ok) {
+            let weights = self.file.array(layer.arrays.weights);
+            let bias = self.file.array(layer.arrays.bias);
+            let activation = layer.record.activation;
+            let fan_in = layer.fan_in;
+            let mut hidden = |j: usize, y: f32| {
+                if let Some(out) = to.get_mut(j) {
+                    *out = y;
+                }
+            };
+            let out: &mut dyn FnMut(usize, f32) = if layer.last { &mut |j, y| logits.push(j, y) } else { &mut hidden };
+            let x = if layer.index == 0 { first } else { from.get(..fan_in).unwrap_or(&[]) };
+            dense_f32(weights, bias, fan_in, x, activation, out);
+            core::mem::swap(&mut from, &mut to);
         }
+        Ok(())
     }
 
-    fn forward_i8(&self, pixels: &[u8; INPUT_SIZE], scratch: &mut Scratch<N>, logits: &mut [f32; NUM_CLASSES]) {
-        let activation = self.checked.file.activation;
-        let last = self.checked.num_layers.saturating_sub(1);
-        let mut payload = self.checked.file.payload;
-        // Scale of each layer's input; the next entry is this layer's output scale.
-        let mut scales = le_f32s(self.checked.file.input_scales);
-        let mut input_scale = scales.next().unwrap_or(format::PIXEL_SCALE);
-        let [a, b] = &mut scratch.i8_rows;
-        let (mut input, mut output): (&mut [u8; N], &mut [u8; N]) = (a, b);
-        for (layer, (fan_in, fan_out)) in self.layers().enumerate() {
-            let weights = take(&mut payload, fan_in * fan_out);
-            let weight_scales = take(&mut payload, fan_out * 4);
-            let bias = take(&mut payload, fan_out * 4);
-            let output_scale = scales.next().unwrap_or(1.0);
-            let inv_output_scale = 1.0 / output_scale;
-            let per_output = weights.chunks_exact(fan_in).zip(le_f32s(weight_scales)).zip(le_f32s(bias));
-            if layer == last {
-                for (y, ((row, w_scale), b)) in logits.iter_mut().zip(per_output) {
-                    let acc = if layer == 0 { dot_i8_pixels(row, pixels) } else { dot_i8(row, &input[..]) };
-                    *y = acc as f32 * (input_scale * w_scale) + b;
-                }
+    /// The first int8 layer's input bytes, and whether they are unsigned.
+    fn int8_input<'b>(&self, input: InputSlice<'b>, row: &'b mut [u8]) -> (&'b [u8], bool) {
+        let model_type = self.input_type();
+        let unsigned = self.input_stage() == InputStage::Direct && model_type == InputType::U8;
+        match (self.reads_directly(input.input_type()), input) {
+            (true, InputSlice::U8(x)) => return (x, unsigned),
+            (true, InputSlice::I8(x)) => return (bytemuck::cast_slice(x), unsigned),
+            _ => {}
+        }
+        let row = row.get_mut(..self.inputs()).unwrap_or(&mut []);
+        let (pairs, uniform) = (self.file.affine(), self.file.prefix.affine_pairs == 1);
+        let affine = self.input_stage() == InputStage::Affine;
+        let first = self.file.layers().next().and_then(Result::ok);
+        let zero_point = first.map_or(0, |l| l.record.input_zero_point);
+        input.for_each_converted(model_type, |i, x| {
+            let q = if affine {
+                let (center, scale) = Self::affine_pair(pairs, uniform, i);
+                requant::quantize_input(x, center, scale, zero_point) as i32
             } else {
-                for (q, ((row, w_scale), b)) in output.iter_mut().zip(per_output) {
-                    let acc = if layer == 0 { dot_i8_pixels(row, pixels) } else { dot_i8(row, &input[..]) };
-                    let y = activation.apply(acc as f32 * (input_scale * w_scale) + b);
-                    // Symmetric int8: round to nearest, saturate to ±127 (NaN becomes 0).
-                    *q = libm::roundf(y * inv_output_scale).clamp(-127.0, 127.0) as i8 as u8;
-                }
+                // Saturated to the model's u8 or i8 type already: keep the byte.
+                x as i32
+            };
+            if let Some(r) = row.get_mut(i) {
+                *r = q as i8 as u8;
             }
-            input_scale = output_scale;
-            core::mem::swap(&mut input, &mut output);
+        });
+        (row, unsigned)
+    }
+
+    fn forward_i8(
+        &self,
+        input: InputSlice<'_>,
+        input_row: &mut [u8],
+        from: &mut [u8],
+        to: &mut [u8],
+        logits: &mut Logits<'_>,
+    ) {
+        let (first, unsigned) = self.int8_input(input, input_row);
+        let (mut from, mut to) = (from, to);
+        for layer in self.file.layers().map_while(Result::ok) {
+            let x = if layer.index == 0 { first } else { from.get(..layer.fan_in).unwrap_or(&[]) };
+            if layer.index == 0 && unsigned {
+                self.dense_i8(&layer, x, dot_i8_unsigned, to, logits);
+            } else {
+                self.dense_i8(&layer, x, dot_i8, to, logits);
+            }
+            core::mem::swap(&mut from, &mut to);
+        }
+    }
+
+    /// One int8 layer: i32 dot products, then either the f32 logits (last
+    /// layer) or the integer requantisation and activation into `out`.
+    #[inline(always)]
+    fn dense_i8(
+        &self,
+        layer: &Layer,
+        x: &[u8],
+        dot: impl Fn(&[u8], &[u8]) -> i32,
+        out: &mut [u8],
+        logits: &mut Logits<'_>,
+    ) {
+        let a = &layer.arrays;
+        let stride = row_stride(ElementType::Int8, layer.fan_in).unwrap_or(1).max(1);
+        let rows = self.file.array(a.weights).chunks_exact(stride);
+        let accs = rows.zip(le_i32s(self.file.array(a.bias))).map(|(row, bias)| dot(row, x).wrapping_add(bias));
+        let weight_scales = le_f32s(self.file.array(a.weight_scales));
+        let input_scale = layer.record.input_scale;
+        if layer.last {
+            for (j, (acc, w)) in accs.zip(weight_scales).enumerate() {
+                logits.push(j, acc as f32 * (input_scale * w));
+            }
+            return;
+        }
+        let table = self.file.array(a.table);
+        let form = layer.record.activation.int8();
+        let zero_point =
+            if form == Int8Activation::Table { layer.record.table_zero_point } else { layer.next_input.1 } as i64;
+        let multipliers = le_i32s(self.file.array(a.multiplier));
+        let shifts = self.file.array(a.shift).iter();
+        for (q, ((acc, multiplier), &shift)) in out.iter_mut().zip(accs.zip(multipliers).zip(shifts)) {
+            let v = requant::requantize(acc, multiplier, shift as i8) + zero_point;
+            let value = match form {
+                Int8Activation::Saturate => v.clamp(-128, 127),
+                Int8Activation::ClampAtZero => v.clamp(zero_point, 127),
+                Int8Activation::Table => table.get((v.clamp(-128, 127) + 128) as usize).map_or(0, |&t| t as i8 as i64),
+            };
+            *q = value as i8 as u8;
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+fn cast(bytes: &mut [u8]) -> Result<&mut [f32], Error> {
+    bytemuck::try_cast_slice_mut(bytes).map_err(|_| Error::ScratchMisaligned)
+}
 
-    #[test]
-    fn scratch_bytes_matches_the_type() {
-        assert_eq!(scratch_bytes(128), Scratch::<128>::BYTES);
-        assert_eq!(scratch_bytes(13), Scratch::<13>::BYTES);
-        assert_eq!(scratch_bytes(1), Scratch::<1>::BYTES);
+/// One f32 layer: `y_j = f(Σ_i w_ji · x_i + b_j)`, handed to `out(j, y_j)`.
+#[inline(always)]
+fn dense_f32(
+    weights: &[u8],
+    bias: &[u8],
+    fan_in: usize,
+    x: &[f32],
+    activation: Activation,
+    out: &mut dyn FnMut(usize, f32),
+) {
+    let rows = weights.chunks_exact((fan_in * 4).max(1));
+    for (j, (row, b)) in rows.zip(le_f32s(bias)).enumerate() {
+        out(j, activation.value(dot_f32(row, x) + b));
+    }
+}
+
+/// Where the last layer's outputs go: the caller's scores (if any) and a
+/// running argmax, so a caller without scores needs no room for them.
+struct Logits<'s> {
+    scores: &'s mut [f32],
+    best: usize,
+    best_value: f32,
+    finite: bool,
+}
+
+impl Logits<'_> {
+    #[inline(always)]
+    fn push(&mut self, j: usize, value: f32) {
+        if let Some(score) = self.scores.get_mut(j) {
+            *score = value;
+        }
+        self.finite &= value.is_finite();
+        if value > self.best_value {
+            self.best = j;
+            self.best_value = value;
+        }
+    }
+
+    fn finish(self) -> Result<usize, Error> {
+        if !self.finite {
+            return Err(Error::NonFiniteResult);
+        }
+        softmax(self.scores);
+        Ok(self.best)
     }
 }

@@ -339,14 +339,14 @@ fn damaged_model_files_for_predict_and_export() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let good = tiny_run(tmp.path(), "good");
     let model = std::fs::read(good.join("model.ffn")).expect("model");
-    assert_eq!(&model[..5], b"FFNM\x01", "format version 1");
+    assert_eq!(&model[..5], b"FFNM\x02", "format version 2");
     let write = |name: &str, bytes: &[u8]| {
         let p = tmp.path().join(name);
         std::fs::write(&p, bytes).expect("write");
         p
     };
-    let mut version2 = model.clone();
-    version2[4] = 2;
+    let mut version3 = model.clone();
+    version3[4] = 3;
     let mut flipped = model.clone();
     let at = flipped.len() / 2;
     flipped[at] ^= 0x10;
@@ -357,7 +357,7 @@ fn damaged_model_files_for_predict_and_export() {
         (write("garbage.ffn", b"hello, not a model at all"), &["garbage.ffn", "magic"]),
         (write("truncated.ffn", &model[..model.len() / 3]), &["truncated.ffn"]),
         (write("flipped.ffn", &flipped), &["flipped.ffn", "corrupt"]),
-        (write("v2.ffn", &version2), &["v2.ffn", "version 2"]),
+        (write("v3.ffn", &version3), &["v3.ffn", "version 3"]),
         (tmp.path().to_path_buf(), &["model.ffn"]),
     ];
     for (path, needles) in &cases {
@@ -366,10 +366,19 @@ fn damaged_model_files_for_predict_and_export() {
         let r = run("export", tmp.path(), &[path.as_os_str()]);
         assert_clean_error(&r, "ffn export", None, needles);
     }
-    // A good model with a bad image reference.
+    // A good model with a bad image reference: that image is reported (naming it), then the count.
     let out_of_range = format!("{}:10000", fashion_dir().join(FILES[2]).display());
     let r = run("predict", tmp.path(), &[good.join("model.ffn").as_os_str(), out_of_range.as_ref()]);
-    assert_clean_error(&r, "ffn predict", None, &["10000"]);
+    assert_eq!(r.code, Some(1), "{}", r.describe());
+    assert!(!r.stderr.contains("panicked"), "{}", r.describe());
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.describe());
+    assert!(
+        lines[0].starts_with(&format!("ffn predict: {out_of_range}: ")) && lines[0].contains("10000"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[1], "ffn predict: error: 1 of 1 inputs could not be classified");
 }
 
 #[test]

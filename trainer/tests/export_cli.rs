@@ -5,9 +5,11 @@ mod cli_support;
 
 use cli_support::{assert_clean_error, fashion_dir, run};
 use ffn_core::model::Model as CoreModel;
-use ffn_infer_embedded::format::encode_f32;
-use ffn_infer_embedded::{Activation, ElementType, INPUT_SIZE, Model, Scratch};
-use ffn_trainer::data::{self, DatasetName, LoadOptions};
+use ffn_infer_embedded::format::{Network, encode_f32};
+use ffn_infer_embedded::{Activation, ElementType, InputType, Model, Scratch};
+use ffn_trainer::data::info::DataInfo;
+use ffn_trainer::data::{self, DatasetName, IMAGE_LEN as INPUT_SIZE, LoadOptions};
+use ffn_trainer::export::describe::description;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -50,12 +52,24 @@ fn trained() -> &'static Trained {
     })
 }
 
+/// The trained model as a version-2 f32 file describing `dataset` (as `train` writes it).
+fn model_file(dataset: DatasetName) -> Vec<u8> {
+    let t = trained();
+    let network = Network::new(&t.sizes, Activation::Relu, t.params.clone());
+    encode_f32(&network, &description(&DataInfo::for_dataset(dataset), InputType::U8, "export-test")).unwrap()
+}
+
 fn run_dir(tmp: &Path) -> PathBuf {
     let dir = tmp.join("run");
     std::fs::create_dir_all(&dir).unwrap();
-    let t = trained();
-    std::fs::write(dir.join("model.ffn"), encode_f32(&t.sizes, Activation::Relu, &t.params)).unwrap();
+    std::fs::write(dir.join("model.ffn"), model_file(DatasetName::FashionMnist)).unwrap();
     dir
+}
+
+/// The percentage on the line starting with `prefix`.
+fn percent_after(stdout: &str, prefix: &str) -> f64 {
+    let line = stdout.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix:?} in {stdout}"));
+    line.split_whitespace().find_map(|w| w.strip_suffix("%")?.parse().ok()).unwrap_or_else(|| panic!("{line}"))
 }
 
 /// The two percentages of the `test accuracy` row.
@@ -85,6 +99,9 @@ fn export_writes_int8_within_half_a_point_of_f32() {
     );
     assert!(f32_accuracy > 80.0, "the trained model should be a real classifier: {}", r.stdout);
     assert!((int8_accuracy - f32_accuracy).abs() <= 0.5, "int8 {int8_accuracy} vs f32 {f32_accuracy}");
+    // Integer requantisation against the same int8 model with float requantisation (issue 21 item 3).
+    let float_requant = percent_after(&r.stdout, "int8 with float requantisation");
+    assert!((int8_accuracy - float_requant).abs() <= 0.2, "integer {int8_accuracy} vs float {float_requant}");
 
     // Only --f32 was asked for, so no int8 file; the f32 copy is the input, byte for byte.
     assert!(!dir.join("model.int8.ffn").exists());
@@ -94,8 +111,11 @@ fn export_writes_int8_within_half_a_point_of_f32() {
     let r = run("export", tmp.path(), &[dir.as_os_str(), "--data_dir".as_ref(), data_dir.as_os_str()]);
     assert_eq!(r.code, Some(0), "{}", r.describe());
     let int8 = std::fs::read(dir.join("model.int8.ffn")).unwrap();
-    let model = Model::<128>::from_bytes(&int8).unwrap();
+    let model = Model::from_bytes(&int8).unwrap();
     assert_eq!(model.element(), ElementType::Int8);
+    assert_eq!((model.input_type(), model.inputs(), model.classes()), (InputType::U8, INPUT_SIZE, 10));
+    assert_eq!(model.class_name(9), Some("Ankle boot"));
+    assert_eq!((model.source(), model.run()), ("fashion_mnist", "export-test"));
     assert!(int8.len() * 3 < std::fs::read(&f32_out).unwrap().len());
     let flash_row = r.stdout.lines().find(|l| l.starts_with("flash")).unwrap();
     assert!(flash_row.contains(&int8.len().to_string()), "{flash_row}");
@@ -124,9 +144,10 @@ fn predict_reads_pgm_png_and_idx_alike() {
     let idx = format!("{}:{index}", fashion_dir().join("t10k-images-idx3-ubyte.gz").display());
 
     let model_bytes = std::fs::read(dir.join("model.ffn")).unwrap();
-    let model = Model::<128>::from_bytes(&model_bytes).unwrap();
-    let expected = model.predict(&pixels, &mut Scratch::new());
-    let class_name = DatasetName::FashionMnist.class_names()[expected.class];
+    let model = Model::from_bytes(&model_bytes).unwrap();
+    let mut scratch = Scratch::<8192>::new();
+    let expected = model.predict(&pixels, scratch.as_mut_bytes(), &mut []).unwrap();
+    let class_name = DatasetName::FashionMnist.class_names()[expected];
 
     let args = [dir.join("model.ffn").into_os_string(), pgm.into(), png_path.into(), idx.into()];
     let r = run("predict", tmp.path(), &args);
@@ -172,14 +193,54 @@ fn bad_input_is_one_clear_line() {
         Some(1),
         &["truncated.ffn"],
     );
-    assert_clean_error(&run("predict", tmp.path(), &[&model, &small]), "ffn predict", Some(1), &["27×28"]);
+    let r = run("predict", tmp.path(), &[&model, &small]);
+    assert_bad_samples(&r, &["small.pgm", "27×28"], 1, 1);
     let idx = format!("{}:10000", fashion_dir().join("t10k-images-idx3-ubyte.gz").display());
-    assert_clean_error(
-        &run("predict", tmp.path(), &[model.to_str().unwrap(), &idx]),
-        "ffn predict",
-        Some(1),
-        &["10000"],
-    );
+    assert_bad_samples(&run("predict", tmp.path(), &[model.to_str().unwrap(), &idx]), &["10000"], 1, 1);
     let r = run("export", tmp.path(), &[dir.to_str().unwrap(), "--calibration", "2"]);
     assert_clean_error(&r, "ffn export", Some(2), &["calibration"]);
+    let r = run("export", tmp.path(), &[dir.to_str().unwrap(), "--calibration_samples", "0"]);
+    assert_clean_error(&r, "ffn export", Some(1), &["--calibration_samples 0", "at least 1"]);
+}
+
+/// `predict` reported `failed` bad samples of `total` on stderr (one line
+/// each, naming them), then one error line, and exited 1 without a panic.
+fn assert_bad_samples(r: &cli_support::Run, needles: &[&str], failed: usize, total: usize) {
+    let ctx = r.describe();
+    assert_eq!(r.code, Some(1), "{ctx}");
+    assert!(!r.stderr.contains("panicked"), "{ctx}");
+    let lines: Vec<&str> = r.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), failed + 1, "{ctx}");
+    for needle in needles {
+        assert!(lines[..failed].iter().any(|l| l.contains(needle)), "no {needle:?}: {ctx}");
+    }
+    let summary = format!("ffn predict: error: {failed} of {total} inputs could not be classified");
+    assert_eq!(lines[failed], summary, "{ctx}");
+}
+
+#[test]
+fn predict_names_the_models_classes_and_goes_on_after_a_bad_image() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The same network described as an MNIST model: its digits, not Fashion-MNIST's names (issue 23 point 16).
+    let mnist = tmp.path().join("mnist.ffn");
+    std::fs::write(&mnist, model_file(DatasetName::Mnist)).unwrap();
+    let model_bytes = std::fs::read(&mnist).unwrap();
+    let model = Model::from_bytes(&model_bytes).unwrap();
+    let pixels = dataset().test.raw(3).unwrap();
+    let mut scratch = Scratch::<8192>::new();
+    let class = model.predict(pixels, scratch.as_mut_bytes(), &mut []).unwrap();
+    let good = format!("{}:3", fashion_dir().join("t10k-images-idx3-ubyte.gz").display());
+    let missing = tmp.path().join("missing.png").display().to_string();
+    let not_an_image = tmp.path().join("notes.txt");
+    std::fs::write(&not_an_image, "hello").unwrap();
+    let args = [mnist.display().to_string(), good.clone(), missing, not_an_image.display().to_string(), good];
+    let r = run("predict", tmp.path(), &args);
+    assert_bad_samples(&r, &["missing.png", "notes.txt"], 2, 4);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.describe());
+    for line in lines {
+        let (_, result) = line.split_once(": ").unwrap();
+        assert!(result.starts_with(&format!("{class} (")), "{line}");
+        assert!(result.contains("| 0 0.") && !result.contains("Trouser"), "{line}");
+    }
 }

@@ -1,13 +1,5 @@
-//! `f(x) = x`.
+//! `f(x) = x`. The formulas are `ffn-spec`'s, shared with the device.
 
-#[inline(always)]
-fn value(x: f32) -> f32 {
-    x
-}
+use ffn_spec::activation::{identity as value, identity_slope as slope_from_output};
 
-#[inline(always)]
-fn slope_from_output(_y: f32) -> f32 {
-    1.0
-}
-
-crate::activation_kernels!("identity");
+crate::activation_kernels!(ffn_spec::Activation::Identity);

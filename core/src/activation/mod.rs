@@ -1,8 +1,10 @@
 //! Hidden-layer activations. Each lives in its own file as two scalar formulas
 //! (the value, and the slope written in terms of the *output*, so the backward
-//! pass needs only the stored activations); [`activation_kernels!`](crate::activation_kernels) turns them
-//! into SIMD-dispatched slice kernels. Adding one = one file + one line in
-//! [`REGISTRY`].
+//! pass needs only the stored activations), taken from `ffn-spec` so the
+//! trainer and the device (`ffn-infer-embedded`) compute the same function
+//! under the same name; [`activation_kernels!`](crate::activation_kernels)
+//! turns them into SIMD-dispatched slice kernels. Adding one = its formulas in
+//! `ffn-spec`, one file here + one line in [`REGISTRY`].
 
 mod identity;
 mod relu;
@@ -38,12 +40,13 @@ pub fn by_name(name: &str) -> Option<&'static ActivationSpec> {
 }
 
 /// Builds `SPEC` plus its `forward`/`backward` slice kernels from the two scalar
-/// functions `value(x)` and `slope_from_output(y)` defined in the calling file.
+/// functions `value(x)` and `slope_from_output(y)` in scope in the calling
+/// file, named as the given `ffn_spec::Activation` is.
 #[macro_export]
 macro_rules! activation_kernels {
-    ($name:literal) => {
+    ($activation:expr) => {
         pub const SPEC: $crate::activation::ActivationSpec = $crate::activation::ActivationSpec {
-            name: $name,
+            name: $activation.name(),
             forward,
             backward,
             sum_forward_rows,

@@ -1,13 +1,6 @@
-//! `f(x) = max(0, x)`; the slope at 0 is taken as 0.
+//! `f(x) = max(0, x)`; the slope at 0 is taken as 0. The formulas are
+//! `ffn-spec`'s, shared with the device.
 
-#[inline(always)]
-fn value(x: f32) -> f32 {
-    if x > 0.0 { x } else { 0.0 }
-}
+use ffn_spec::activation::{relu as value, relu_slope as slope_from_output};
 
-#[inline(always)]
-fn slope_from_output(y: f32) -> f32 {
-    if y > 0.0 { 1.0 } else { 0.0 }
-}
-
-crate::activation_kernels!("ReLU");
+crate::activation_kernels!(ffn_spec::Activation::Relu);

@@ -1,13 +1,6 @@
-//! `f(x) = 1 / (1 + e^-x)`, `f' = y (1 - y)`.
+//! `f(x) = 1 / (1 + e^-x)` (libm's `expf`), `f' = y (1 - y)`. The formulas
+//! are `ffn-spec`'s, shared with the device.
 
-#[inline(always)]
-fn value(x: f32) -> f32 {
-    1.0 / (1.0 + crate::math::exp(-x))
-}
+use ffn_spec::activation::{sigmoid as value, sigmoid_slope as slope_from_output};
 
-#[inline(always)]
-fn slope_from_output(y: f32) -> f32 {
-    y * (1.0 - y)
-}
-
-crate::activation_kernels!("sigmoid");
+crate::activation_kernels!(ffn_spec::Activation::Sigmoid);

@@ -1,13 +1,6 @@
-//! `f(x) = tanh x`, `f' = 1 - y²`.
+//! `f(x) = tanh x` (libm's `tanhf`), `f' = 1 - y²`. The formulas are
+//! `ffn-spec`'s, shared with the device.
 
-#[inline(always)]
-fn value(x: f32) -> f32 {
-    crate::math::tanh(x)
-}
+use ffn_spec::activation::{tanh as value, tanh_slope as slope_from_output};
 
-#[inline(always)]
-fn slope_from_output(y: f32) -> f32 {
-    1.0 - y * y
-}
-
-crate::activation_kernels!("tanh");
+crate::activation_kernels!(ffn_spec::Activation::Tanh);

@@ -5,6 +5,7 @@ use crate::data::DatasetName;
 use crate::export::quantize::Calibration;
 use crate::export::run::{ExportOptions, run};
 use clap::Parser;
+use ffn_infer_embedded::InputType;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -19,16 +20,19 @@ pub struct Args {
     /// Write the f32 model here.
     #[arg(long = "f32")]
     f32_out: Option<PathBuf>,
-    /// Dataset for calibration and the test accuracy (default: the run's config.json, else fashion_mnist).
+    /// The element type the device is fed: u8, i8, i16 or f32 (default: the model's; u8 for 8-bit images, f32 for tables).
+    #[arg(long = "input_type", visible_alias = "input-type", value_parser = parse_input_type)]
+    input_type: Option<InputType>,
+    /// Dataset for calibration and the test accuracy (default: the model's source, else the run's config.json).
     #[arg(short = 'd', long, value_parser = parse_dataset)]
     dataset: Option<DatasetName>,
     /// Folder holding the four IDX files (default: the usual places, as for `train`).
     #[arg(long = "data_dir", visible_alias = "data-dir")]
     data_dir: Option<PathBuf>,
-    /// Training images used to calibrate the int8 activation scales.
+    /// Training samples used to calibrate the int8 activation ranges (at least 1).
     #[arg(long = "calibration_samples", visible_alias = "calibration-samples", default_value_t = 2000)]
     calibration_samples: usize,
-    /// Activation range mapped to ±127: `max`, a quantile such as `0.9999`, or `auto` (best on validation data).
+    /// Activation range mapped to the 256 int8 steps: `max`, a quantile such as `0.9999`, or `auto` (best on validation data).
     #[arg(long, default_value = "auto", value_parser = parse_calibration)]
     calibration: CalibrationArg,
 }
@@ -40,13 +44,17 @@ fn parse_dataset(s: &str) -> Result<DatasetName, String> {
     DatasetName::from_name(s).ok_or_else(|| format!("unknown dataset {s:?} (expected fashion_mnist or mnist)"))
 }
 
+fn parse_input_type(s: &str) -> Result<InputType, String> {
+    InputType::from_name(s).ok_or_else(|| format!("unknown input type {s:?} (expected u8, i8, i16 or f32)"))
+}
+
 fn parse_calibration(s: &str) -> Result<CalibrationArg, String> {
     match s {
         "auto" => Ok(CalibrationArg(None)),
         "max" => Ok(CalibrationArg(Some(Calibration::Max))),
         q => match q.parse::<f32>() {
-            Ok(q) if q > 0.0 && q <= 1.0 => Ok(CalibrationArg(Some(Calibration::Quantile(q)))),
-            _ => Err(format!("{s:?} is not auto, max or a quantile in (0, 1]")),
+            Ok(q) if (0.5..=1.0).contains(&q) => Ok(CalibrationArg(Some(Calibration::Quantile(q)))),
+            _ => Err(format!("{s:?} is not auto, max or a quantile in [0.5, 1]")),
         },
     }
 }
@@ -64,6 +72,7 @@ pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) {
         data_dir: args.data_dir,
         calibration_samples: args.calibration_samples,
         calibration: args.calibration.0,
+        input_type: args.input_type,
     };
     match run(&options) {
         Ok(report) => println!("{report}"),

@@ -1,55 +1,35 @@
-//! `ffn predict MODEL.ffn IMAGE...`: classify 28×28 images (PNG, PGM, or `IDX_FILE:INDEX`)
-//! with the same `ffn-infer-embedded` code the firmware runs.
+//! `ffn predict MODEL.ffn INPUT...`: classify images (image models: PNG, PGM, or
+//! `IDX_FILE:INDEX`) or CSV/TSV rows (table models) with the same
+//! `ffn-infer-embedded` code the firmware runs.
 
-use crate::data::DatasetName;
-use crate::export::{HostModel, HostScratch, image, read_model, resolve_model_path};
-use anyhow::Context;
+use crate::export::predict::{PredictOptions, run};
 use clap::Parser;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "predict", version, about = "Classify 28×28 images with an ffn model file")]
+#[command(name = "predict", version, about = "Classify images or table rows with an ffn model file")]
 pub struct Args {
     /// A model file (f32 or int8) or a run folder holding model.ffn.
     model: PathBuf,
-    /// PNG or PGM files of 28×28 pixels, or `IDX_FILE[.gz]:INDEX`.
+    /// Image models: PNG or PGM files of the model's size, or `IDX_FILE[.gz]:INDEX`.
+    /// Table models: CSV or TSV files, one sample per row (`-` reads standard input).
     #[arg(required = true)]
-    images: Vec<String>,
-    /// Class names to print (the model file does not record its dataset).
-    #[arg(short = 'd', long, default_value = "fashion_mnist", value_parser = parse_dataset)]
-    dataset: DatasetName,
+    inputs: Vec<String>,
     /// The images are dark on light (the datasets are light on dark): invert them first.
     #[arg(long)]
     invert: bool,
+    /// Column delimiter of table files (default: tab for .tsv, else detected from the first line).
+    #[arg(long, value_parser = parse_delimiter)]
+    delimiter: Option<u8>,
 }
 
-fn parse_dataset(s: &str) -> Result<DatasetName, String> {
-    DatasetName::from_name(s).ok_or_else(|| format!("unknown dataset {s:?} (expected fashion_mnist or mnist)"))
-}
-
-fn run(args: &Args) -> anyhow::Result<()> {
-    let path = resolve_model_path(&args.model);
-    let bytes = read_model(&path)?;
-    let model = HostModel::from_bytes(&bytes).with_context(|| format!("{} is not a usable model", path.display()))?;
-    let names = args.dataset.class_names();
-    let mut scratch = Box::new(HostScratch::new());
-    for spec in &args.images {
-        let mut pixels = image::load(spec)?;
-        if args.invert {
-            pixels.iter_mut().for_each(|p| *p = 255 - *p);
-        }
-        let prediction = model.predict(&pixels, &mut scratch);
-        let scores: Vec<String> =
-            names.iter().zip(prediction.scores).map(|(name, p)| format!("{name} {p:.4}")).collect();
-        println!(
-            "{spec}: {} ({:.1}%) | {}",
-            names[prediction.class],
-            100.0 * prediction.scores[prediction.class],
-            scores.join(", ")
-        );
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "\\t" | "tab" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err(format!("{s:?} is not a one-character delimiter (use tab or \\t for tabs)")),
     }
-    Ok(())
 }
 
 /// `args` are the command line after the program name; `program` names the
@@ -57,7 +37,21 @@ fn run(args: &Args) -> anyhow::Result<()> {
 pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) {
     let args = Args::try_parse_from(std::iter::once(program.into()).chain(args))
         .unwrap_or_else(|e| crate::cli::exit_with_clap_error(e, program));
-    if let Err(error) = run(&args) {
-        crate::cli::fail(program, &format!("{error:#}"), 1);
+    let options = PredictOptions {
+        program: program.to_string(),
+        model: args.model,
+        inputs: args.inputs,
+        invert: args.invert,
+        delimiter: args.delimiter,
+    };
+    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr());
+    match run(&options, &mut out, &mut err) {
+        Ok(outcome) if outcome.failed == 0 => {}
+        Ok(outcome) => crate::cli::fail(
+            program,
+            &format!("{} of {} inputs could not be classified", outcome.failed, outcome.failed + outcome.classified),
+            1,
+        ),
+        Err(error) => crate::cli::fail(program, &format!("{error:#}"), 1),
     }
 }

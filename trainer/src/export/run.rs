@@ -1,13 +1,16 @@
 //! The `export` command: read a run's model, quantise it to int8 (and/or
-//! re-export f32), measure both on the full test set, write the files.
+//! re-export f32) as version-2 files with the data description inside,
+//! measure both on the full test set (and the int8 model with float
+//! requantisation, the host reference), write the files.
 
-use super::evaluate::accuracy_percent;
+use super::describe::{self, RunFolder};
+use super::evaluate::{Samples, accuracy_percent, accuracy_with};
 use super::quantize::{Calibration, quantize};
-use super::{HostModel, read_model, resolve_model_path, write_atomic};
+use super::{HostModel, LoadedModel, read_model, reference, resolve_model_path, write_atomic};
 use crate::data::{self, DatasetName, LoadOptions};
-use anyhow::Context;
-use ffn_infer_embedded::ElementType;
-use ffn_infer_embedded::format::{decode_f32, encode_f32, encode_int8};
+use anyhow::{Context, bail};
+use ffn_infer_embedded::format::{Description, Network, OwnedPreprocessing, encode_f32, encode_int8};
+use ffn_infer_embedded::{ElementType, InputType};
 use std::path::PathBuf;
 
 /// Calibrations `auto` tries, picking the best on the validation split.
@@ -20,13 +23,16 @@ pub struct ExportOptions {
     pub input: PathBuf,
     pub int8_out: Option<PathBuf>,
     pub f32_out: Option<PathBuf>,
-    /// Defaults to the run's `config.json` dataset, else Fashion-MNIST.
+    /// Defaults to the model's source, else the run's `config.json` dataset.
     pub dataset: Option<DatasetName>,
     pub data_dir: Option<PathBuf>,
-    /// Training images whose activations set the int8 activation scales.
+    /// Training samples whose activations set the int8 ranges.
     pub calibration_samples: usize,
     /// `None` = try `AUTO_CALIBRATIONS` and keep the best on validation data.
     pub calibration: Option<Calibration>,
+    /// The element type the device is fed; `None` = the input file's, else
+    /// `u8` for 8-bit images and `f32` for tables.
+    pub input_type: Option<InputType>,
 }
 
 /// One column of the side-by-side table.
@@ -34,7 +40,7 @@ pub struct ExportOptions {
 pub struct Variant {
     pub element: ElementType,
     pub bytes: Vec<u8>,
-    /// Bytes of RAM for activations ([`ffn_infer_embedded::Scratch`] sized to the widest layer).
+    /// Bytes of RAM for one inference's scratch, for the model's own input type.
     pub scratch_bytes: usize,
     pub test_accuracy: f64,
     pub written_to: Option<PathBuf>,
@@ -43,46 +49,79 @@ pub struct Variant {
 #[derive(Clone, Debug)]
 pub struct ExportReport {
     pub source: PathBuf,
-    pub dataset: DatasetName,
+    pub note: Option<String>,
+    pub description: Description,
     pub sizes: Vec<usize>,
     pub activation: &'static str,
-    pub test_images: usize,
+    pub test_samples: usize,
     pub calibration: Calibration,
     pub calibration_samples: usize,
     /// The f32 column is a dequantised int8 file when the input was int8.
     pub f32_from_int8: bool,
     pub f32: Variant,
     pub int8: Variant,
+    /// The int8 model's test accuracy with float requantisation between layers (host reference).
+    pub int8_float_requant_accuracy: f64,
 }
 
-/// The run's `config.json` (if any): dataset, and the seed of its validation split.
-fn run_config(input: &std::path::Path) -> (Option<DatasetName>, u64) {
-    let dir = if input.is_dir() { Some(input) } else { input.parent() };
-    let config = dir
-        .and_then(|d| std::fs::read_to_string(d.join("config.json")).ok())
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok());
-    let dataset = config.as_ref().and_then(|c| c.get("dataset")?.as_str().and_then(DatasetName::from_name));
-    let seed = config.as_ref().and_then(|c| c.get("seed")?.as_u64()).unwrap_or(0);
-    (dataset, seed)
+/// The data `export` calibrates on and measures with.
+struct EvaluationData {
+    /// Network inputs (preprocessed) of the calibration samples.
+    calibration: Vec<f32>,
+    calibration_samples: usize,
+    validation: Samples,
+    test: Samples,
 }
 
-pub fn run(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
-    let source = resolve_model_path(&opts.input);
-    let input = read_model(&source)?;
-    let decoded = decode_f32(&input).with_context(|| format!("cannot decode {}", source.display()))?;
-    let (config_dataset, seed) = run_config(&opts.input);
-    let dataset = opts.dataset.or(config_dataset).unwrap_or(DatasetName::FashionMnist);
-    let load = LoadOptions { data_dir: opts.data_dir.clone(), seed, ..LoadOptions::default() };
+fn evaluation_data(
+    opts: &ExportOptions,
+    description: &Description,
+    folder: &RunFolder,
+    inputs: usize,
+) -> anyhow::Result<EvaluationData> {
+    let dataset =
+        opts.dataset.or_else(|| DatasetName::from_name(&description.source)).or_else(|| folder.dataset_name());
+    let Some(dataset) = dataset.filter(|_| inputs == data::IMAGE_LEN) else {
+        bail!(
+            "export calibrates int8 on the training data and measures both models on the test data, and reads \
+             MNIST and Fashion-MNIST only (this model reads {inputs} values from {:?}); pass -d for a 784-input model",
+            description.source
+        );
+    };
+    let load = LoadOptions { data_dir: opts.data_dir.clone(), seed: folder.seed, ..LoadOptions::default() };
     let data =
         data::load(dataset, &load).with_context(|| format!("cannot load {dataset} for calibration and testing"))?;
     anyhow::ensure!(!data.test.is_empty(), "the {dataset} test set is empty");
+    let samples = opts.calibration_samples.min(data.train.len());
+    let preprocessing = &data.info.preprocessing;
+    Ok(EvaluationData {
+        calibration: data.train.inputs_of(0..samples).into_owned(),
+        calibration_samples: samples,
+        validation: Samples::from_split(&data.validation, preprocessing),
+        test: Samples::from_split(&data.test, preprocessing),
+    })
+}
 
-    let samples = opts.calibration_samples.clamp(1, data.train.len().max(1));
-    let calibration_images = data.train.inputs_of(0..samples);
-    let measure = |bytes: &[u8], split: &data::Split| -> anyhow::Result<f64> {
-        let model = HostModel::from_bytes(bytes).context("exported model does not load")?;
-        Ok(accuracy_percent(&model, split.bytes().unwrap_or_default(), &split.labels))
-    };
+/// The description to write: the file's own (a version-1 file got its run
+/// folder's when it was read), with `--input_type` applied.
+fn description_for(loaded: &LoadedModel, folder: &RunFolder, input_type: Option<InputType>) -> Description {
+    let mut description = loaded.decoded.description.clone().unwrap_or_else(|| describe::version_1_description(folder));
+    if let Some(input_type) = input_type {
+        description.input_type = input_type;
+    }
+    description
+}
+
+pub fn run(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
+    if opts.calibration_samples == 0 {
+        bail!("--calibration_samples 0 leaves nothing to calibrate the int8 ranges on: use at least 1");
+    }
+    let source = resolve_model_path(&opts.input);
+    let loaded = read_model(&source)?;
+    let folder = RunFolder::of(&opts.input);
+    let description = description_for(&loaded, &folder, opts.input_type);
+    let network: &Network = &loaded.decoded.network;
+    let data = evaluation_data(opts, &description, &folder, network.sizes[0])?;
 
     let candidates: Vec<Calibration> = match opts.calibration {
         Some(c) => vec![c],
@@ -90,18 +129,23 @@ pub fn run(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
     };
     let mut best: Option<(f64, Calibration, Vec<u8>)> = None;
     for calibration in candidates {
-        let layers = quantize(&decoded, &calibration_images, calibration)?;
-        let bytes = encode_int8(&decoded.sizes, decoded.activation, &layers);
+        let int8 = quantize(network, &description, &data.calibration, calibration)?;
+        let bytes = encode_int8(&int8, &description).context("cannot write the int8 model")?;
         // Pick on validation data so the test set stays unseen (an empty split: the first wins).
-        let score = if data.validation.is_empty() { 0.0 } else { measure(&bytes, &data.validation)? };
+        let model = HostModel::from_bytes(&bytes).context("exported model does not load")?;
+        let score = if data.validation.is_empty() { 0.0 } else { accuracy_percent(&model, &data.validation) };
         if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
             best = Some((score, calibration, bytes));
         }
     }
     let (_, calibration, int8_bytes) = best.context("no calibration to try")?;
-    let f32_bytes = match decoded.element {
-        ElementType::F32 => input.clone(),
-        ElementType::Int8 => encode_f32(&decoded.sizes, decoded.activation, &decoded.params),
+    let unchanged = loaded.version == 2
+        && loaded.decoded.element == ElementType::F32
+        && loaded.decoded.description.as_ref() == Some(&description);
+    let f32_bytes = if unchanged {
+        loaded.bytes.clone()
+    } else {
+        encode_f32(network, &description).context("cannot write the f32 model")?
     };
 
     let int8_out = match (&opts.int8_out, &opts.f32_out) {
@@ -110,26 +154,32 @@ pub fn run(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
     };
     let variant = |element, bytes: Vec<u8>, out: Option<PathBuf>| -> anyhow::Result<Variant> {
         let model = HostModel::from_bytes(&bytes).context("exported model does not load")?;
-        let scratch_bytes = model.scratch_bytes();
-        let test_accuracy = accuracy_percent(&model, data.test.bytes().unwrap_or_default(), &data.test.labels);
+        let scratch_bytes = model.scratch_bytes_for(model.input_type());
+        let test_accuracy = accuracy_percent(&model, &data.test);
         if let Some(path) = &out {
             write_atomic(path, &bytes)?;
         }
         Ok(Variant { element, bytes, scratch_bytes, test_accuracy, written_to: out })
     };
+    let decoded_int8 = ffn_infer_embedded::format::decode(&int8_bytes)?.int8.context("an int8 model")?;
+    let int8_float_requant_accuracy =
+        accuracy_with(&data.test, |input| reference::classify(&decoded_int8, description.input_type, input));
     let f32 = variant(ElementType::F32, f32_bytes, opts.f32_out.clone())?;
     let int8 = variant(ElementType::Int8, int8_bytes, int8_out)?;
+    let activation = network.hidden_activation().name();
     Ok(ExportReport {
         source,
-        dataset,
-        sizes: decoded.sizes.clone(),
-        activation: decoded.activation.name(),
-        test_images: data.test.len(),
+        note: loaded.conversion_note(),
+        description,
+        sizes: network.sizes.clone(),
+        activation,
+        test_samples: data.test.len(),
         calibration,
-        calibration_samples: samples,
-        f32_from_int8: decoded.element == ElementType::Int8,
+        calibration_samples: data.calibration_samples,
+        f32_from_int8: loaded.decoded.element == ElementType::Int8,
         f32,
         int8,
+        int8_float_requant_accuracy,
     })
 }
 
@@ -144,29 +194,49 @@ impl std::fmt::Display for Calibration {
 
 impl std::fmt::Display for ExportReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(note) = &self.note {
+            writeln!(f, "{note}")?;
+        }
         let sizes: Vec<String> = self.sizes.iter().map(|s| s.to_string()).collect();
-        writeln!(f, "model    {} ({} {}, {})", self.source.display(), sizes.join("-"), self.activation, self.dataset)?;
+        let d = &self.description;
+        let preprocessing = match &d.preprocessing {
+            OwnedPreprocessing::Identity => "as they are".to_string(),
+            OwnedPreprocessing::Divide(divisor) => format!("x / {divisor}"),
+            OwnedPreprocessing::Standardize { .. } => "standardised with the training split's statistics".to_string(),
+        };
+        writeln!(f, "model    {} ({} {}, {})", self.source.display(), sizes.join("-"), self.activation, d.source)?;
         writeln!(
             f,
-            "int8     per-output-channel weight scales; activation scales: {} over {} training images",
+            "input    {} values as {}, {preprocessing}; {} classes: {}",
+            self.sizes[0],
+            d.input_type.name(),
+            d.classes.len(),
+            d.classes.iter().take(10).cloned().collect::<Vec<_>>().join(", ")
+                + if d.classes.len() > 10 { ", …" } else { "" }
+        )?;
+        writeln!(
+            f,
+            "int8     per-output-channel weight scales, integer requantisation; activation ranges: {} over {} training samples",
             self.calibration, self.calibration_samples
         )?;
         let f32_name = if self.f32_from_int8 { "f32 (dequantised)" } else { "f32" };
         writeln!(f, "{:<30} {:>18} {:>12}", "", f32_name, "int8")?;
         writeln!(f, "{:<30} {:>18} {:>12}", "flash: model file (bytes)", self.f32.bytes.len(), self.int8.bytes.len())?;
-        writeln!(
-            f,
-            "{:<30} {:>18} {:>12}",
-            "RAM: activations (bytes)", self.f32.scratch_bytes, self.int8.scratch_bytes
-        )?;
+        writeln!(f, "{:<30} {:>18} {:>12}", "RAM: scratch (bytes)", self.f32.scratch_bytes, self.int8.scratch_bytes)?;
         writeln!(
             f,
             "{:<30} {:>17.2}% {:>11.2}%",
-            format!("test accuracy ({} images)", self.test_images),
+            format!("test accuracy ({} samples)", self.test_samples),
             self.f32.test_accuracy,
             self.int8.test_accuracy
         )?;
-        write!(f, "int8 - f32: {:+.2} points", self.int8.test_accuracy - self.f32.test_accuracy)?;
+        writeln!(f, "int8 - f32: {:+.2} points", self.int8.test_accuracy - self.f32.test_accuracy)?;
+        write!(
+            f,
+            "int8 with float requantisation (host reference): {:.2}% (integer - float: {:+.2} points)",
+            self.int8_float_requant_accuracy,
+            self.int8.test_accuracy - self.int8_float_requant_accuracy
+        )?;
         for variant in [&self.f32, &self.int8] {
             if let Some(path) = &variant.written_to {
                 write!(f, "\nwrote {} model to {}", variant.element.name(), path.display())?;

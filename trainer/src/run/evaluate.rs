@@ -28,20 +28,11 @@ pub(super) fn test(run: &mut Run) -> Result<(f64, f64), TrainError> {
         let refused = std::io::Error::other("refusing to write a model with non-finite weights");
         return Err(output_error(&run.dir)(refused));
     }
-    write_model(run).map_err(output_error(&run.dir))?;
+    crate::export::write_run_model(&run.dir, &run.model).map_err(output_error(&run.dir))?;
     crate::atomic::write_json(&run.dir.join("confusion.json"), &confusion).map_err(output_error(&run.dir))?;
     for line in confusion.to_text().lines() {
         run.console.say(line);
     }
     run.test = Some(scores);
     Ok(scores)
-}
-
-/// `model.ffn`: the trained network in the model-file format.
-fn write_model(run: &Run) -> std::io::Result<()> {
-    let model = &run.model;
-    let activation = ffn_infer_embedded::format::Activation::from_name(model.activation.name)
-        .ok_or_else(|| std::io::Error::other("activation not supported by the model file format"))?;
-    let bytes = ffn_infer_embedded::format::encode_f32(&model.sizes, activation, &model.params);
-    crate::atomic::write(&run.dir.join("model.ffn"), &bytes)
 }
