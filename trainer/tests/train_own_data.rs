@@ -163,3 +163,33 @@ fn bad_own_data_is_one_line_and_leaves_no_run_folder() {
     assert_clean_error(&r, "train", Some(1), &["ragged.csv"]);
     assert!(!tmp.path().join("runs").exists(), "a failed start made runs/");
 }
+
+#[test]
+fn an_own_data_run_exports_and_predicts_with_its_class_names() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = train(tmp.path(), "iris", &["--data", "iris.csv"]);
+    let dir_arg = dir.display().to_string();
+    // export reads the run's data from config.json (paths relative to where train ran).
+    let r = run("export", data(), &[dir_arg.as_str()]);
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    assert!(r.stdout.contains("setosa, versicolor, virginica"), "{}", r.stdout);
+    assert!(r.stdout.contains("test accuracy (30 samples)"), "{}", r.stdout);
+    assert!(dir.join("model.int8.ffn").is_file());
+    let elsewhere = run("export", tmp.path(), &[dir_arg.as_str()]);
+    assert_clean_error(&elsewhere, "ffn export", Some(1), &["iris.csv", "run export there"]);
+
+    // The first three rows of iris (all setosa) without their label, in the original units.
+    let csv = std::fs::read_to_string(data().join("iris.csv")).expect("iris.csv");
+    let rows: String =
+        csv.lines().skip(1).take(3).map(|l| format!("{}\n", l.rsplit_once(',').expect("label").0)).collect();
+    let rows_path = tmp.path().join("rows.csv");
+    std::fs::write(&rows_path, rows).expect("rows");
+    for model in ["model.ffn", "model.int8.ffn"] {
+        let model = dir.join(model).display().to_string();
+        let r = run("predict", tmp.path(), &[model.as_str(), &rows_path.display().to_string()]);
+        assert_eq!(r.code, Some(0), "{}", r.describe());
+        let predicted: Vec<&str> =
+            r.stdout.lines().map(|l| l.split(": ").nth(1).unwrap_or("").split(' ').next().unwrap_or("")).collect();
+        assert_eq!(predicted, ["setosa"; 3], "{}", r.stdout);
+    }
+}
