@@ -61,8 +61,8 @@ const OPEN_UNIT: Kind = Kind::Float { min: 0.0, max: 1.0, min_exclusive: true, m
 
 /// Every flag of `train`. The defaults here are the project's defaults: for the
 /// built-in datasets the configuration with the best validation accuracy in our
-/// own sweeps (see the README, "Defaults"); for own data the rules of
-/// [`own_data`], chosen on validation data (the README, "Your own data").
+/// own sweeps (see the README, "Defaults"); own data gets the same values until
+/// the size rules of [`own_data`] are chosen.
 pub const FLAGS: &[Flag] = &[
     Flag {
         long: "wandb_project",
