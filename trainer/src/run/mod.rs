@@ -1,13 +1,13 @@
 //! One training run, in four stages, each owning its part of the run folder:
 //!
-//! - [`setup`]: the data, the model and optimizer (fresh or from the checkpoint),
+//! - `setup`: the data, the model and optimizer (fresh or from the checkpoint),
 //!   then — only once all of that worked — the run folder itself (an occupied
 //!   `--output_dir` is refused, or moved aside with `--overwrite`), `config.json`,
 //!   `data.json` and the start of the wandb run;
-//! - [`epoch`]: one pass over the training data and the validation score, then
+//! - `epoch`: one pass over the training data and the validation score, then
 //!   its record: a `metrics.jsonl` line, a wandb history row and `checkpoint.ffnck`;
-//! - [`evaluate`]: the test set, once, at the end: `model.ffn` and `confusion.json`;
-//! - [`finish`]: `summary.json`, the wandb summary and exit, the last console lines.
+//! - `evaluate`: the test set, once, at the end: `model.ffn` and `confusion.json`;
+//! - `finish`: `summary.json`, the wandb summary and exit, the last console lines.
 
 pub mod checkpoint;
 mod epoch;
