@@ -19,9 +19,20 @@ RUSTDOCFLAGS="-D warnings" cargo doc --release --no-deps --workspace --quiet
 
 step "no_std builds"
 cargo build --release -p ffn-core --target thumbv7em-none-eabihf --no-default-features
-cargo build --release -p ffn-infer-embedded --target thumbv7em-none-eabihf
-cargo build --release -p ffn-infer-embedded --target thumbv6m-none-eabi
-cargo build --release -p ffn-infer-embedded --target thumbv7em-none-eabihf --features dsp
+for target in thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf thumbv8m.main-none-eabihf; do
+  cargo build --release -p ffn-infer-embedded -p ffn-c --target "$target" --features ffn-infer-embedded/dsp
+done
+(cd infer-embedded/no-panic && cargo fmt --check)
+
+step "no panic reachable from Model::from_bytes/predict (links only if none is), on every core"
+(cd infer-embedded/no-panic && for target in thumbv6m-none-eabi thumbv7m-none-eabi thumbv7em-none-eabihf; do
+  cargo build --release --quiet --target "$target"
+done && RUSTFLAGS=-Ctarget-cpu=cortex-m33 cargo build --release --quiet --target thumbv8m.main-none-eabihf)
+step "no panic reachable from the C API (links only if none is), on every core"
+infer-embedded/ffn-c/no-panic.sh
+
+step "the C header is what cbindgen makes of the code"
+(cd infer-embedded/ffn-c && cbindgen --quiet --config cbindgen.toml --crate ffn-c --output ffn.h --verify)
 
 step "build the tests and the binaries"
 cargo nextest run --release --workspace --no-run

@@ -1,19 +1,21 @@
-//! Prepares everything the firmware embeds, in OUT_DIR:
-//! - `memory.x` for the selected board (feature `lm3s6965`, else mps2-an386);
-//! - `model.ffn`: `FFN_MODEL` if set, else the committed default model
-//!   (feature `f32`: the same model dequantised to f32, for comparison). It
-//!   must be a version-2 file (`ffn export` converts older ones);
-//! - `samples.bin`: the samples to classify, each `inputs` values of the
-//!   model's input type (little-endian), and `labels.bin` (`u16` LE each):
-//!   `FFN_SAMPLES` and `FFN_LABELS` files in exactly that layout if set, else
-//!   the first `FFN_IMAGES` test images (from `FFN_FIRST_IMAGE`; default 256,
-//!   or 64 on lm3s6965 whose 256 KiB flash also holds the model) of the
-//!   MNIST or Fashion-MNIST test set the model names as its source, read from
-//!   `FFN_DATA_DIR` or the repository's `../shared/data` (the datasets are
-//!   never committed);
-//! - `expected.bin`: the host's predictions for them (`u16` LE), with the same
-//!   `ffn-infer-embedded` code compiled for the host, so the firmware checks parity itself;
-//! - `consts.rs`: counts, the input type, the scratch size.
+//! Prepares everything the firmware needs, in OUT_DIR:
+//! - `memory.x` for the board `FFN_BOARD` names (default `mps2-an386`; one
+//!   `memory-<board>.x` per board of `boards.sh`);
+//! - `model.ffn`, embedded: `FFN_MODEL` if set, else the committed default
+//!   model (feature `f32`: the same model dequantised to f32, for
+//!   comparison). It must be a version-2 file (`ffn export` converts older ones);
+//! - `consts.rs`: the board, the input type and count, the scratch size.
+//!
+//! And `ffn-samples.bin` beside the firmware ELF (`target/<triple>/release/`),
+//! which the firmware streams over semihosting (so a 256 KiB part needs no
+//! room for them): one record per sample, its `inputs` values in the
+//! model's input type (little-endian), its label and the host's prediction
+//! (`u16` LE each), computed with the same `ffn-infer-embedded` code built for
+//! the host. The samples are `FFN_SAMPLES` and `FFN_LABELS` (files in exactly
+//! that layout, `u16` labels) if set, else the first `FFN_IMAGES` test images
+//! (from `FFN_FIRST_IMAGE`; default 256) of the MNIST or Fashion-MNIST test set
+//! the model names as its source, read from `FFN_DATA_DIR` or the
+//! repository's `../shared/data` (the datasets are never committed).
 
 use ffn_infer_embedded::format::{decode, encode_f32};
 use ffn_infer_embedded::{InputSlice, InputType, Model};
@@ -137,15 +139,17 @@ fn host_classes(model: &Model<'_>, bytes: &[u8]) -> BuildResult<Vec<u8>> {
 fn run() -> BuildResult<()> {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").ok_or("CARGO_MANIFEST_DIR unset")?);
     let out = PathBuf::from(env::var_os("OUT_DIR").ok_or("OUT_DIR unset")?);
-    let small_part = env::var_os("CARGO_FEATURE_LM3S6965").is_some();
-    for name in ["FFN_MODEL", "FFN_DATA_DIR", "FFN_IMAGES", "FFN_FIRST_IMAGE", "FFN_SAMPLES", "FFN_LABELS"] {
+    for name in ["FFN_BOARD", "FFN_MODEL", "FFN_DATA_DIR", "FFN_IMAGES", "FFN_FIRST_IMAGE", "FFN_SAMPLES", "FFN_LABELS"]
+    {
         println!("cargo:rerun-if-env-changed={name}");
     }
+    let board = env::var("FFN_BOARD").unwrap_or_else(|_| "mps2-an386".into());
 
     // cortex-m-rt's link.x INCLUDEs memory.x; distinct names in the crate root keep
     // the linker from picking a stale `memory.x` there first.
-    let memory = if small_part { "memory-lm3s6965.x" } else { "memory-mps2-an386.x" };
-    fs::copy(manifest.join(memory), out.join("memory.x")).map_err(|e| format!("{memory}: {e}"))?;
+    let memory = format!("memory-{board}.x");
+    fs::copy(manifest.join(&memory), out.join("memory.x"))
+        .map_err(|e| format!("FFN_BOARD={board}: {memory}: {e} (the boards are listed in boards.sh)"))?;
     println!("cargo:rerun-if-changed={memory}");
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rustc-link-arg-bins=-Tlink.x");
@@ -170,7 +174,7 @@ fn run() -> BuildResult<()> {
             (read(&samples)?, read(&labels)?)
         }
         (None, None) => {
-            let count = env_usize("FFN_IMAGES", if small_part { 64 } else { 256 })?;
+            let count = env_usize("FFN_IMAGES", 256)?;
             test_images(&manifest, &model, env_usize("FFN_FIRST_IMAGE", 0)?, count)?
         }
         _ => return Err("set both FFN_SAMPLES and FFN_LABELS, or neither".into()),
@@ -188,16 +192,23 @@ fn run() -> BuildResult<()> {
     }
 
     let expected = host_classes(&model, &samples)?;
-    fs::write(out.join("samples.bin"), &samples).map_err(|e| e.to_string())?;
-    fs::write(out.join("labels.bin"), &labels).map_err(|e| e.to_string())?;
-    fs::write(out.join("expected.bin"), &expected).map_err(|e| e.to_string())?;
+    let records: Vec<u8> = samples
+        .chunks_exact(sample_bytes)
+        .zip(labels.chunks_exact(2).zip(expected.chunks_exact(2)))
+        .flat_map(|(sample, (label, class))| [sample, label, class].concat())
+        .collect();
+    // OUT_DIR is target/<triple>/<profile>/build/ffn-firmware-<hash>/out: the ELF is 3 levels up.
+    let elf_dir = out.ancestors().nth(3).ok_or("OUT_DIR is not inside a target folder")?;
+    fs::write(elf_dir.join("ffn-samples.bin"), &records).map_err(|e| e.to_string())?;
     let sizes: Vec<String> = model.sizes().map(|s| s.to_string()).collect();
+    let layer_sizes: Vec<usize> = model.sizes().collect();
+    let macs: usize = layer_sizes.windows(2).map(|w| w[0] * w[1]).sum();
     let activation = model.activations().next().map_or("identity", |a| a.name());
     fs::write(
         out.join("consts.rs"),
         format!(
             "/// Scratch for the model's own input type.\npub const SCRATCH_BYTES: usize = {};\n\
-             pub const SAMPLE_COUNT: usize = {count};\npub const INPUTS: usize = {};\n\
+             pub const INPUTS: usize = {};\npub const MACS: usize = {macs};\npub const BOARD: &str = \"{board}\";\n\
              /// The model's input element type.\npub type Input = {};\n\
              pub const MODEL_DESCRIPTION: &str = \"{} {} {} {}\";\n",
             model.scratch_bytes_for(model.input_type()).max(4),

@@ -1,45 +1,45 @@
 #!/usr/bin/env bash
-# Builds the firmware for each configuration, runs it in QEMU with `-icount shift=0`
-# (one guest instruction = 1 ns of virtual time, so SysTick counts instructions) and
-# prints its footprint and speed.
+# Footprint and speed of the firmware on every core of boards.sh, as the README's table: builds
+# each board (run.sh: QEMU with `-icount shift=0`, samples streamed over semihosting, so flash
+# is the firmware and the model only) and prints one row per board and model.
 # Usage: infer-embedded/firmware/measure.sh [F32_MODEL]
-# The int8 rows use the committed default model; the f32 row uses F32_MODEL (e.g. the
-# run's model.ffn that model was exported from), else that int8 model dequantised.
+# The int8 rows use the committed default model; the f32 row (mps2-an386) uses F32_MODEL (e.g.
+# the run's model.ffn the int8 model was exported from), else that int8 model dequantised.
 set -euo pipefail
 cd "$(dirname "$0")"
+source ./boards.sh
 f32_model=${1:+$(realpath "$1")}
-elf=target/thumbv7em-none-eabihf/release/ffn-firmware
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 
-printf '%-5s %-12s %7s %9s %9s %8s %8s %9s %7s %7s %12s\n' \
-  model board samples accuracy flash code model_B samples_B static stack instr/sample
-measure() { # feature-flags machine [model]
-  local features=$1 machine=$2 model=${3:-}
-  if [ -n "$model" ]; then
-    FFN_MODEL=$model cargo build --release --quiet ${features:+--features "$features"}
-  else
-    env -u FFN_MODEL cargo build --release --quiet ${features:+--features "$features"}
-  fi
-  local log
-  log=$(timeout 120 qemu-system-arm -cpu cortex-m4 -machine "$machine" -nographic \
-        -semihosting-config enable=on,target=native -icount shift=0 -kernel "$elf" 2>&1) || {
-    echo "$log"; echo "firmware failed on $machine" >&2; exit 1; }
-  # Sections loaded into flash: vector table + code + read-only data (model and images are in .rodata).
-  local sizes text flash
+printf '%-5s %-12s %-10s %7s %9s %9s %8s %8s %7s %7s %12s %8s\n' \
+  model board cpu samples accuracy flash code model_B static stack instr/infer instr/MAC
+measure() { # name board [cargo args…]
+  local name=$1 board=$2; shift 2
+  local log=$out/$name-$board.log
+  FFN_RUN_DIR=$out/$name-$board ./run.sh "$board" "$@" > "$log" 2>&1 || {
+    cat "$log"; echo "firmware failed on $board" >&2; return 1; }
+  local elf=$out/$name-$board/ffn-firmware sizes text flash
+  # Loaded into flash: vector table + code + read-only data (the model) + .data's initial values.
   sizes=$(arm-none-eabi-size -A "$elf")
   text=$(awk '$1==".text"{print $2}' <<<"$sizes")
   flash=$(awk '$1==".vector_table"||$1==".text"||$1==".rodata"||$1==".data"{s+=$2} END{print s}' <<<"$sizes")
-  awk -v text="$text" -v flash="$flash" -v machine="$machine" '
-    /^ffn-firmware on/ { element=$5; model=substr($9,2) }
-    /^accuracy/ { acc=$2 }
+  awk -v text="$text" -v flash="$flash" -v board="$board" -v cpu="$(board_field "$board" 3)" '
+    /^ffn-firmware on/ { element=$5; bytes=substr($9,2) }
+    /^accuracy/ { acc=$2; split($2, a, "/"); samples=a[2] }
     /^host mismatches/ { if ($3 != 0) { print "host mismatches: " $3 > "/dev/stderr"; exit 1 } }
-    /^systick_ticks/ { ticks=$2; ns=$4; samples=$6 }
+    /^instructions_per_inference/ { instr=$2 }
+    /^macs_per_inference/ { macs=$2 }
     /^static_ram_bytes/ { ram=$2; stack=$4 }
-    /^embedded_sample_bytes/ { sample_bytes=$2 }
     END {
-      # Samples, labels and the host predictions are all embedded (sample_bytes).
-      printf "%-5s %-12s %7d %9s %9d %8d %8d %9d %7d %7d %12d\n", element, machine, samples, acc, flash, text, model, sample_bytes, ram, stack, ticks*ns/samples
-    }' <<<"$log"
+      printf "%-5s %-12s %-10s %7d %9s %9d %8d %8d %7d %7d %12d %8.2f\n", element, board, cpu, samples, acc, flash, text, bytes, ram, stack, instr, instr/macs
+    }' "$log"
 }
-measure "" mps2-an386
-if [ -n "$f32_model" ]; then measure "" mps2-an386 "$f32_model"; else measure f32 mps2-an386; fi
-measure lm3s6965 lm3s6965evb
+# The int8 runs side by side (run.sh serialises only the builds), then the f32 row.
+pids=()
+for board in $(awk 'NF && $1 !~ /^#/ { print $1 }' <<<"$BOARDS"); do
+  measure int8 "$board" > "$out/row-$board" & pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
+for board in $(awk 'NF && $1 !~ /^#/ { print $1 }' <<<"$BOARDS"); do cat "$out/row-$board"; done
+if [ -n "$f32_model" ]; then FFN_MODEL=$f32_model measure f32 mps2-an386; else measure f32 mps2-an386 --features f32; fi

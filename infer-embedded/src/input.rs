@@ -97,7 +97,8 @@ impl InputSlice<'_> {
             (InputSlice::I16(v), None) => each!(v, |x: i16| x as f32),
             (InputSlice::I16(v), Some((lo, hi))) => each!(v, |x: i16| (x as i32).clamp(lo, hi) as f32),
             (InputSlice::F32(v), None) => each!(v, |x: f32| x),
-            (InputSlice::F32(v), Some((lo, hi))) => each!(v, |x: f32| libm::roundf(x).clamp(lo as f32, hi as f32)),
+            // max/min rather than clamp, whose bound check could panic.
+            (InputSlice::F32(v), Some((lo, hi))) => each!(v, |x: f32| libm::roundf(x).max(lo as f32).min(hi as f32)),
         }
     }
 

@@ -22,20 +22,20 @@ pub fn dot_f32(weights: &[u8], x: &[f32]) -> f32 {
 
 /// `Σ q[i]·x[i]` with int8 weights and int8 activations (both as two's-complement
 /// bytes), accumulated in i32 (the loader bounds `fan_in` so this cannot overflow).
-#[cfg(not(all(feature = "dsp", target_arch = "arm")))]
+#[cfg(not(ffn_dsp))]
 #[inline(always)]
 pub fn dot_i8(weights: &[u8], x: &[u8]) -> i32 {
     weights.iter().zip(x).fold(0i32, |acc, (&w, &x)| acc + (w as i8 as i32) * (x as i8 as i32))
 }
 
 /// `Σ q[i]·x[i]` with int8 weights and unsigned `0..=255` inputs (8-bit images fed directly).
-#[cfg(not(all(feature = "dsp", target_arch = "arm")))]
+#[cfg(not(ffn_dsp))]
 #[inline(always)]
 pub fn dot_i8_unsigned(weights: &[u8], x: &[u8]) -> i32 {
     weights.iter().zip(x).fold(0i32, |acc, (&w, &x)| acc + (w as i8 as i32) * (x as i32))
 }
 
-#[cfg(all(feature = "dsp", target_arch = "arm"))]
+#[cfg(ffn_dsp)]
 pub use dsp::{dot_i8, dot_i8_unsigned};
 
 /// The int8 dot products with the Armv7E-M DSP extension (Cortex-M4/M7): four
@@ -44,7 +44,7 @@ pub use dsp::{dot_i8, dot_i8_unsigned};
 /// (`core::arch::arm`'s DSP functions are unstable), hence the inline assembly.
 /// Results are bit-identical to the portable loops (integer arithmetic), which
 /// the QEMU parity test checks against the host.
-#[cfg(all(feature = "dsp", target_arch = "arm"))]
+#[cfg(ffn_dsp)]
 #[allow(unsafe_code)]
 mod dsp {
     use core::arch::asm;

@@ -42,6 +42,7 @@ impl<const BYTES: usize> Default for Scratch<BYTES> {
 #[derive(Clone, Copy, Debug)]
 pub struct Model<'a> {
     file: Checked<'a>,
+    bytes: &'a [u8],
 }
 
 /// Bytes of a scratch row of `len` values of the model's element type, kept a
@@ -58,7 +59,12 @@ impl<'a> Model<'a> {
     /// Validates `bytes` once (see [`format`](crate::format) for every check);
     /// every later call works on checked data.
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, Error> {
-        Ok(Model { file: format::check(bytes)? })
+        Ok(Model { file: format::check(bytes)?, bytes })
+    }
+
+    /// The whole model file this view borrows.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
     }
 
     pub fn element(&self) -> ElementType {
@@ -216,7 +222,7 @@ impl<'a> Model<'a> {
         let row = self.hidden_row_bytes();
         let (rows, input_row) =
             scratch.split_at_mut_checked(2 * row).ok_or(Error::ScratchTooSmall { needed, got: 0 })?;
-        let (from, to) = rows.split_at_mut(row);
+        let (from, to) = rows.split_at_mut_checked(row).ok_or(Error::ScratchTooSmall { needed, got: 0 })?;
         match self.element() {
             ElementType::F32 => self.forward_f32(input, input_row, from, to, &mut logits)?,
             ElementType::Int8 => self.forward_i8(input, input_row, from, to, &mut logits),

@@ -20,10 +20,6 @@ const MEMORY_LIMIT_BYTES: f64 = 8.0 * GIB;
 /// Far beyond what trains on 28×28 images; bounds per-layer bookkeeping.
 const MAX_HIDDEN_LAYERS: usize = 1000;
 
-fn default_test_fraction() -> f64 {
-    f64::from(data::DEFAULT_TEST_FRACTION)
-}
-
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TrainConfig {
     pub wandb_project: String,
@@ -57,6 +53,19 @@ pub struct TrainConfig {
     /// Absent from run folders written before the flag existed: those ran without dropout.
     #[serde(default)]
     pub dropout: f64,
+    /// Augmentation (absent from run folders written before it existed: off).
+    #[serde(default)]
+    pub shift: usize,
+    #[serde(default)]
+    pub rotate: f64,
+    #[serde(default)]
+    pub zoom: f64,
+    #[serde(default)]
+    pub elastic: f64,
+    #[serde(default)]
+    pub flip: f64,
+    #[serde(default)]
+    pub erase: f64,
     // Own data (absent from run folders of the built-in datasets written before it existed).
     #[serde(default)]
     pub data: Option<String>,
@@ -76,8 +85,9 @@ pub struct TrainConfig {
     pub image_size: Option<String>,
     #[serde(default)]
     pub channels: Option<usize>,
-    #[serde(default = "default_test_fraction")]
-    pub test_fraction: f64,
+    /// Own data without `--test_data`: the held-out share (`null` for a built-in dataset).
+    #[serde(default)]
+    pub test_fraction: Option<f64>,
     pub seed: u64,
     pub train_limit: Option<usize>,
     pub threads: usize,
@@ -166,8 +176,19 @@ fn source_of(values: &Map<String, Value>) -> Result<DataSource, String> {
     let text = |long: &str| values.get(long).and_then(Value::as_str).map(str::to_string);
     let Some(data) = text("data") else {
         let name = text("dataset").and_then(|d| DatasetName::from_name(&d)).unwrap_or(DatasetName::FashionMnist);
-        let own_only = ["labels", "test_data", "test_labels", "label_column", "delimiter", "image_size", "channels"];
-        if let Some(flag) = own_only.iter().find(|f| values.get(**f).is_some_and(|v| !v.is_null())) {
+        let own_only = [
+            "labels",
+            "test_data",
+            "test_labels",
+            "label_column",
+            "delimiter",
+            "no_header",
+            "image_size",
+            "channels",
+            "test_fraction",
+        ];
+        let given = |v: &Value| !v.is_null() && *v != Value::Bool(false);
+        if let Some(flag) = own_only.iter().find(|f| values.get(**f).is_some_and(given)) {
             return Err(format!("--{flag} is an option of --data (your own data); -d {name} needs none"));
         }
         return Ok(DataSource::Builtin(name));
@@ -271,6 +292,18 @@ impl TrainConfig {
         4.0 * (params * 6.0 + activations)
     }
 
+    /// The augmentation flags.
+    pub fn augment(&self) -> crate::data::Augment {
+        crate::data::Augment {
+            shift: self.shift,
+            rotate: self.rotate as f32,
+            zoom: self.zoom as f32,
+            elastic: self.elastic as f32,
+            flip: self.flip as f32,
+            erase: self.erase as f32,
+        }
+    }
+
     /// `[inputs, hidden…, classes]`.
     pub fn sizes(&self, inputs: usize, classes: usize) -> Vec<usize> {
         let mut sizes = vec![inputs];
@@ -345,6 +378,12 @@ const NAMED_WHEN_CHANGED: &[(&str, &str)] = &[
     ("lr_schedule", ""),
     ("label_smoothing", "ls"),
     ("dropout", "do"),
+    ("shift", "sh"),
+    ("rotate", "rot"),
+    ("zoom", "zm"),
+    ("elastic", "el"),
+    ("flip", "fl"),
+    ("erase", "er"),
 ];
 
 /// A name that says what the run is, e.g. `hl_4_sz_128_bs_16_ac_ReLU_o_rmsprop_lr_0.0001`:

@@ -58,6 +58,7 @@ const POSITIVE: Kind = Kind::Float { min: 0.0, max: f64::INFINITY, min_exclusive
 const NON_NEGATIVE: Kind = Kind::Float { min: 0.0, max: f64::INFINITY, min_exclusive: false, max_exclusive: true };
 const UNIT_OPEN_TOP: Kind = Kind::Float { min: 0.0, max: 1.0, min_exclusive: false, max_exclusive: true };
 const OPEN_UNIT: Kind = Kind::Float { min: 0.0, max: 1.0, min_exclusive: true, max_exclusive: true };
+const PROBABILITY: Kind = Kind::Float { min: 0.0, max: 1.0, min_exclusive: false, max_exclusive: false };
 
 /// Every flag of `train`. The defaults here are the project's defaults: for the
 /// built-in datasets the configuration with the best validation accuracy in our
@@ -262,6 +263,61 @@ pub const FLAGS: &[Flag] = &[
         help: "Probability of dropping each hidden unit in training (inverted dropout; evaluation keeps all)",
         hyper: true,
         extra: Some("0"),
+    },
+    // Augmentation of training images (image data only: data/augment.rs).
+    Flag {
+        long: "shift",
+        short: None,
+        kind: Kind::Int { min: 0 },
+        default: DefaultRule::Value("0"),
+        help: "Augmentation: shift each training image by a random whole number of pixels in -N..=N on each axis",
+        hyper: true,
+        extra: None,
+    },
+    Flag {
+        long: "rotate",
+        short: None,
+        kind: Kind::Float { min: 0.0, max: 180.0, min_exclusive: false, max_exclusive: false },
+        default: DefaultRule::Value("0"),
+        help: "Augmentation: rotate each training image by a random angle within +-X degrees",
+        hyper: true,
+        extra: None,
+    },
+    Flag {
+        long: "zoom",
+        short: None,
+        kind: UNIT_OPEN_TOP,
+        default: DefaultRule::Value("0"),
+        help: "Augmentation: zoom each training image by a random factor in [1-X, 1+X]",
+        hyper: true,
+        extra: None,
+    },
+    Flag {
+        long: "elastic",
+        short: None,
+        kind: Kind::Float { min: 0.0, max: 10.0, min_exclusive: false, max_exclusive: false },
+        default: DefaultRule::Value("0"),
+        help: "Augmentation: elastic distortion (Simard et al. 2003), a smooth random field moving pixels by about X pixels",
+        hyper: true,
+        extra: None,
+    },
+    Flag {
+        long: "flip",
+        short: None,
+        kind: PROBABILITY,
+        default: DefaultRule::Value("0"),
+        help: "Augmentation: probability of mirroring a training image left to right",
+        hyper: true,
+        extra: None,
+    },
+    Flag {
+        long: "erase",
+        short: None,
+        kind: PROBABILITY,
+        default: DefaultRule::Value("0"),
+        help: "Augmentation: probability of zeroing a random rectangle (2-40 % of the area) of a training image",
+        hyper: true,
+        extra: None,
     },
     // Own data (data::FileSource), instead of -d.
     Flag {

@@ -11,6 +11,7 @@ pub mod export;
 pub mod flags;
 pub mod line_aligned;
 pub mod report;
+pub mod reproduce;
 pub mod run;
 pub mod sweep;
 pub mod wandb;

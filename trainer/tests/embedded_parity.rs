@@ -2,15 +2,18 @@
 //! - the host f32 path of `ffn-infer-embedded` reproduces ffn-core's own
 //!   forward pass (same argmax, probabilities within 1e-4), for every
 //!   activation, with the preprocessing folded into the first layer;
-//! - the committed int8 firmware model, run in QEMU (Cortex-M4F, mps2-an386 and
-//!   the 256 KiB/64 KiB lm3s6965evb map), predicts exactly the classes that
-//!   `ffn-infer-embedded` compiled for the host predicts for the same test images;
+//! - the committed int8 firmware model, run in QEMU on six cores (Cortex-M0
+//!   microbit, M3 lm3s6965evb, M4F mps2-an386, M7 mps2-an500, M33 mps2-an505,
+//!   M55 mps3-an547; the test images streamed over semihosting), predicts
+//!   exactly the classes that `ffn-infer-embedded` compiled for the host
+//!   predicts for the same 256 test images;
 //! - so does a table model that is not MNIST-shaped: 64 standardised f32
 //!   features (MNIST pooled to 8×8) → 32 → 10, trained here through ffn-core
 //!   and exported to int8 and f32.
 //!
-//! Needs `qemu-system-arm` and the `thumbv7em-none-eabihf` target: without them the
-//! QEMU tests are skipped with a message, unless `CI` is set, where they fail.
+//! Needs `qemu-system-arm` and the four Cortex-M targets (`scripts/setup.sh`):
+//! without them the QEMU tests are skipped with a message, unless `CI` is set,
+//! where they fail.
 
 use ffn_core::model::Model as CoreModel;
 use ffn_infer_embedded::format::{Description, Network, OwnedPreprocessing, encode_f32, encode_int8, producer};
@@ -22,12 +25,9 @@ use ffn_trainer::export::quantize::{Calibration, quantize};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 
-/// Images the mps2-an386 firmware classifies (lm3s6965's flash holds fewer: its build default).
-const MPS2_IMAGES: usize = 256;
-/// The firmware has one target folder: one build-and-run at a time.
-static FIRMWARE: Mutex<()> = Mutex::new(());
+/// Test images every core classifies (streamed over semihosting: no flash needed).
+const FIRMWARE_IMAGES: usize = 256;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("trainer/ sits in the workspace").to_path_buf()
@@ -195,16 +195,27 @@ fn host_classes(model_bytes: &[u8], samples: &[f32]) -> Vec<u16> {
         .collect()
 }
 
+/// The cores of `infer-embedded/firmware/boards.sh`: `(board, rust target)`.
+const BOARDS: [(&str, &str); 6] = [
+    ("microbit", "thumbv6m-none-eabi"),
+    ("lm3s6965evb", "thumbv7m-none-eabi"),
+    ("mps2-an386", "thumbv7em-none-eabihf"),
+    ("mps2-an500", "thumbv7em-none-eabihf"),
+    ("mps2-an505", "thumbv8m.main-none-eabihf"),
+    ("mps3-an547", "thumbv8m.main-none-eabihf"),
+];
+
 /// `Some(reason)` when the QEMU test cannot run on this machine.
 fn missing_tools() -> Option<String> {
     if Command::new("qemu-system-arm").arg("--version").output().is_err() {
         return Some("qemu-system-arm is not installed (apt-get install qemu-system-arm)".into());
     }
     let targets = Command::new("rustup").args(["target", "list", "--installed"]).output();
-    match targets {
-        Ok(out) if String::from_utf8_lossy(&out.stdout).contains("thumbv7em-none-eabihf") => None,
-        _ => Some("the thumbv7em-none-eabihf target is not installed (rustup target add thumbv7em-none-eabihf)".into()),
-    }
+    let installed = targets.map(|out| String::from_utf8_lossy(&out.stdout).into_owned()).unwrap_or_default();
+    BOARDS
+        .iter()
+        .find(|(_, target)| !installed.contains(target))
+        .map(|(_, target)| format!("the {target} target is not installed (scripts/setup.sh adds it)"))
 }
 
 fn skip_without_tools() -> bool {
@@ -216,6 +227,7 @@ fn skip_without_tools() -> bool {
 
 /// What the firmware reported.
 struct Run {
+    board: String,
     classes: Vec<u16>,
     host_mismatches: usize,
     static_ram: usize,
@@ -246,42 +258,30 @@ fn flash_bytes(elf: &Path) -> Option<usize> {
     )
 }
 
-/// Builds the firmware for `board` with `env` (model, samples) and runs it in QEMU (under a timeout).
+/// Builds the firmware for `board` with `env` (model, samples) through
+/// `firmware/run.sh` (which serialises builds and runs each in its own folder)
+/// and runs it in QEMU.
 fn run_firmware(board: &str, features: &[&str], env: &[(&str, &Path)], images: Option<usize>) -> Run {
-    let _guard = FIRMWARE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = firmware_dir();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = Command::new(cargo);
-    // cargo reads the firmware's .cargo/config.toml (its target) only from its own directory.
-    build.current_dir(&dir).args(["build", "--release", "--quiet"]);
-    build.env("CARGO_TARGET_DIR", dir.join("target")).env("FFN_DATA_DIR", data_root());
-    for name in ["FFN_MODEL", "FFN_SAMPLES", "FFN_LABELS", "FFN_IMAGES", "FFN_FIRST_IMAGE"] {
-        build.env_remove(name);
+    let run_dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(dir.join("run.sh"));
+    cmd.arg(board).env("CARGO_TARGET_DIR", dir.join("target")).env("FFN_DATA_DIR", data_root());
+    cmd.env("FFN_RUN_DIR", run_dir.path());
+    for name in ["FFN_MODEL", "FFN_SAMPLES", "FFN_LABELS", "FFN_IMAGES", "FFN_FIRST_IMAGE", "RUSTFLAGS"] {
+        cmd.env_remove(name);
     }
     for (name, value) in env {
-        build.env(name, value);
-    }
-    let mut features: Vec<&str> = features.to_vec();
-    if board == "lm3s6965evb" {
-        features.push("lm3s6965");
+        cmd.env(name, value);
     }
     if !features.is_empty() {
-        build.args(["--features", &features.join(",")]);
+        cmd.args(["--features", &features.join(",")]);
     }
     if let Some(n) = images {
-        build.env("FFN_IMAGES", n.to_string());
+        cmd.env("FFN_IMAGES", n.to_string());
     }
-    let status = build.status().expect("cargo runs");
-    assert!(status.success(), "firmware build for {board} failed");
-
-    let elf = dir.join("target/thumbv7em-none-eabihf/release/ffn-firmware");
-    let output = Command::new("timeout")
-        .args(["120", "qemu-system-arm", "-cpu", "cortex-m4", "-machine", board, "-nographic"])
-        .args(["-semihosting-config", "enable=on,target=native", "-icount", "shift=0", "-kernel"])
-        .arg(&elf)
-        .output()
-        .expect("qemu-system-arm runs");
+    let output = cmd.output().expect("run.sh runs");
     let log = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    assert!(log.contains("host mismatches"), "{board}: the firmware did not report:\n{log}");
     let classes: Vec<u16> = log
         .lines()
         .filter_map(|line| line.strip_prefix("classes "))
@@ -292,14 +292,14 @@ fn run_firmware(board: &str, features: &[&str], env: &[(&str, &Path)], images: O
     let host_mismatches = field(&log, "host mismatches");
     assert_eq!(output.status.code(), Some(if host_mismatches == 0 { 0 } else { 2 }), "{board}:\n{log}");
     assert_eq!(field(&log, "failed predictions"), 0, "{log}");
-    let ticks = field(&log, "systick_ticks");
     Run {
-        instructions_per_inference: ticks * field(&log, "ns_per_tick") / field(&log, "samples").max(1),
+        board: board.to_string(),
+        instructions_per_inference: field(&log, "instructions_per_inference"),
         classes,
         host_mismatches,
         static_ram: field(&log, "static_ram_bytes"),
         peak_stack: field(&log, "peak_stack_bytes"),
-        flash: flash_bytes(&elf),
+        flash: flash_bytes(&run_dir.path().join("ffn-firmware")),
         log,
     }
 }
@@ -307,7 +307,8 @@ fn run_firmware(board: &str, features: &[&str], env: &[(&str, &Path)], images: O
 fn report(what: &str, run: &Run, correct: usize) {
     let count = run.classes.len();
     eprintln!(
-        "{what}: {count} samples, {correct} correct, identical to the host; flash {:?} B, RAM {} B (static {} + peak stack {}), {} instructions per inference",
+        "{what} on {}: {count} samples, {correct} correct, identical to the host; flash {:?} B, RAM {} B (static {} + peak stack {}), {} instructions per inference",
+        run.board,
         run.flash,
         run.static_ram + run.peak_stack,
         run.static_ram,
@@ -317,25 +318,31 @@ fn report(what: &str, run: &Run, correct: usize) {
 }
 
 #[test]
-fn int8_firmware_in_qemu_matches_host() {
+fn int8_firmware_on_six_cores_matches_host() {
     if skip_without_tools() {
         return;
     }
     let model = std::fs::read(default_model_path()).unwrap();
     let (pixels, labels) = images("fashion-mnist", "t10k");
-    // Both boards, one after the other: they share the firmware's target folder.
-    for (board, images) in [("mps2-an386", Some(MPS2_IMAGES)), ("lm3s6965evb", None)] {
-        let run = run_firmware(board, &[], &[], images);
-        let count = run.classes.len();
-        assert!(count >= if images.is_some() { 200 } else { 32 }, "{board}: only {count} classes:\n{}", run.log);
-        let samples: Vec<f32> = pixels[..count * IMAGE_LEN].iter().map(|&p| p as f32).collect();
-        assert_eq!(run.classes, host_classes(&model, &samples), "{board}: QEMU and host predictions differ");
+    let runs: Vec<Run> = std::thread::scope(|scope| {
+        let handles: Vec<_> = BOARDS
+            .iter()
+            .map(|(board, _)| scope.spawn(move || run_firmware(board, &[], &[], Some(FIRMWARE_IMAGES))))
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a board's run panicked")).collect()
+    });
+    let samples: Vec<f32> = pixels[..FIRMWARE_IMAGES * IMAGE_LEN].iter().map(|&p| p as f32).collect();
+    let host = host_classes(&model, &samples);
+    for run in &runs {
+        let board = &run.board;
+        assert_eq!(run.classes.len(), FIRMWARE_IMAGES, "{board}:\n{}", run.log);
+        assert_eq!(run.classes, host, "{board}: QEMU and host predictions differ");
         assert_eq!(run.host_mismatches, 0);
         let correct = run.classes.iter().zip(&labels).filter(|(c, l)| **c == **l as u16).count();
-        assert!(correct * 100 >= count * 80, "{board}: {correct}/{count} correct is not a trained model");
-        // The goal for the default int8 model: activations + stack within 4 KiB of RAM.
+        assert!(correct * 100 >= FIRMWARE_IMAGES * 80, "{board}: {correct}/{FIRMWARE_IMAGES} is not a trained model");
+        // The goal for the default int8 model: activations, sample buffer and stack within 4 KiB of RAM.
         assert!(run.static_ram + run.peak_stack <= 4096, "{board}: RAM {} + {}", run.static_ram, run.peak_stack);
-        report(board, &run, correct);
+        report("int8 4x128", run, correct);
     }
 }
 
@@ -346,7 +353,7 @@ fn table_model_in_qemu_matches_host() {
     }
     let table = table_model(Activation::Relu);
     let tmp = tempfile::tempdir().unwrap();
-    let count = MPS2_IMAGES;
+    let count = FIRMWARE_IMAGES;
     let samples: Vec<u8> = table.test[..count * 64].iter().flat_map(|v| v.to_le_bytes()).collect();
     let labels: Vec<u8> = table.labels[..count].iter().flat_map(|&l| (l as u16).to_le_bytes()).collect();
     let (samples_path, labels_path) = (tmp.path().join("samples.bin"), tmp.path().join("labels.bin"));

@@ -203,6 +203,35 @@ fn bad_input_is_one_clear_line() {
     assert_clean_error(&r, "ffn export", Some(1), &["--calibration_samples 0", "at least 1"]);
 }
 
+/// Issue 23 point 3: an int8 model that lost more than `--max_int8_loss`
+/// points against f32 is not written (nor the f32 copy asked beside it),
+/// unless the user raises the limit.
+#[test]
+fn export_refuses_an_int8_model_that_loses_accuracy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run_dir(tmp.path());
+    let data_dir = fashion_dir();
+    let f32_out = tmp.path().join("copy.f32.ffn");
+    // One calibration image and its median as the range: most activations saturate.
+    let careless = ["--calibration_samples", "1", "--calibration", "0.5", "--data_dir", data_dir.to_str().unwrap()];
+    let mut args = vec![dir.to_str().unwrap(), "--f32", f32_out.to_str().unwrap(), "--int8"];
+    let int8_out = dir.join("model.int8.ffn");
+    args.push(int8_out.to_str().unwrap());
+    args.extend(careless);
+    let r = run("export", tmp.path(), &args);
+    assert_clean_error(&r, "ffn export", Some(1), &["points lost", "--max_int8_loss 1", "nothing written"]);
+    assert!(!int8_out.exists() && !f32_out.exists(), "a refused export wrote a file");
+
+    args.extend(["--max_int8_loss", "100"]);
+    let r = run("export", tmp.path(), &args);
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    let (f32_accuracy, int8_accuracy) = accuracies(&r.stdout);
+    assert!(f32_accuracy - int8_accuracy > 1.0, "the careless calibration should lose accuracy: {}", r.stdout);
+    assert!(int8_out.exists() && f32_out.exists());
+    let r = run("export", tmp.path(), &[dir.to_str().unwrap(), "--max_int8_loss", "150"]);
+    assert_clean_error(&r, "ffn export", Some(2), &["--max_int8_loss", "between 0 and 100"]);
+}
+
 /// `predict` reported `failed` bad samples of `total` on stderr (one line
 /// each, naming them), then one error line, and exited 1 without a panic.
 fn assert_bad_samples(r: &cli_support::Run, needles: &[&str], failed: usize, total: usize) {

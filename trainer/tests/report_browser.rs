@@ -1,7 +1,10 @@
 //! End to end: real `train` runs on the real data (both losses, two
-//! activations, a sweep folder, one MNIST run), `report` over them, and the
-//! page rendered in headless Chromium: no console output at all, every
-//! section present with a drawn SVG, the brushing script run, a screenshot.
+//! activations, a sweep folder, a scan over most hyper-parameters, one MNIST
+//! run), `report` over them, and the page rendered in headless Chromium: no
+//! console output at all, every section present with a drawn SVG, the
+//! brushing script run, a screenshot, and the parallel-coordinates chart laid
+//! out on a 1366-px-wide screen: every axis and label on screen, none over
+//! another, round ticks.
 
 mod cli_support;
 
@@ -69,9 +72,15 @@ fn browser_or_skip() -> Option<PathBuf> {
 }
 
 fn train(train: &Path, out: &Path, args: &[&str]) {
+    let base =
+        ["--train_limit", "2000", "--epochs", "2", "-nhl", "1", "-sz", "32", "-b", "32", "-o", "adam", "-lr", "0.003"];
+    train_as(train, out, &[&base[..], args].concat());
+}
+
+/// `train` with only `args` (and no wandb, one thread).
+fn train_as(train: &Path, out: &Path, args: &[&str]) {
     let result = Command::new(train)
-        .args(["--train_limit", "2000", "--epochs", "2", "--no-wandb", "-nhl", "1", "-sz", "32", "-b", "32"])
-        .args(["-o", "adam", "-lr", "0.003", "--threads", "1"])
+        .args(["--no-wandb", "--threads", "1"])
         .args(args)
         .arg("--output_dir")
         .arg(out)
@@ -111,13 +120,55 @@ fn report_of_real_runs_renders_in_chromium_without_errors() {
             );
         }
     }
+    // Single runs that differ in most hyper-parameters: 16 axes on the
+    // parallel plot, nine learning rates over 17× (a continuous log axis).
+    for i in 0..8usize {
+        let lr = format!("{:.6}", 0.0005 * 1.5f64.powi(i as i32));
+        let pick = |levels: &[&'static str]| levels[i % levels.len()];
+        let name = format!("scan_{i}");
+        let args = [
+            "--train_limit",
+            "2000",
+            "--run_name",
+            &name,
+            "-lr",
+            &lr,
+            "--epochs",
+            pick(&["1", "2"]),
+            "-b",
+            pick(&["16", "32", "64", "128"]),
+            "-o",
+            pick(&["adam", "nadam", "rmsprop", "momentum"]),
+            "-w_i",
+            pick(&["Xavier", "random"]),
+            "-nhl",
+            pick(&["1", "2"]),
+            "-sz",
+            pick(&["16", "32", "48"]),
+            "-a",
+            pick(&["ReLU", "tanh", "sigmoid"]),
+            "-w_d",
+            pick(&["0", "0.0005"]),
+            "--label_smoothing",
+            pick(&["0", "0.1"]),
+            "--dropout",
+            pick(&["0", "0.1"]),
+            "--warmup",
+            pick(&["0", "0.05", "0.1"]),
+            "--lr_schedule",
+            pick(&["cosine", "constant"]),
+            "--seed",
+            pick(&["1", "2"]),
+        ];
+        train_as(&train_bin, &runs.join("scan").join(&name), &args);
+    }
     train(&train_bin, &runs.join("mnist/relu"), &["-d", "mnist", "--run_name", "mnist_relu"]);
 
     let html = tmp.path().join("report.html");
     let out = cli_support::program("report").arg(&runs).arg("-o").arg(&html).output().expect("run report");
     assert!(out.status.success(), "report failed: {}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("5 runs"), "{stdout}");
+    assert!(stdout.contains("13 runs"), "{stdout}");
     let page = std::fs::read_to_string(&html).unwrap();
     // Self-contained: the only URL is the SVG namespace.
     let urls = page.matches("http://").count() + page.matches("https://").count();
@@ -137,14 +188,103 @@ fn report_of_real_runs_renders_in_chromium_without_errors() {
             ["<rect", "<circle", "<polyline", "<path", "<image"].iter().map(|t| svg.matches(t).count()).sum::<usize>();
         assert!(drawn >= 2, "section {id}: its SVG draws almost nothing");
     }
-    // The data reached the page: both losses compared, four runs on the parallel plot, the sweep's method read.
-    assert!(section(&dom, "q8-loss").contains("cross-entropy wins"), "no matched comparison in Q8");
-    assert_eq!(section(&dom, "q6-params").matches("class=\"pc\"").count(), 4);
+    // The data reached the page: both losses compared, twelve runs on the parallel plot, the sweep's method read.
+    assert!(
+        section(&dom, "q8-loss").contains("configurations were run with both losses"),
+        "no matched comparison in Q8"
+    );
+    assert_eq!(section(&dom, "q6-params").matches("class=\"pc\"").count(), 12);
     assert!(section(&dom, "q4-sweeps").contains(">grid<"));
     assert_eq!(section(&dom, "q1-samples").matches("<image").count(), 20);
     let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
     assert!(size > 20_000, "screenshot {} is missing or blank ({size} bytes)", png.display());
     println!("screenshot: {}", png.display());
+
+    parallel_coordinates_fit_a_laptop_screen(&browser, &html);
+}
+
+/// Measures the parallel-coordinates chart as Chromium lays it out in a
+/// 1366-px-wide window, through a copy of the page with a script that writes
+/// the boxes of its axes and texts into the DOM.
+fn parallel_coordinates_fit_a_laptop_screen(browser: &Path, html: &Path) {
+    const MEASURE: &str = r#"<script>(function(){
+  var svg=document.querySelector('svg.parcoords'), fig=svg.closest('.figure');
+  function box(e){var r=e.getBoundingClientRect();return [r.left,r.top,r.right,r.bottom];}
+  var axes=[], texts=[];
+  [].forEach.call(svg.children,function(e){
+    if(e.matches('line.pc-axis')){axes.push({x:box(e)[0],name:'',ticks:[]});return;}
+    if(!e.matches('text')){return;}
+    var label=e.firstChild?e.firstChild.nodeValue:'', a=axes[axes.length-1];
+    texts.push({box:box(e),label:label});
+    if(a&&e.matches('.axis-name')){a.name=label;}
+    if(a&&e.matches('.pc-tick')){a.ticks.push(label);}
+  });
+  document.body.setAttribute('data-layout',JSON.stringify({viewport:document.documentElement.clientWidth,
+    scroll:[fig.scrollWidth,fig.clientWidth],axes:axes,texts:texts}));
+})();</script></body>"#;
+    let page = html.with_file_name("measure.html");
+    std::fs::write(&page, std::fs::read_to_string(html).unwrap().replace("</body>", MEASURE)).unwrap();
+    let profile = tempfile::tempdir().expect("temp profile");
+    let out = Command::new(browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+        .args(["--disable-component-update", "--disable-sync", "--hide-scrollbars", "--window-size=1366,900"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let attr = dom.split("data-layout=\"").nth(1).and_then(|t| t.split('"').next()).expect("the measuring script ran");
+    let json = attr.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    let layout: serde_json::Value = serde_json::from_str(&json).expect("layout json");
+    let viewport = layout["viewport"].as_f64().unwrap();
+    assert_eq!(viewport, 1366.0);
+    let axes = layout["axes"].as_array().unwrap();
+    let names: Vec<&str> = axes.iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(axes.len(), 16, "15 varied hyper-parameters and the metric: {names:?}");
+    // Every axis on screen, the metric's last, with room for its labels.
+    let xs: Vec<f64> = axes.iter().map(|a| a["x"].as_f64().unwrap()).collect();
+    assert!(xs.windows(2).all(|w| w[1] > w[0] + 40.0), "axes in order, apart: {xs:?}");
+    assert_eq!(names.last(), Some(&"val_accuracy"));
+    assert!(
+        xs[0] >= 0.0 && xs[15] + 40.0 <= viewport,
+        "axes from {} to {} px in a {viewport} px window",
+        xs[0],
+        xs[15]
+    );
+    let (scroll, client) = (layout["scroll"][0].as_f64().unwrap(), layout["scroll"][1].as_f64().unwrap());
+    assert!(scroll <= client + 1.0, "the chart scrolls: {scroll} px in a {client} px box");
+    // No text leaves the screen or covers another (names, ticks, legend).
+    let texts = layout["texts"].as_array().unwrap();
+    let boxes: Vec<([f64; 4], &str)> = texts
+        .iter()
+        .map(|t| {
+            let b: Vec<f64> = t["box"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+            ([b[0], b[1], b[2], b[3]], t["label"].as_str().unwrap())
+        })
+        .collect();
+    for (b, label) in &boxes {
+        assert!(b[0] >= 0.0 && b[2] <= viewport, "{label:?} is off screen: {b:?}");
+    }
+    for (i, (a, la)) in boxes.iter().enumerate() {
+        for (b, lb) in &boxes[i + 1..] {
+            let overlap_x = a[2].min(b[2]) - a[0].max(b[0]);
+            let overlap_y = a[3].min(b[3]) - a[1].max(b[1]);
+            assert!(overlap_x <= 0.5 || overlap_y <= 0.5, "{la:?} {a:?} overlaps {lb:?} {b:?}");
+        }
+    }
+    // Round ticks: the learning rate on a log axis at 1-2-5 steps, epochs as whole numbers.
+    let ticks = |name: &str| -> Vec<&str> {
+        let axis = axes.iter().find(|a| a["name"] == name).unwrap_or_else(|| panic!("no {name} axis in {names:?}"));
+        axis["ticks"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect()
+    };
+    let lr = ticks("learning_rate");
+    assert!(lr.len() >= 3, "{lr:?}");
+    for t in &lr {
+        assert!(["5e-4", "0.001", "0.002", "0.005"].contains(t), "learning_rate tick {t:?} is not round: {lr:?}");
+    }
+    let epochs = ticks("epochs");
+    assert!(!epochs.is_empty() && epochs.iter().all(|t| t.parse::<u32>().is_ok()), "epochs ticks: {epochs:?}");
 }
 
 #[test]

@@ -64,4 +64,89 @@ fn thin_input_still_renders_and_says_what_is_missing() {
     assert!(page.contains("at least 3 are needed"), "Q6 says why it has nothing to compare");
     assert!(page.contains("has a test confusion matrix"), "Q7 says there is no confusion matrix");
     assert!(page.contains("squared error: the comparison below is one-sided"), "Q8 names the missing loss");
+
+    // --data_dir as train spells it, and --data-dir: both look only there.
+    let empty = tmp.path().join("no-data");
+    std::fs::create_dir_all(&empty).unwrap();
+    for flag in ["--data_dir", "--data-dir"] {
+        let out = run(&[runs.as_os_str(), "-o".as_ref(), out_html.as_os_str(), flag.as_ref(), empty.as_os_str()]);
+        assert!(out.status.success(), "{flag}: {}", String::from_utf8_lossy(&out.stderr));
+        let page = std::fs::read_to_string(&out_html).unwrap();
+        assert!(page.contains("Fashion-MNIST test images not found"), "{flag}: Q1 looked in the empty folder");
+        assert!(page.contains(&empty.display().to_string()), "{flag}: Q1 names the folder it looked in");
+    }
+}
+
+/// The same runs give the same report, byte for byte, whatever their file
+/// times (a copy or a git checkout resets them): real runs, two of each
+/// configuration, so the tables hold equal values whose order must come from
+/// the runs, not from the file system.
+#[test]
+fn the_same_runs_give_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    let mut configs = Vec::new();
+    for copy in ["a", "b"] {
+        for loss in ["cross_entropy", "mean_squared_error"] {
+            let dir = runs.join(copy).join(loss);
+            let out = cli_support::program("train")
+                .args(["--train_limit", "1000", "--epochs", "1", "-nhl", "1", "-sz", "16", "--threads", "1"])
+                .args(["--no-wandb", "-l", loss, "--run_name", &format!("{copy}_{loss}")])
+                .arg("--data_dir")
+                .arg(cli_support::fashion_dir())
+                .arg("--output_dir")
+                .arg(&dir)
+                .output()
+                .expect("run train");
+            assert!(out.status.success(), "train: {}", String::from_utf8_lossy(&out.stderr));
+            configs.push(dir.join("config.json"));
+        }
+    }
+    let html = tmp.path().join("report.html");
+    let report = || {
+        let out = cli_support::program("report")
+            .arg(&runs)
+            .arg("-o")
+            .arg(&html)
+            .arg("--data-dir")
+            .arg(cli_support::fashion_dir())
+            .env("SOURCE_DATE_EPOCH", "1796601600")
+            .output()
+            .expect("run report");
+        assert!(out.status.success(), "report: {}", String::from_utf8_lossy(&out.stderr));
+        std::fs::read(&html).unwrap()
+    };
+    // File times first in one order, then in the other.
+    let age = |path: &std::path::Path, secs: u64| {
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(secs)).unwrap();
+    };
+    for (i, c) in configs.iter().enumerate() {
+        age(c, 100 + 10 * i as u64);
+    }
+    let first = report();
+    for (i, c) in configs.iter().enumerate() {
+        age(c, 200 - 10 * i as u64);
+    }
+    let second = report();
+    assert!(first == second, "the report changed with the file times alone");
+    let page = String::from_utf8_lossy(&first);
+    assert!(page.contains("a_cross_entropy") && page.contains("b_mean_squared_error"), "the runs are on the page");
+}
+
+/// The README's report command must not overwrite the committed
+/// `docs/report.*` unannounced: it writes elsewhere, and the README says
+/// which command regenerates the committed one and that it overwrites it.
+#[test]
+fn the_readme_report_command_leaves_the_committed_report_alone() {
+    let readme = std::fs::read_to_string(cli_support::workspace().join("README.md")).unwrap();
+    let section = readme.split("\n## Report\n").nth(1).expect("a Report section").split("\n## ").next().unwrap();
+    let block = section.split("```sh\n").nth(1).and_then(|b| b.split("```").next()).expect("a command block");
+    let first = block.lines().find(|l| l.contains(" report ")).expect("the report command");
+    assert!(!first.contains("docs/"), "the first report command writes into docs/: {first}");
+    let text = section.replace('\n', " ");
+    assert!(
+        text.contains("-o docs/report.html --screenshot docs/report.png") && text.contains("overwrites"),
+        "the README does not say how the committed report is regenerated, or that this overwrites it"
+    );
 }

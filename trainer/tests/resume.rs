@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 const EPOCHS: usize = 8;
 
 /// Small enough to be quick; with dropout, so a resumed run must also redraw
-/// the uninterrupted run's masks.
-fn args(out: &Path) -> Vec<String> {
+/// the uninterrupted run's masks; `extra` flags last.
+fn args(out: &Path, extra: &[&str]) -> Vec<String> {
     let mut a: Vec<String> = [
         "-e",
         &EPOCHS.to_string(),
@@ -47,8 +47,28 @@ fn args(out: &Path) -> Vec<String> {
     .to_vec();
     a.push("--output_dir".into());
     a.push(out.display().to_string());
+    a.extend(extra.iter().map(|s| s.to_string()));
     a
 }
+
+/// Every transform of the augmentation, at batch 128 (gathered over the
+/// pool, before the step): a resumed run must redraw each image's transform.
+const AUGMENTED: &[&str] = &[
+    "--shift",
+    "1",
+    "--rotate",
+    "8",
+    "--zoom",
+    "0.1",
+    "--elastic",
+    "1",
+    "--flip",
+    "0.5",
+    "--erase",
+    "0.3",
+    "-b",
+    "128",
+];
 
 fn metrics_lines(run_dir: &Path) -> usize {
     std::fs::read_to_string(run_dir.join("metrics.jsonl")).map(|s| s.lines().count()).unwrap_or(0)
@@ -115,14 +135,15 @@ fn learning_curve(run_dir: &Path) -> Vec<serde_json::Value> {
 struct Reference {
     hash: String,
     curve: Vec<serde_json::Value>,
+    extra: &'static [&'static str],
 }
 
-fn reference(tmp: &Path) -> Reference {
+fn reference(tmp: &Path, extra: &'static [&'static str]) -> Reference {
     let dir = tmp.join("reference");
-    let r = run("train", tmp, &args(&dir));
+    let r = run("train", tmp, &args(&dir, extra));
     assert_eq!(r.code, Some(0), "{}", r.describe());
     assert_eq!(read_json(&dir.join("summary.json"))["state"], "finished");
-    Reference { hash: sha256(&dir.join("model.ffn")), curve: learning_curve(&dir) }
+    Reference { hash: sha256(&dir.join("model.ffn")), curve: learning_curve(&dir), extra }
 }
 
 /// Kills a run mid-epoch with `sig`, checks what the interruption left,
@@ -130,7 +151,7 @@ fn reference(tmp: &Path) -> Reference {
 fn interrupt_and_resume(tmp: &Path, reference: &Reference, sig: &str, expected_code: Option<i32>) {
     let dir = tmp.join(format!("killed-{sig}"));
     let mut child = command("train", tmp)
-        .args(args(&dir))
+        .args(args(&dir, reference.extra))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -193,10 +214,19 @@ fn interrupt_and_resume(tmp: &Path, reference: &Reference, sig: &str, expected_c
 #[test]
 fn killed_runs_resume_to_the_same_model() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let reference = reference(tmp.path());
+    let reference = reference(tmp.path(), &[]);
     interrupt_and_resume(tmp.path(), &reference, "KILL", None);
     interrupt_and_resume(tmp.path(), &reference, "INT", Some(130));
     interrupt_and_resume(tmp.path(), &reference, "TERM", Some(143));
+}
+
+/// Augmentation draws from (seed, global step), so the checkpoint needs no
+/// state of its own: kill -9 and `--resume` still give the uninterrupted bits.
+#[test]
+fn killed_augmented_runs_resume_to_the_same_model() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let reference = reference(tmp.path(), AUGMENTED);
+    interrupt_and_resume(tmp.path(), &reference, "KILL", None);
 }
 
 #[test]
@@ -254,7 +284,7 @@ fn divergence_fails_cleanly_and_keeps_the_last_good_checkpoint() {
 fn a_stop_file_ends_the_run_cleanly_after_the_epoch() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("stopped");
-    let mut a = args(&dir);
+    let mut a = args(&dir, &[]);
     a.push("--no-wandb".into());
     let mut child = command("train", tmp.path()).args(&a).stdout(Stdio::null()).spawn().expect("train starts");
     wait_for_epochs(&mut child, &dir, 1);

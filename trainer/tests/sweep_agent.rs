@@ -118,12 +118,17 @@ fn the_agent_wrapper_passes_project_and_entity_and_uploads_the_run() {
     let train = train_bin();
     let data = sweep_support::data_dir();
     let tmp = tempfile::tempdir().unwrap();
-    // A stand-in `wandb` that records how it was called.
+    // A stand-in `wandb` that records how it was called and, as `wandb sync`
+    // does after a complete upload, marks the run folder synced.
     let fake_bin = tmp.path().join("bin");
     std::fs::create_dir_all(&fake_bin).unwrap();
     let calls = tmp.path().join("wandb-calls.txt");
     let fake = fake_bin.join("wandb");
-    std::fs::write(&fake, format!("#!/bin/sh\necho \"$@\" >> {}\n", calls.display())).unwrap();
+    let script = format!(
+        "#!/bin/sh\necho \"$@\" >> {}\n[ \"$1\" = sync ] && touch \"$2/run-$WANDB_RUN_ID.wandb.synced\"\nexit 0\n",
+        calls.display()
+    );
+    std::fs::write(&fake, script).unwrap();
     std::process::Command::new("chmod").arg("+x").arg(&fake).status().unwrap();
     let path = format!("{}:{}", fake_bin.display(), std::env::var("PATH").unwrap_or_default());
 
@@ -150,4 +155,25 @@ fn the_agent_wrapper_passes_project_and_entity_and_uploads_the_run() {
     let line = calls.lines().next().unwrap();
     assert!(line.starts_with("sync ") && line.ends_with("-wraprun1"), "{line}");
     assert!(line.contains(&format!("{}/wandb/offline-run-", tmp.path().display())), "{line}");
+}
+
+/// `sweep --dry_run` of a YAML without `program:` says that wandb's agent
+/// could not run it and shows the local `train` arguments, not wandb's
+/// default command with an empty program (`/usr/bin/env python '' …`).
+#[test]
+fn a_dry_run_without_program_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let yaml = tmp.path().join("local.yaml");
+    std::fs::write(&yaml, "method: grid\nparameters:\n  learning_rate: {values: [0.001, 0.003]}\n").unwrap();
+    let out =
+        sweep_support::sweep_command().arg(&yaml).args(["--dry_run", "--", "--train_limit=500"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("no `program:`") && stdout.contains("program: sweeps/wandb-train.sh"), "{stdout}");
+    let commands: Vec<&str> = stdout.lines().filter(|l| l.starts_with("train ")).collect();
+    assert_eq!(
+        commands,
+        ["train --learning_rate=0.001 --train_limit=500", "train --learning_rate=0.003 --train_limit=500"]
+    );
+    assert!(!stdout.contains("python"), "{stdout}");
 }

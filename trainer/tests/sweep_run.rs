@@ -201,7 +201,33 @@ fn an_interrupted_sweep_resumes_without_redoing_finished_runs() {
     // The same command resumes: interrupted runs continue from their checkpoint, nothing finished runs again.
     let result = sweep_cmd(&yaml, &out, &args).output().unwrap();
     assert!(result.status.success(), "{}", text(&result));
-    assert!(String::from_utf8_lossy(&result.stdout).contains("resuming sweep resume-test"));
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    assert!(stdout.contains("resuming sweep resume-test"), "{stdout}");
+    // The log says which runs continue and from which epoch, and shows only
+    // their new epochs: nothing that looks like a restart.
+    let continued: Vec<(String, u64)> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("continue  "))
+        .map(|l| {
+            let (name, rest) = l.split_once(" after epoch ").unwrap_or_else(|| panic!("{l}"));
+            let done = rest.split_once("/5 (its checkpoint)").unwrap_or_else(|| panic!("{l}")).0;
+            (name.to_string(), done.parse().unwrap_or_else(|_| panic!("{l}")))
+        })
+        .collect();
+    assert!(!continued.is_empty(), "no run said it continues:\n{stdout}");
+    let n = continued.len();
+    let said = if n == 1 { "1 run interrupted continue".to_string() } else { format!("{n} runs interrupted continue") };
+    assert!(stdout.contains(&format!("{said} from their last epoch checkpoint")), "{stdout}");
+    for (name, done) in &continued {
+        assert!(interrupted.contains(name) && (1..5).contains(done), "{name} after {done}:\n{stdout}");
+        assert!(!stdout.contains(&format!("start     {name}")), "{name} restarted:\n{stdout}");
+        let shown: Vec<u64> = stdout
+            .lines()
+            .filter(|l| l.starts_with("epoch ") && l.contains(&format!("  {name}  ")))
+            .map(|l| l["epoch ".len()..].split('/').next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(shown, (done + 1..=5).collect::<Vec<u64>>(), "{name}'s epochs after its checkpoint:\n{stdout}");
+    }
     let state = read_json(&state_path);
     let after = runs(&state);
     assert_eq!(after.len(), 3);
@@ -224,6 +250,80 @@ fn an_interrupted_sweep_resumes_without_redoing_finished_runs() {
     for (b, a) in before.iter().zip(after) {
         assert_eq!(b["config"], a["config"]);
     }
+}
+
+/// `sweep --help` says what resuming does, as sweeps/README.md does.
+#[test]
+fn the_help_says_interrupted_runs_continue_from_their_checkpoint() {
+    let out = sweep_command().arg("--help").output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let help = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
+    assert!(help.contains("interrupted runs continue from their last epoch checkpoint"), "{help}");
+    assert!(!help.contains("run again"), "{help}");
+}
+
+/// The extra `train` arguments (`-- ARGS`) belong to the sweep: a resume with
+/// others is refused, and `--export_only` (without them) reproduces each run
+/// from its config.json, as `train` with every flag it ran with.
+#[test]
+fn the_sweeps_train_arguments_are_kept_and_reproduced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let yaml = tmp.path().join("args.yaml");
+    std::fs::write(
+        &yaml,
+        format!(
+            "name: args-test\nmethod: grid\nmetric: {{name: val_accuracy, goal: maximize}}\nparameters:\n  \
+             learning_rate: {{values: [0.001, 0.003]}}\n  epochs: {{value: 1}}\n  hidden_size: {{value: 16}}\n  \
+             num_layers: {{value: 1}}\n  data_dir: {{value: {}}}\n",
+            data_dir()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let limit = ["--no-wandb", "-j", "2", "--", "--train_limit=1000", "--threads=1"];
+    let result = sweep_cmd(&yaml, &out, &limit).output().unwrap();
+    assert!(result.status.success(), "{}", text(&result));
+    for r in runs(&read_json(&out.join("sweep-state.json"))) {
+        let config = read_json(&out.join("runs").join(r["name"].as_str().unwrap()).join("config.json"));
+        assert_eq!(config["train_limit"], 1000, "{r}");
+    }
+
+    // Another train_limit, or none, in the same folder: refused, nothing run.
+    for other in [&["--no-wandb", "--", "--train_limit=2000", "--threads=1"][..], &["--no-wandb"][..]] {
+        let refused = sweep_cmd(&yaml, &out, other).output().unwrap();
+        assert_eq!(refused.status.code(), Some(2), "{other:?}: {}", text(&refused));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("ran its runs with -- --train_limit=1000 --threads=1"), "{stderr}");
+    }
+    let state = read_json(&out.join("sweep-state.json"));
+    assert!(runs(&state).iter().all(|r| r["attempts"] == 1), "{state}");
+
+    // --export_only without the arguments: the reproducing command is the run's.
+    let export = tmp.path().join("export");
+    let status = sweep_cmd(&yaml, &out, &["--export", export.to_str().unwrap(), "--export_only"]).output().unwrap();
+    assert!(status.status.success(), "{}", text(&status));
+    let summary = read_json(&export.join("sweep-summary.json"));
+    let command: Vec<&str> =
+        summary["best"]["command"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert_eq!(command[0], "train", "{command:?}");
+    for flag in ["--train_limit=1000", "--epochs=1", "--hidden_size=16", "--optimizer=", "--seed="] {
+        assert!(command.iter().any(|a| a.starts_with(flag)), "{flag} missing from {command:?}");
+    }
+    assert!(!command.iter().any(|a| a.contains(&*train_bin().display().to_string())), "{command:?}");
+    let text_summary = std::fs::read_to_string(export.join("sweep-summary.txt")).unwrap();
+    assert!(text_summary.contains("train --") && text_summary.contains("--train_limit=1000"), "{text_summary}");
+
+    // The command reproduces the run's validation accuracy.
+    let again = tmp.path().join("again");
+    let rerun = Command::new(train_bin())
+        .args(&command[1..])
+        .arg(format!("--output_dir={}", again.display()))
+        .arg("--no-wandb")
+        .output()
+        .unwrap();
+    assert!(rerun.status.success(), "{}", text(&rerun));
+    assert_eq!(read_json(&again.join("summary.json"))["val_accuracy"].as_f64(), summary["best"]["metric"].as_f64());
 }
 
 #[test]

@@ -4,57 +4,14 @@
 //! entity/project/name/group/sweep/tags/config, every history row, the summary,
 //! the uploaded files and the exit code.
 
+mod wandb_support;
+
 use ffn_trainer::wandb::{WandbRun, WandbSettings, check};
 use serde_json::{Map, Value, json};
 use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-
-/// Answers the handful of GraphQL calls and file-stream posts a sync makes and
-/// appends each request to a JSON-lines log.
-const FAKE_SERVER: &str = r#"
-import json, sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-LOG = open(sys.argv[1], "a")
-def log(**kw):
-    LOG.write(json.dumps(kw) + "\n"); LOG.flush()
-class H(BaseHTTPRequestHandler):
-    def log_message(self, *a): pass
-    def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
-    def send(self, obj):
-        b = json.dumps(obj).encode()
-        self.send_response(200); self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(b))); self.end_headers(); self.wfile.write(b)
-    def do_GET(self): self.send({})
-    def do_PUT(self):
-        log(kind="put", path=self.path, size=len(self.body())); self.send({})
-    def do_POST(self):
-        b = self.body()
-        if self.path.startswith("/graphql"):
-            q = json.loads(b); query = q.get("query", ""); v = q.get("variables") or {}
-            log(kind="graphql", op=q.get("operationName"), variables=v)
-            if "upsertBucket" in query:
-                self.send({"data": {"upsertBucket": {"inserted": True, "bucket": {
-                    "id": "QnVja2V0", "name": v.get("name"), "displayName": v.get("displayName"), "description": "",
-                    "config": "{}", "sweepName": v.get("sweep"), "historyLineCount": 0, "eventsLineCount": 0,
-                    "summaryMetrics": "{}", "createdAt": "2026-01-01T00:00:00",
-                    "project": {"id": "UA==", "name": v.get("project"), "entity": {"id": "RQ==", "name": v.get("entity")}}}}}})
-            elif "createRunFiles" in query:
-                port = self.server.server_address[1]
-                self.send({"data": {"createRunFiles": {"runID": "QnVja2V0", "uploadHeaders": [], "files": [
-                    {"name": f, "uploadUrl": "http://127.0.0.1:%d/upload/%s" % (port, f)} for f in v.get("files", [])]}}})
-            else:
-                self.send({"data": {}})
-        elif "file_stream" in self.path:
-            log(kind="file_stream", body=json.loads(b)); self.send({"exitcode": None, "limits": {}})
-        else:
-            self.send({})
-srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
-print(srv.server_address[1], flush=True)
-srv.serve_forever()
-"#;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use wandb_support::{Mode, Server, marked_synced, stream_lines};
 
 /// A 1×1 PNG: signature, IHDR, IDAT, IEND.
 const ONE_PIXEL_PNG: [u8; 67] = [
@@ -64,16 +21,6 @@ const ONE_PIXEL_PNG: [u8; 67] = [
     0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
 
-/// Kills the stand-in server when the test ends, however it ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn obj(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
@@ -81,71 +28,19 @@ fn obj(v: Value) -> Map<String, Value> {
     }
 }
 
-/// Syncs `dir` with `wandb beta sync` to a fresh stand-in server; returns the
-/// requests it received.
-fn sync(checker: &check::Checker, dir: &Path) -> Vec<Value> {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let server_log = tmp.path().join("requests.jsonl");
-    let mut child = Command::new(&checker.python)
-        .arg("-c")
-        .arg(FAKE_SERVER)
-        .arg(&server_log)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the stand-in server");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let server = Server(child);
-    let mut port = String::new();
-    BufReader::new(stdout).read_line(&mut port).expect("server prints its port");
-    let port: u16 = port.trim().parse().expect("a port number");
-    let home = tmp.path().join("home");
-    std::fs::create_dir_all(&home).expect("home");
-    let out = Command::new(&checker.python)
-        .args(["-m", "wandb", "beta", "sync"])
-        .arg(dir)
-        // wandb writes its debug logs to ./wandb: not into the source tree.
-        .current_dir(tmp.path())
-        .env("HOME", &home)
-        .env("WANDB_CONFIG_DIR", home.join("config"))
-        .env("WANDB_CACHE_DIR", home.join("cache"))
-        .env("WANDB_DATA_DIR", home.join("data"))
-        .env("WANDB_API_KEY", "0123456789012345678901234567890123456789")
-        .env("WANDB_ERROR_REPORTING", "false")
-        .env("WANDB_BASE_URL", format!("http://127.0.0.1:{port}"))
-        .env_remove("WANDB_DIR")
-        .env_remove("WANDB_MODE")
-        .output()
-        .expect("run wandb beta sync");
-    drop(server);
-    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success() && said.contains("Finished syncing"), "wandb sync failed:\n{said}");
-    let marked = std::fs::read_dir(dir)
-        .expect("run dir")
-        .filter_map(Result::ok)
-        .any(|e| e.file_name().to_string_lossy().ends_with(".wandb.synced"));
-    assert!(marked, "sync marks the run as uploaded");
-
-    let requests: Vec<Value> = std::fs::read_to_string(&server_log)
-        .expect("server log")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json line"))
-        .collect();
-    requests
-}
-
-/// The JSON lines the server received for `file` (history rows, summaries).
-fn stream_lines(requests: &[Value], file: &str) -> Vec<Value> {
-    requests
-        .iter()
-        .filter(|r| r["kind"] == "file_stream")
-        .flat_map(|r| r["body"]["files"][file]["content"].as_array().cloned().unwrap_or_default())
-        .map(|c| serde_json::from_str(c.as_str().expect("line")).expect("json row"))
-        .collect()
+/// Syncs `dir` with today's `wandb sync` (wandb-core) to a fresh stand-in
+/// server; returns the requests it received.
+fn sync(python: &Path, dir: &Path) -> Vec<Value> {
+    let server = Server::start(python, None, Mode::Accept);
+    let (ok, said) = wandb_support::sync(python, &server, dir);
+    assert!(ok && said.contains("Finished syncing"), "wandb sync failed:\n{said}");
+    assert!(marked_synced(dir), "sync marks the run as uploaded");
+    server.requests()
 }
 
 #[test]
 fn wandb_core_sync_uploads_history_summary_config_and_files() {
-    let Some(checker) = check::for_tests() else { return };
+    let Some(python) = check::current_client_for_tests() else { return };
     let tmp = tempfile::tempdir().expect("tempdir");
     let settings = WandbSettings {
         entity: "myname".into(),
@@ -170,9 +65,11 @@ fn wandb_core_sync_uploads_history_summary_config_and_files() {
         run.output_line(&format!("epoch {epoch}")).expect("output");
     }
     run.update_summary(&obj(json!({"best_val_accuracy": 0.83, "test_accuracy": 0.82}))).expect("summary");
+    // A run of over a second, so its runtime cannot pass for a missing one.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let dir = run.finish(0).expect("finish");
 
-    let requests = sync(&checker, &dir);
+    let requests = sync(&python, &dir);
     let upsert = requests
         .iter()
         .find(|r| r["op"] == "UpsertBucket" && r["variables"]["displayName"].is_string())
@@ -205,6 +102,21 @@ fn wandb_core_sync_uploads_history_summary_config_and_files() {
     let summary = stream_lines(&requests, "wandb-summary.json").pop().expect("a summary");
     let number = |k: &str| summary[k].as_f64();
     assert_eq!((number("best_val_accuracy"), number("val_accuracy")), (Some(0.83), Some(0.8 + 0.01 * 3.0)));
+    // The run's duration: wandb-core takes it from the summary, not from the exit record.
+    let runtime = summary["_wandb"]["runtime"].as_u64().unwrap_or_else(|| panic!("no _wandb.runtime in {summary}"));
+    assert!((1..60).contains(&runtime), "{summary}");
+    assert_eq!(summary["_runtime"].as_u64(), Some(runtime));
+    // The environment record: wandb files it under the config's `_wandb.e`.
+    let last_config: Value = requests
+        .iter()
+        .rev()
+        .filter(|r| r["op"] == "UpsertBucket")
+        .find_map(|r| r["variables"]["config"].as_str().map(|c| serde_json::from_str(c).expect("config json")))
+        .expect("config");
+    let env = last_config["_wandb"]["value"]["e"].as_object().and_then(|e| e.values().next()).expect("an environment");
+    let os = format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH);
+    assert_eq!((&env["os"], env["cpu_count_logical"].as_u64().is_some()), (&json!(os), true), "{env}");
+    assert!(env["program"].as_str().is_some_and(|p| !p.is_empty()), "{env}");
     let console: Vec<String> = streams
         .iter()
         .flat_map(|b| b["files"]["output.log"]["content"].as_array().cloned().unwrap_or_default())
@@ -226,7 +138,7 @@ fn wandb_core_sync_uploads_history_summary_config_and_files() {
 
 #[test]
 fn a_resumed_run_uploads_each_step_once() {
-    let Some(checker) = check::for_tests() else { return };
+    let Some(python) = check::current_client_for_tests() else { return };
     let tmp = tempfile::tempdir().expect("tempdir");
     let settings = WandbSettings {
         entity: "e".into(),
@@ -247,10 +159,79 @@ fn a_resumed_run_uploads_each_step_once() {
         run.log(&obj(json!({"epoch": epoch, "loss": 0.5}))).expect("log");
     }
     let dir = run.finish(0).expect("finish");
-    let requests = sync(&checker, &dir);
+    let requests = sync(&python, &dir);
     let history = stream_lines(&requests, "wandb-history.jsonl");
     let steps: Vec<&Value> = history.iter().map(|r| &r["_step"]).collect();
     assert_eq!(steps, [0, 1, 2, 3, 4].map(|s| json!(s)).iter().collect::<Vec<_>>());
     let losses: Vec<Option<f64>> = history.iter().map(|r| r["loss"].as_f64()).collect();
     assert_eq!(losses, [Some(1.0), Some(1.0), Some(0.5), Some(0.5), Some(0.5)]);
+}
+
+/// The offline run folder under `run_dir/wandb/`.
+fn offline_run(run_dir: &Path) -> PathBuf {
+    std::fs::read_dir(run_dir.join("wandb"))
+        .expect("wandb folder")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("offline-run-")))
+        .expect("an offline run")
+}
+
+/// `train` stopped by SIGTERM after its first epoch, then `train --resume`:
+/// the upload ends `finished` without the interruption's `reason`, as ffn's
+/// own summary.json does, with all epochs once and the runtime of both parts.
+#[test]
+fn a_run_resumed_after_sigterm_uploads_as_finished_without_the_old_reason() {
+    let Some(python) = check::current_client_for_tests() else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let run_dir = tmp.path().join("run");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/fashion-mnist");
+    let train = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_train"));
+        for key in ["WANDB_DIR", "WANDB_MODE", "WANDB_DISABLED", "WANDB_RUN_ID", "WANDB_SWEEP_ID"] {
+            cmd.env_remove(key);
+        }
+        cmd.current_dir(tmp.path()).stdin(Stdio::null());
+        cmd
+    };
+    // Epochs of a fraction of a second, so the signal lands well before the last one.
+    let mut child = train()
+        .args(["--train_limit", "6000", "--epochs", "12", "-nhl", "1", "-sz", "64", "--threads", "1"])
+        .arg("--data_dir")
+        .arg(&data)
+        .arg("--output_dir")
+        .arg(&run_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start train");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first_epoch = lines.by_ref().map_while(Result::ok).find(|l| l.starts_with("epoch   1/12"));
+    assert!(first_epoch.is_some(), "train printed no epoch");
+    let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(kill.success());
+    lines.for_each(drop);
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(143), "SIGTERM ends train with 128 + 15");
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(run_dir.join("summary.json")).expect("summary")).unwrap();
+    assert_eq!(summary["state"], "interrupted", "{summary}");
+    let epochs_before = summary["epochs_done"].as_u64().expect("epochs_done");
+    assert!(epochs_before < 12, "{summary}");
+
+    let resumed = train().arg("--resume").arg(&run_dir).output().expect("resume");
+    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(run_dir.join("summary.json")).expect("summary")).unwrap();
+    assert_eq!((&summary["state"], &summary["reason"]), (&json!("finished"), &Value::Null), "{summary}");
+
+    let requests = sync(&python, &offline_run(&run_dir));
+    let uploaded = stream_lines(&requests, "wandb-summary.json").pop().expect("a summary");
+    assert_eq!(uploaded["state"], "finished", "{uploaded}");
+    assert!(uploaded.get("reason").is_none(), "the interruption's reason outlived the resume: {uploaded}");
+    assert!(uploaded["_wandb"]["runtime"].is_u64(), "{uploaded}");
+    let steps: Vec<u64> =
+        stream_lines(&requests, "wandb-history.jsonl").iter().filter_map(|r| r["_step"].as_u64()).collect();
+    assert_eq!(steps, (0..12).collect::<Vec<u64>>(), "every epoch once");
 }

@@ -1,11 +1,13 @@
-//! Classifies the test samples that `build.rs` embedded (in the model's own
-//! input type), with the embedded model, and reports over semihosting: the
-//! predicted classes, the accuracy, parity with the host's predictions,
-//! instructions per inference (SysTick under `qemu -icount`), static RAM and
-//! peak stack.
+//! Classifies the test samples that `build.rs` prepared, streamed one at a
+//! time from the host file `ffn-samples.bin` over semihosting, with the
+//! embedded model, and reports over semihosting: the predicted classes, the
+//! accuracy, parity with the host's predictions, instructions per inference
+//! (SysTick under `qemu -icount`, calibrated against a loop of known length,
+//! so no board's clock needs to be known), static RAM and peak stack.
 //!
 //! Exit status: 0 when every prediction matches the host's, 2 on a mismatch,
-//! 3 when the model is rejected, 1 on a panic or fault.
+//! 3 when the model is rejected or the samples cannot be read, 1 on a panic
+//! or fault.
 #![no_std]
 #![no_main]
 
@@ -19,32 +21,30 @@ use panic_semihosting as _;
 mod consts {
     include!(concat!(env!("OUT_DIR"), "/consts.rs"));
 }
+mod host_file;
 mod stack;
 
-/// `include_bytes!` only promises 1-byte alignment; the model reader needs none,
-/// but a word-aligned start keeps the weight loads aligned on parts that care.
-#[repr(C, align(4))]
+use host_file::HostFile;
+
+/// `include_bytes!` only promises 1-byte alignment; the model file's arrays are
+/// 16-byte aligned from its start, so word loads of weights stay aligned.
+#[repr(C, align(16))]
 struct Aligned<T: ?Sized>(T);
 
 static MODEL: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/model.ffn")));
-/// Word-aligned so `i16`/`f32` samples can be viewed in place.
-static SAMPLES: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/samples.bin")));
-static LABELS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/labels.bin"));
-static EXPECTED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/expected.bin"));
 
-/// Core clock of SysTick: 25 MHz on mps2-an386, 12.5 MHz on lm3s6965evb.
-#[cfg(not(feature = "lm3s6965"))]
-const NS_PER_TICK: u32 = 40;
-#[cfg(feature = "lm3s6965")]
-const NS_PER_TICK: u32 = 80;
-const BOARD: &str = if cfg!(feature = "lm3s6965") { "lm3s6965evb" } else { "mps2-an386" };
+/// Bytes of one sample, then its label and the host's class (`u16` LE each).
+const SAMPLE_BYTES: usize = consts::INPUTS * core::mem::size_of::<consts::Input>();
+/// Classes per printed line.
+const LINE: usize = 32;
 
-/// SysTick is 24-bit: its exception counts the wraps.
+/// SysTick is 24-bit: its exception counts the wraps. Only the handler writes
+/// it, so a load and a store suffice (Cortex-M0 has no atomic read-modify-write).
 static SYSTICK_WRAPS: AtomicU32 = AtomicU32::new(0);
 
 #[exception]
 fn SysTick() {
-    SYSTICK_WRAPS.fetch_add(1, Ordering::Relaxed);
+    SYSTICK_WRAPS.store(SYSTICK_WRAPS.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
 }
 
 #[exception]
@@ -87,9 +87,83 @@ fn ticks() -> u64 {
     }
 }
 
-/// Class `k` of a `u16` little-endian array.
-fn class_at(bytes: &[u8], k: usize) -> u16 {
-    bytes.get(2 * k..2 * k + 2).map_or(u16::MAX, |b| u16::from_le_bytes([b[0], b[1]]))
+/// Instructions the calibration loop runs: `subs` + `bne` per iteration.
+const CALIBRATION_INSTRUCTIONS: u64 = 2 * 200_000;
+
+/// SysTick ticks for [`CALIBRATION_INSTRUCTIONS`] instructions: under
+/// `-icount` ticks are proportional to instructions, whatever the board's clock.
+#[inline(never)]
+fn calibrate() -> u64 {
+    let start = ticks();
+    // SAFETY: a register-only countdown loop.
+    unsafe {
+        core::arch::asm!(
+            "2:",
+            "subs {n}, #1",
+            "bne 2b",
+            n = inout(reg) (CALIBRATION_INSTRUCTIONS / 2) as u32 => _,
+            options(nomem, nostack),
+        )
+    };
+    ticks() - start
+}
+
+/// Appends the decimal digits of `n` to `text` at `len`.
+fn put_number(text: &mut [u8], len: &mut usize, n: usize) {
+    let mut digits = [0u8; 20];
+    let (mut n, mut count) = (n, 0);
+    loop {
+        digits[count] = b'0' + (n % 10) as u8;
+        count += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in digits[..count].iter().rev() {
+        if let Some(slot) = text.get_mut(*len) {
+            *slot = d;
+            *len += 1;
+        }
+    }
+}
+
+/// Prints the classes of samples `first…` as "classes FIRST c,c,c…" with a
+/// plain SYS_WRITE0: no `core::fmt`, so its shallow frame stays below the
+/// inference's in the peak-stack measurement (it runs between inferences).
+#[inline(never)]
+fn print_classes(first: usize, classes: &[u16]) {
+    let mut text = [0u8; 256];
+    let mut len = 0;
+    for &b in b"classes " {
+        text[len] = b;
+        len += 1;
+    }
+    put_number(&mut text, &mut len, first);
+    for (k, &class) in classes.iter().enumerate() {
+        if let Some(slot) = text.get_mut(len) {
+            *slot = if k == 0 { b' ' } else { b',' };
+            len += 1;
+        }
+        put_number(&mut text, &mut len, class as usize);
+    }
+    if let Some(slot) = text.get_mut(len) {
+        *slot = b'\n';
+    }
+    // At most 8 + 20 + 32 × 6 + 1 bytes are written: the rest stays NUL.
+    // SAFETY: SYS_WRITE0 reads the NUL-terminated string at &text.
+    unsafe { cortex_m_semihosting::syscall(0x04, &text) };
+}
+
+/// What [`classify_all`] counted.
+#[derive(Default)]
+struct Tally {
+    samples: usize,
+    correct: usize,
+    mismatches: usize,
+    failures: usize,
+    /// SysTick ticks inside `predict` only.
+    ticks: u64,
 }
 
 #[entry]
@@ -102,77 +176,75 @@ fn main() -> ! {
             exit_with(3)
         }
     };
-    hprintln!(
-        "ffn-firmware on {}: model {} ({} bytes), {} samples",
-        BOARD,
-        consts::MODEL_DESCRIPTION,
-        MODEL.0.len(),
-        consts::SAMPLE_COUNT
-    );
+    let Some(mut samples) = HostFile::open("ffn-samples.bin") else {
+        hprintln!("cannot open ffn-samples.bin (run QEMU in the firmware ELF's folder)");
+        exit_with(3)
+    };
+    hprintln!("ffn-firmware on {}: model {} ({} bytes)", consts::BOARD, consts::MODEL_DESCRIPTION, MODEL.0.len());
 
-    let mut classes = [0u16; consts::SAMPLE_COUNT];
     stack::paint();
     start_systick(&mut core.SYST);
-    let start = ticks();
-    let failures = classify_all(&model, &mut classes);
-    let elapsed = ticks() - start;
+    let calibration = calibrate();
+    let tally = classify_all(&model, &mut samples);
     let peak_stack = stack::peak();
 
-    let (mut correct, mut mismatches) = (0, 0);
-    for (k, &class) in classes.iter().enumerate() {
-        correct += (class == class_at(LABELS, k)) as usize;
-        mismatches += (class != class_at(EXPECTED, k)) as usize;
-    }
-    for (line, chunk) in classes.chunks(32).enumerate() {
-        // "classes FIRST c,c,c…": one line per 32 samples, so no line needs a large buffer.
-        let mut text = [0u8; 32 * 6];
-        let mut len = 0;
-        for (k, &class) in chunk.iter().enumerate() {
-            if k > 0 {
-                text[len] = b',';
-                len += 1;
-            }
-            let mut digits = [0u8; 5];
-            let mut n = class;
-            let mut count = 0;
-            loop {
-                digits[count] = b'0' + (n % 10) as u8;
-                count += 1;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
-            for &d in digits[..count].iter().rev() {
-                text[len] = d;
-                len += 1;
-            }
-        }
-        hprintln!("classes {} {}", line * 32, core::str::from_utf8(&text[..len]).unwrap_or("?"));
-    }
-    hprintln!("accuracy {}/{}", correct, consts::SAMPLE_COUNT);
-    hprintln!("host mismatches {}", mismatches);
-    hprintln!("failed predictions {}", failures);
-    hprintln!("systick_ticks {} ns_per_tick {} samples {}", elapsed, NS_PER_TICK, consts::SAMPLE_COUNT);
+    hprintln!("accuracy {}/{}", tally.correct, tally.samples);
+    hprintln!("host mismatches {}", tally.mismatches);
+    hprintln!("failed predictions {}", tally.failures);
+    let instructions = tally.ticks * CALIBRATION_INSTRUCTIONS / calibration.max(1);
+    hprintln!("systick_ticks {} calibration_ticks {} samples {}", tally.ticks, calibration, tally.samples);
+    hprintln!("instructions_per_inference {}", instructions / tally.samples.max(1) as u64);
+    hprintln!("macs_per_inference {}", consts::MACS);
     hprintln!("static_ram_bytes {} peak_stack_bytes {}", stack::static_ram(), peak_stack);
     hprintln!("scratch_bytes {}", consts::SCRATCH_BYTES);
-    hprintln!("embedded_sample_bytes {}", SAMPLES.0.len() + LABELS.len() + EXPECTED.len());
-    exit_with(if mismatches == 0 && failures == 0 { 0 } else { 2 })
+    let ok = tally.mismatches == 0 && tally.failures == 0 && tally.samples > 0;
+    exit_with(if ok { 0 } else { 2 })
 }
 
-/// The measured region: inference only, no semihosting. `inline(never)` keeps
-/// its frame (and the scratch) on the stack that `stack::peak` measures.
-/// Returns the number of samples the model refused (none, for a valid build).
+/// Reads and classifies every sample, printing the classes 32 at a time
+/// (only `predict` is timed). `inline(never)` keeps its frame (the scratch
+/// and the sample buffer) on the stack that `stack::peak` measures.
 #[inline(never)]
-fn classify_all(model: &Model<'_>, classes: &mut [u16]) -> usize {
+fn classify_all(model: &Model<'_>, samples: &mut HostFile) -> Tally {
+    let mut classes = [0u16; LINE];
     let mut scratch = Scratch::<{ consts::SCRATCH_BYTES }>::new();
-    let samples: &[consts::Input] = bytemuck::try_cast_slice(&SAMPLES.0).unwrap_or(&[]);
-    let mut failures = 0;
-    for (sample, class) in samples.chunks_exact(consts::INPUTS).zip(classes.iter_mut()) {
-        match model.predict(sample, scratch.as_mut_bytes(), &mut []) {
-            Ok(c) => *class = c as u16,
-            Err(_) => failures += 1,
+    // Words, so i16/f32 samples can be viewed in place.
+    let mut record = [0u32; (SAMPLE_BYTES + 4).div_ceil(4)];
+    let mut tally = Tally::default();
+    loop {
+        let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut record);
+        let Some(bytes) = bytes.get_mut(..SAMPLE_BYTES + 4) else { break };
+        if !samples.read_exact(bytes) {
+            break;
+        }
+        let (label, host) = match bytes.get(SAMPLE_BYTES..SAMPLE_BYTES + 4) {
+            Some(&[a, b, c, d]) => (u16::from_le_bytes([a, b]), u16::from_le_bytes([c, d])),
+            _ => break,
+        };
+        let sample: &[consts::Input] =
+            bytemuck::try_cast_slice(bytes.get(..SAMPLE_BYTES).unwrap_or(&[])).unwrap_or(&[]);
+        let start = ticks();
+        let result = model.predict(sample, scratch.as_mut_bytes(), &mut []);
+        tally.ticks += ticks() - start;
+        match result {
+            Ok(class) => {
+                let class = class as u16;
+                tally.correct += (class == label) as usize;
+                tally.mismatches += (class != host) as usize;
+                if let Some(slot) = classes.get_mut(tally.samples % LINE) {
+                    *slot = class;
+                }
+            }
+            Err(_) => tally.failures += 1,
+        }
+        tally.samples += 1;
+        if tally.samples % LINE == 0 {
+            print_classes(tally.samples - LINE, &classes);
         }
     }
-    failures
+    let rest = tally.samples % LINE;
+    if rest > 0 {
+        print_classes(tally.samples - rest, classes.get(..rest).unwrap_or(&[]));
+    }
+    tally
 }

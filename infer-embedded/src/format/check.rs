@@ -1,5 +1,6 @@
 //! Validating a version-2 file once, and walking its layers afterwards.
 
+use super::crc::crc32;
 use super::{check_meta, le_f32s, le_i32s};
 use crate::Error;
 use ffn_spec::model_file::{
@@ -152,7 +153,7 @@ pub fn check(bytes: &[u8]) -> Result<Checked<'_>, Error> {
     }
     let (body, crc) = bytes.split_at(bytes.len() - CRC_LEN);
     let stored = u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]]);
-    let computed = crc32fast::hash(body);
+    let computed = crc32(body);
     if stored != computed {
         return Err(Error::BadCrc { stored, computed });
     }
@@ -172,11 +173,11 @@ pub fn check(bytes: &[u8]) -> Result<Checked<'_>, Error> {
     if payload_end < body.len() {
         return Err(Error::Malformed);
     }
-    let meta = match postcard::take_from_bytes::<Meta<'_>>(&body[PREFIX_LEN..meta_end]) {
+    let meta = match postcard::take_from_bytes::<Meta<'_>>(body.get(PREFIX_LEN..meta_end).ok_or(Error::Malformed)?) {
         Ok((meta, [])) => meta,
         _ => return Err(Error::Malformed),
     };
-    if body[meta_end..payload_at].iter().any(|&b| b != 0) {
+    if body.get(meta_end..payload_at).ok_or(Error::Malformed)?.iter().any(|&b| b != 0) {
         return Err(Error::Malformed);
     }
 
@@ -197,9 +198,9 @@ pub fn check(bytes: &[u8]) -> Result<Checked<'_>, Error> {
         return Err(Error::Malformed);
     }
     let pairs = checked.affine();
-    let centers_ok = pairs.chunks_exact(AFFINE_PAIR_LEN).all(|pair| {
-        let (center, scale) = pair.split_at(4);
-        le_f32s(center).all(f32::is_finite) && le_f32s(scale).all(|s| s.is_finite() && s > 0.0)
+    let centers_ok = le_f32s(pairs).enumerate().all(|(i, value)| {
+        // Pairs are (center, scale): every value finite, every scale positive.
+        value.is_finite() && (i % 2 == 0 || value > 0.0)
     });
     if !centers_ok {
         return Err(Error::BadPreprocessing);

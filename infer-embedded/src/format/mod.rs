@@ -52,6 +52,7 @@
 //! multiplier against the scales it stands for.
 
 mod check;
+mod crc;
 #[cfg(feature = "std")]
 mod decode;
 #[cfg(feature = "std")]
@@ -75,17 +76,24 @@ pub use write::{
 use crate::Error;
 
 /// Iterates the little-endian `f32`s of a byte string (any alignment).
+/// `as_chunks` gives `[u8; 4]`s: no index or division the optimiser must
+/// prove safe, which keeps the link-time no-panic proof (ffn-c) passing.
 pub(crate) fn le_f32s(bytes: &[u8]) -> impl Iterator<Item = f32> + '_ {
-    bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+    bytes.as_chunks::<4>().0.iter().map(|&c| f32::from_le_bytes(c))
 }
 
 pub(crate) fn le_i32s(bytes: &[u8]) -> impl Iterator<Item = i32> + '_ {
-    bytes.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+    bytes.as_chunks::<4>().0.iter().map(|&c| i32::from_le_bytes(c))
 }
 
-/// The NUL-terminated entries of a names text (without their NULs).
+/// The NUL-terminated entries of a names text (without their NULs). Split
+/// as bytes (`str::split` indexes in ways the no-panic proof cannot follow);
+/// every piece between NULs is UTF-8 again, as NUL is ASCII.
 pub(crate) fn names(text: &str) -> impl Iterator<Item = &str> {
-    text.split_terminator('\0')
+    let bytes = text.as_bytes();
+    let body = bytes.strip_suffix(&[0]).unwrap_or(bytes);
+    let pieces = if bytes.is_empty() { None } else { Some(body.split(|&b| b == 0)) };
+    pieces.into_iter().flatten().map(|piece| core::str::from_utf8(piece).unwrap_or(""))
 }
 
 /// A single NUL-terminated text without its NUL.

@@ -96,7 +96,7 @@ pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) -> Result<(
         for _ in 0..args.epochs {
             let start = Instant::now();
             shuffle(&mut rng, &mut order);
-            batches.for_each(&train, &order, batch, |step| {
+            batches.for_each(&train, &order, batch, 0, |step| {
                 let gather_next = step.gather_next;
                 let mut timed_gather = || {
                     let g0 = Instant::now();

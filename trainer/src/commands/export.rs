@@ -35,6 +35,17 @@ pub struct Args {
     /// Activation range mapped to the 256 int8 steps: `max`, a quantile such as `0.9999`, or `auto` (best on validation data).
     #[arg(long, default_value = "auto", value_parser = parse_calibration)]
     calibration: CalibrationArg,
+    /// Refuse to write anything when int8 is more than this many points of test accuracy below f32
+    /// (a model quantised that badly classifies differently from the one trained; 100 keeps it anyway).
+    #[arg(long = "max_int8_loss", visible_alias = "max-int8-loss", default_value_t = 1.0, value_parser = parse_points)]
+    max_int8_loss: f64,
+}
+
+fn parse_points(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(points) if (0.0..=100.0).contains(&points) => Ok(points),
+        _ => Err(format!("{s:?} is not a number of points between 0 and 100")),
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -73,6 +84,7 @@ pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) {
         calibration_samples: args.calibration_samples,
         calibration: args.calibration.0,
         input_type: args.input_type,
+        max_int8_loss: args.max_int8_loss,
     };
     match run(&options) {
         Ok(report) => println!("{report}"),

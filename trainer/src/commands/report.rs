@@ -15,7 +15,7 @@ pub struct Args {
     #[arg(short, long, default_value = "report.html")]
     output: PathBuf,
     /// Folder with the gzipped IDX files (default: the places train looks).
-    #[arg(long)]
+    #[arg(long = "data_dir", visible_alias = "data-dir")]
     data_dir: Option<PathBuf>,
     /// Also write a PNG preview of the top of the page (needs chromium).
     #[arg(long, value_name = "PNG")]

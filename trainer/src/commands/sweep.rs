@@ -26,7 +26,8 @@ macro_rules! say {
     name = "sweep",
     version,
     about = "Run a wandb sweep YAML (grid, random or bayes; hyperband) locally with parallel `train` runs",
-    after_help = "Stop it with Ctrl-C; the same command resumes it (finished runs are kept, unfinished ones run again).\n\
+    after_help = "Stop it with Ctrl-C; the same command resumes it: finished, stopped and failed runs are kept,\n\
+                  interrupted runs continue from their last epoch checkpoint (without one they start over).\n\
                   The same YAML works with `wandb sweep CONFIG.yaml` + `wandb agent` (see the README)."
 )]
 pub struct Cli {
@@ -94,14 +95,14 @@ fn run(program: &str, cli: Cli) -> Result<ExitCode, SweepError> {
 
     let state_path = out_dir.join(state::FILE_NAME);
     let digest = state::config_digest(&text);
-    let options = |seed: u64| Options {
+    let options = |state: &SweepState| Options {
         train_bin: train_bin.clone(),
         jobs,
         count: cli.count.map(|c| usize::try_from(c).unwrap_or(usize::MAX)),
         out_dir: out_dir.clone(),
-        extra_args: cli.train_args.clone(),
+        extra_args: state.train_args.clone().unwrap_or_else(|| cli.train_args.clone()),
         no_wandb: cli.no_wandb,
-        seed,
+        seed: state.seed,
         tty: std::io::stdout().is_terminal(),
     };
 
@@ -110,7 +111,14 @@ fn run(program: &str, cli: Cli) -> Result<ExitCode, SweepError> {
         let state = same_sweep(SweepState::load(&state_path)?, &digest, &state_path)?.ok_or_else(|| {
             SweepError::State { path: state_path.clone(), message: "no sweep has run in this folder".into() }
         })?;
-        let opts = options(state.seed);
+        if !cli.train_args.is_empty() {
+            // Read-only here: a sweep may be running in this folder.
+            state
+                .clone()
+                .adopt_train_args(&cli.train_args)
+                .map_err(|message| SweepError::State { path: state_path.clone(), message })?;
+        }
+        let opts = options(&state);
         let runner = Runner::new(&cfg, &opts, state, state_path.clone());
         let n = export::export(&out_dir, dest)?;
         // The running sweep writes its summary at the end; this one is of now.
@@ -129,10 +137,13 @@ fn run(program: &str, cli: Cli) -> Result<ExitCode, SweepError> {
     }
     std::fs::create_dir_all(&out_dir).map_err(SweepError::io(&out_dir))?;
     let _lock = Lock::take(&out_dir)?;
-    let state = match same_sweep(SweepState::load(&state_path)?, &digest, &state_path)? {
+    let mut state = match same_sweep(SweepState::load(&state_path)?, &digest, &state_path)? {
         Some(s) => s,
         None => SweepState::new(&name, digest.clone(), cli.seed, cfg.method, cfg.metric.clone()),
     };
+    state
+        .adopt_train_args(&cli.train_args)
+        .map_err(|message| SweepError::State { path: state_path.clone(), message })?;
     crate::atomic::write(&out_dir.join("sweep.yaml"), text.as_bytes()).map_err(SweepError::io(&out_dir))?;
     // The folder belongs to this sweep from now on, even if no run starts.
     state.save(&state_path)?;
@@ -146,7 +157,7 @@ fn run(program: &str, cli: Cli) -> Result<ExitCode, SweepError> {
         let _ = signal_hook::flag::register(signal, Arc::clone(&interrupted));
     }
 
-    let opts = options(state.seed);
+    let opts = options(&state);
     let mut runner = Runner::new(&cfg, &opts, state, state_path);
     let outcome = runner.run(&interrupted);
     // Even a failed sweep gets its summary: it says which runs failed and why.
@@ -184,11 +195,10 @@ fn same_sweep(state: Option<SweepState>, digest: &str, path: &Path) -> Result<Op
 
 /// The full summary (for the files) and the top 20 (for the terminal).
 fn summaries(runner: &Runner) -> (summary::Summary, summary::Summary) {
-    let train = runner.train_bin().display().to_string();
+    // What the run recorded in its config.json, else what the sweep would pass.
     let command = |r: &state::RunRecord| {
-        let mut c = vec![train.clone()];
-        c.extend(runner.run_args(r, None));
-        c
+        crate::reproduce::command_of_run(&runner.run_dir(r))
+            .unwrap_or_else(|| std::iter::once("train".to_string()).chain(runner.run_args(r, None)).collect())
     };
     (summary::summarize(&runner.state, &command, usize::MAX), summary::summarize(&runner.state, &command, 20))
 }
@@ -204,13 +214,25 @@ fn dry_run(cfg: &SweepConfig, cli: &Cli, name: &str) -> Result<ExitCode, SweepEr
     say!("sweep {name}: method {method}, {} runs", budget.map_or("unlimited".into(), |b| b.to_string()));
     if let Some(hb) = &cfg.early_terminate {
         let bands: Vec<String> = hb.bands.iter().take(6).map(|b| b.to_string()).collect();
-        say!("hyperband: eta {}, bands at epochs {} …", hb.eta, bands.join(", "));
+        let judged = if hb.strict { "the metric at the band" } else { "the best metric so far (strict: false)" };
+        say!("hyperband: eta {}, bands at epochs {} …; judges {judged}", hb.eta, bands.join(", "));
+    }
+    let missing = agent::program_missing(cfg);
+    match &missing {
+        Some(why) => say!("note: {why}\nthe first runs' arguments (sweep runs them with its train binary):"),
+        None => {
+            say!("the first command lines wandb's agent runs (sweep runs the same arguments with its train binary):")
+        }
     }
     let mut started = Vec::new();
     for index in 0..budget.unwrap_or(5).min(5) {
         let history = search::History { started: &started, done: &[], pending: &started };
         let Some(config) = search::next(cfg, &history, index, cli.seed) else { break };
-        say!("{}", summary::shell_join(&agent::command(cfg, &config)));
+        let argv = match missing {
+            Some(_) => agent::local_command(&config, &cli.train_args),
+            None => agent::command(cfg, &config),
+        };
+        say!("{}", summary::shell_join(&argv));
         started.push(config);
     }
     Ok(ExitCode::SUCCESS)

@@ -5,10 +5,13 @@
 //! step a job that gathers the next batch into a second buffer;
 //! `Model::train_step_alongside` runs it on the helper thread while the
 //! calling thread does the output layer, where the helper would otherwise wait.
+//! With an [`Augmenter`], each image is transformed as it is gathered (the
+//! batch of global step `s` with the randomness of step `s`).
 
 use std::ops::ControlFlow;
 
 use super::Split;
+use super::augment::Augmenter;
 
 /// One batch's inputs (row-major, the split's width each) and labels.
 #[derive(Default)]
@@ -19,9 +22,13 @@ struct Batch {
 
 impl Batch {
     /// The samples `indices` of `split` (for 8-bit data, scaled from the bytes:
-    /// the same bits as `split.inputs()`).
-    fn gather(&mut self, split: &Split, indices: &[usize]) {
-        split.gather_inputs(&mut self.images, indices);
+    /// the same bits as `split.inputs()`), augmented for step `step` when
+    /// there is an augmenter.
+    fn gather(&mut self, split: &Split, indices: &[usize], augmenter: Option<&Augmenter>, step: usize) {
+        match augmenter {
+            Some(a) => a.gather(&mut self.images, split, indices, step as u64),
+            None => split.gather_inputs(&mut self.images, indices),
+        }
         self.labels.clear();
         self.labels.extend(indices.iter().map(|&i| split.labels[i]));
     }
@@ -36,11 +43,13 @@ pub struct Step<'a> {
     pub gather_next: &'a mut (dyn FnMut() + Send),
 }
 
-/// Two batch buffers: a step trains on one while the next batch is gathered into the other.
+/// Two batch buffers: a step trains on one while the next batch is gathered
+/// into the other; and the augmenter, if any.
 #[derive(Default)]
 pub struct Batches {
     current: Batch,
     next: Batch,
+    augmenter: Option<Augmenter>,
 }
 
 impl Batches {
@@ -48,26 +57,35 @@ impl Batches {
         Batches::default()
     }
 
+    /// Batches whose images `augmenter` transforms (`None`: as they are).
+    pub fn augmented(augmenter: Option<Augmenter>) -> Self {
+        Batches { augmenter, ..Batches::default() }
+    }
+
     /// Calls `step` for the batches `order.chunks(batch_size)` of `split`, in
-    /// order, until one returns `Break`. The step should run `gather_next`;
-    /// if it does not, the next batch is gathered when it returns (once, either way).
+    /// order, until one returns `Break`; the first is global step
+    /// `first_step` (its augmentation's randomness). The step should run
+    /// `gather_next`; if it does not, the next batch is gathered when it
+    /// returns (once, either way).
     pub fn for_each(
         &mut self,
         split: &Split,
         order: &[usize],
         batch_size: usize,
+        first_step: usize,
         mut step: impl FnMut(Step) -> ControlFlow<()>,
     ) {
         let chunks: Vec<&[usize]> = order.chunks(batch_size.max(1)).collect();
         let Some(first) = chunks.first() else { return };
-        self.current.gather(split, first);
+        let augmenter = self.augmenter.as_ref();
+        self.current.gather(split, first, augmenter, first_step);
         for index in 0..chunks.len() {
             let (current, next) = (&self.current, &mut self.next);
             let upcoming = chunks.get(index + 1).copied();
             let mut gathered = false;
             let mut gather_next = || {
                 if let (Some(indices), false) = (upcoming, gathered) {
-                    next.gather(split, indices);
+                    next.gather(split, indices, augmenter, first_step + index + 1);
                 }
                 gathered = true;
             };
@@ -103,7 +121,7 @@ mod tests {
         let order = [3, 1, 4, 0, 9, 2, 6, 5, 8];
         for (before, after) in [(1, 0), (0, 1), (1, 1), (0, 0)] {
             let mut seen = Vec::new();
-            Batches::new().for_each(&data, &order, 4, |step| {
+            Batches::new().for_each(&data, &order, 4, 0, |step| {
                 (0..before).for_each(|_| (step.gather_next)());
                 let rows: Vec<usize> = step.images.chunks_exact(IMAGE_LEN).map(|r| (r[0] * 255.0) as usize).collect();
                 assert!(step.images.chunks_exact(IMAGE_LEN).all(|r| r.iter().all(|&v| v == r[0])));
@@ -129,7 +147,7 @@ mod tests {
         // On one thread (alongside a step), and over the pool (before one).
         for (data, batch_size) in [(&bytes, 16), (&bytes, 65), (&floats, 7)] {
             let width = data.width();
-            Batches::new().for_each(data, &order, batch_size, |step| {
+            Batches::new().for_each(data, &order, batch_size, 0, |step| {
                 let indices = &order[step.index * batch_size..];
                 assert_eq!(step.images.len(), indices.len().min(batch_size) * width);
                 for (row, &i) in step.images.chunks_exact(width).zip(indices) {
@@ -142,11 +160,42 @@ mod tests {
         }
     }
 
+    /// With an augmenter, the batch at position `i` of an epoch that starts
+    /// at global step `first` is augmented with step `first + i`'s randomness,
+    /// whichever thread gathers it: what a resumed run redraws.
+    #[test]
+    fn augmented_batches_follow_the_global_step() {
+        use crate::data::augment::{Augment, Augmenter};
+        use crate::data::info::ImageShape;
+        let n = 40;
+        let pixels: Vec<u8> = (0..n * IMAGE_LEN).map(|i| ((i * 31 + i / 7) % 256) as u8).collect();
+        let data = Split::gather(IMAGE_LEN, &pixels, &vec![0; n], &(0..n).collect::<Vec<_>>());
+        let shape = ImageShape { height: 28, width: 28, channels: 1 };
+        let settings = Augment { shift: 2, rotate: 10.0, elastic: 1.0, flip: 0.5, erase: 0.5, ..Augment::default() };
+        let augmenter = Augmenter::new(settings, shape, 3).expect("augments");
+        let order: Vec<usize> = (0..n).rev().collect();
+        let first = 1000;
+        let mut batches = Batches::augmented(Some(augmenter.clone()));
+        let mut steps = 0;
+        batches.for_each(&data, &order, 16, first, |step| {
+            let indices = &order[step.index * 16..(step.index * 16 + 16).min(n)];
+            let mut want = Vec::new();
+            augmenter.gather(&mut want, &data, indices, (first + step.index) as u64);
+            assert_eq!(step.images.len(), want.len());
+            assert!(step.images.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "batch {}", step.index);
+            assert_eq!(step.labels.len(), indices.len());
+            steps += 1;
+            (step.gather_next)();
+            ControlFlow::Continue(())
+        });
+        assert_eq!(steps, 3);
+    }
+
     #[test]
     fn a_break_stops_the_batches() {
         let data = split(10);
         let mut steps = 0;
-        Batches::new().for_each(&data, &(0..10).collect::<Vec<_>>(), 3, |step| {
+        Batches::new().for_each(&data, &(0..10).collect::<Vec<_>>(), 3, 0, |step| {
             steps += 1;
             (step.gather_next)();
             if step.index == 1 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }

@@ -15,6 +15,7 @@
 //! ```
 
 mod array;
+pub mod augment;
 mod batches;
 mod classes;
 mod delimited;
@@ -38,6 +39,7 @@ mod stream;
 
 use std::path::{Path, PathBuf};
 
+pub use augment::{Augment, Augmenter};
 pub use batches::{Batches, Step as BatchStep};
 pub use classes::MAX_CLASSES;
 pub use download::{checksums, download, raw_checksums};

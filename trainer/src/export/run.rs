@@ -33,6 +33,9 @@ pub struct ExportOptions {
     /// The element type the device is fed; `None` = the input file's, else
     /// `u8` for 8-bit images and `f32` for tables.
     pub input_type: Option<InputType>,
+    /// Points of test accuracy int8 may lose against f32 before `run` refuses
+    /// to write anything.
+    pub max_int8_loss: f64,
 }
 
 /// One column of the side-by-side table.
@@ -189,9 +192,6 @@ pub fn run(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
         let model = HostModel::from_bytes(&bytes).context("exported model does not load")?;
         let scratch_bytes = model.scratch_bytes_for(model.input_type());
         let test_accuracy = accuracy_percent(&model, &data.test);
-        if let Some(path) = &out {
-            write_atomic(path, &bytes)?;
-        }
         Ok(Variant { element, bytes, scratch_bytes, test_accuracy, written_to: out })
     };
     let decoded_int8 = ffn_infer_embedded::format::decode(&int8_bytes)?.int8.context("an int8 model")?;
@@ -199,6 +199,24 @@ pub fn run(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
         accuracy_with(&data.test, |input| reference::classify(&decoded_int8, description.input_type, input));
     let f32 = variant(ElementType::F32, f32_bytes, opts.f32_out.clone())?;
     let int8 = variant(ElementType::Int8, int8_bytes, int8_out)?;
+    // Judged before anything is written, so a refused export leaves no file behind.
+    let loss = f32.test_accuracy - int8.test_accuracy;
+    if int8.written_to.is_some() && loss > opts.max_int8_loss {
+        bail!(
+            "int8 classifies {:.2}% of the test set against f32's {:.2}%: {loss:.2} points lost, more than \
+             --max_int8_loss {}; nothing written. Try --calibration max or 0.9999, or more --calibration_samples \
+             (now {}); --max_int8_loss 100 writes it anyway",
+            int8.test_accuracy,
+            f32.test_accuracy,
+            opts.max_int8_loss,
+            data.calibration_samples
+        );
+    }
+    for variant in [&f32, &int8] {
+        if let Some(path) = &variant.written_to {
+            write_atomic(path, &variant.bytes)?;
+        }
+    }
     let activation = network.hidden_activation().name();
     Ok(ExportReport {
         source,

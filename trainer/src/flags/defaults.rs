@@ -170,6 +170,9 @@ pub fn fill(values: &mut Map<String, Value>) -> Result<Reasons, String> {
                 .into());
         }
         values.insert("dataset".into(), Value::Null);
+    } else if !values.contains_key("test_fraction") {
+        // A built-in dataset has its own test set: no hold-out share to record.
+        values.insert("test_fraction".into(), Value::Null);
     }
     if values.get("no_extras") == Some(&Value::Bool(true)) {
         for f in FLAGS {

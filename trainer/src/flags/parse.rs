@@ -25,6 +25,12 @@ pub fn translate_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
         };
         let found = name.strip_prefix("--").map_or_else(|| FLAGS.iter().find(|f| f.short == Some(name)), flag);
         match (found, value) {
+            // `--switch=true` is how the wandb agent and the reproduce commands pass a switch that is on.
+            (Some(f), Some(v)) if matches!(f.kind, Kind::Switch) && is_bool(v) => {
+                if matches!(v, "true" | "True" | "1") {
+                    out.push(format!("--{}", f.long));
+                }
+            }
             (Some(f), Some(v)) => out.push(format!("--{}={v}", f.long)),
             (Some(f), None) if matches!(f.kind, Kind::Switch) => out.push(format!("--{}", f.long)),
             (Some(f), None) => takes_value = Some(f),
@@ -36,6 +42,10 @@ pub fn translate_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
         out.push(format!("--{}", f.long));
     }
     out
+}
+
+fn is_bool(v: &str) -> bool {
+    matches!(v, "true" | "True" | "1" | "false" | "False" | "0")
 }
 
 /// `raw` as a value of `kind`: choices by their canonical name, numbers in range.
@@ -213,6 +223,12 @@ mod tests {
                 assert_eq!(out, vec![format!("--{}=7", f.long)]);
             }
         }
+    }
+
+    #[test]
+    fn switches_take_true_or_false() {
+        let args = ["--no_header=true", "--overwrite=False", "--no_extras=1"].map(String::from);
+        assert_eq!(translate_args(args), vec!["--no_header", "--no_extras"]);
     }
 
     #[test]

@@ -95,7 +95,7 @@ nav a{color:var(--accent);text-decoration:none}
 .figure{overflow-x:auto;margin:8px 0 4px}
 .caption-text{color:var(--muted);font-size:13px;margin:2px 0 14px}
 svg.chart{max-width:100%;height:auto;font-family:inherit}
-svg.parcoords{max-width:none}
+.figure.wide{width:min(1300px,calc(100vw - 48px));margin-left:calc(50% - min(650px,calc(50vw - 24px)))}
 svg .grid{stroke:#eceef1}
 svg .axis,svg .tickmark{stroke:#80868b}
 svg .tick,svg .pc-tick{font-size:11px;fill:#3c4043}
@@ -152,7 +152,7 @@ ul.obs li{margin:4px 0}
   section:first-of-type h2{break-before:auto}
   .figure,table,.pair,svg{break-inside:avoid}
   .figure,.table-wrap{overflow:visible}
-  svg.parcoords{max-width:100%}
+  .figure.wide{width:auto;margin-left:0}
   svg .pc.dim{stroke:inherit;opacity:.8}
 }
 "#;

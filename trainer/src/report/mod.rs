@@ -16,6 +16,7 @@ pub mod html;
 pub mod images;
 pub mod media;
 pub mod observations;
+pub mod pairs;
 pub mod params;
 pub mod runs;
 pub mod screenshot;
@@ -62,7 +63,7 @@ impl Options {
 /// Everything the sections draw from.
 pub struct Context<'a> {
     pub options: &'a Options,
-    /// In start order.
+    /// In folder order (see [`runs::find`]).
     pub runs: Vec<Run>,
     pub skipped: Vec<(PathBuf, String)>,
     pub sweeps: Vec<Sweep>,

@@ -66,17 +66,7 @@ pub fn fmt_num(x: f64) -> String {
     if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
-/// Flags added after runs were already recorded, with what those older runs
-/// did (the feature was off), not today's default.
-const ADDED_LATER: &[(&str, f64)] = &[("dropout", 0.0)];
-
-/// `config[key]`, or for a flag added later what runs without it did.
-pub fn config_value(config: &Map<String, Value>, key: &str) -> Value {
-    match config.get(key) {
-        Some(v) => v.clone(),
-        None => ADDED_LATER.iter().find(|(name, _)| *name == key).map_or(Value::Null, |&(_, v)| Value::from(v)),
-    }
-}
+pub use crate::reproduce::config_value;
 
 /// The hyper-parameter keys of the flag table, minus the dataset (a report
 /// section never mixes datasets).

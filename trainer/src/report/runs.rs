@@ -8,7 +8,6 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 /// Folders never searched for runs: wandb's own files and hidden folders.
 const SKIPPED_DIRS: &[&str] = &["wandb", "node_modules", "target"];
@@ -37,8 +36,6 @@ pub struct Run {
     pub epochs: Vec<Epoch>,
     pub summary: Option<Summary>,
     pub confusion: Option<Confusion>,
-    /// When the run started (modification time of its `config.json`).
-    pub started: Option<SystemTime>,
     /// The run folder relative to the input folder it was found under.
     pub relative: PathBuf,
     /// Its position in its sweep (`sweep-state.json` beside `runs/`): file
@@ -89,8 +86,8 @@ impl Run {
     }
 }
 
-/// What was found under the input folders: the runs in start order, and the
-/// folders that looked like runs but could not be read (with why).
+/// What was found under the input folders: the runs in a fixed order (see
+/// [`find`]), and the folders that looked like runs but could not be read (with why).
 #[derive(Debug, Default)]
 pub struct Found {
     pub runs: Vec<Run>,
@@ -98,9 +95,15 @@ pub struct Found {
 }
 
 /// Every run folder (a folder with `config.json`) under each root, recursively.
+///
+/// The order depends on the runs alone, so the same runs always give the same
+/// report: input folders as given, then folder paths, with a sweep's runs
+/// together at its folder in the order it started them (`sweep-state.json`).
+/// File times are not used: a copy or a git checkout resets them.
 pub fn find(roots: &[PathBuf]) -> Result<Found, ReportError> {
     let mut found = Found::default();
-    for root in roots {
+    let mut root_of: Vec<usize> = Vec::new();
+    for (r, root) in roots.iter().enumerate() {
         if !root.is_dir() {
             return Err(ReportError::NotAFolder(root.clone()));
         }
@@ -111,6 +114,7 @@ pub fn find(roots: &[PathBuf]) -> Result<Found, ReportError> {
                 Ok(mut run) => {
                     run.relative = dir.strip_prefix(root).unwrap_or(&dir).to_path_buf();
                     found.runs.push(run);
+                    root_of.push(r);
                 }
                 Err(why) => found.skipped.push((dir, why)),
             }
@@ -118,25 +122,22 @@ pub fn find(roots: &[PathBuf]) -> Result<Found, ReportError> {
     }
     let mut indices: HashMap<PathBuf, HashMap<String, usize>> = HashMap::new();
     for run in &mut found.runs {
-        let Some(sweep_dir) = run.dir.parent().filter(|p| p.ends_with("runs")).and_then(Path::parent) else { continue };
+        let Some(sweep_dir) = sweep_dir(run) else { continue };
         let index = indices.entry(sweep_dir.to_path_buf()).or_insert_with(|| sweep_order(sweep_dir));
         run.sweep_index = index.get(&run.name).copied();
     }
-    // A sweep's runs stay together, in the sweep's order, placed by its earliest run.
-    let mut sweep_start: HashMap<PathBuf, Option<SystemTime>> = HashMap::new();
-    for run in found.runs.iter().filter(|r| r.sweep_index.is_some()) {
-        let key = run.dir.parent().unwrap_or(&run.dir).to_path_buf();
-        let start = sweep_start.entry(key).or_insert(run.started);
-        *start = (*start).min(run.started);
-    }
-    let start_of = |r: &Run| match r.sweep_index {
-        Some(_) => sweep_start.get(r.dir.parent().unwrap_or(&r.dir)).copied().flatten(),
-        None => r.started,
-    };
-    found.runs.sort_by(|a, b| {
-        (start_of(a), a.sweep_index, a.started, &a.name).cmp(&(start_of(b), b.sweep_index, b.started, &b.name))
+    let mut keyed: Vec<(usize, Run)> = root_of.into_iter().zip(std::mem::take(&mut found.runs)).collect();
+    keyed.sort_by(|(ra, a), (rb, b)| {
+        let anchor = |r: &Run| r.sweep_index.and(sweep_dir(r)).unwrap_or(&r.dir).to_path_buf();
+        (ra, anchor(a), a.sweep_index, &a.relative).cmp(&(rb, anchor(b), b.sweep_index, &b.relative))
     });
+    found.runs = keyed.into_iter().map(|(_, run)| run).collect();
     Ok(found)
+}
+
+/// The sweep folder of a run at `<sweep>/runs/<run>`.
+fn sweep_dir(run: &Run) -> Option<&Path> {
+    run.dir.parent().filter(|p| p.ends_with("runs")).and_then(Path::parent)
 }
 
 /// Run name → position, from the `runs` list of a sweep's `sweep-state.json`.
@@ -191,7 +192,6 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, S
 pub fn load(dir: &Path) -> Result<Run, String> {
     let config_path = dir.join("config.json");
     let config: Map<String, Value> = read_json(&config_path)?.ok_or("no config.json")?;
-    let started = std::fs::metadata(&config_path).and_then(|m| m.modified()).ok();
     let epochs = match std::fs::read_to_string(dir.join("metrics.jsonl")) {
         // A run killed mid-write can leave a torn last line: keep the whole ones.
         Ok(text) => text.lines().filter_map(|l| serde_json::from_str::<Epoch>(l).ok()).collect(),
@@ -216,7 +216,6 @@ pub fn load(dir: &Path) -> Result<Run, String> {
         epochs,
         summary,
         confusion,
-        started,
         relative: PathBuf::new(),
         sweep_index: None,
     })
@@ -269,6 +268,38 @@ mod tests {
         let found = find(&[tmp.join("swp")]).unwrap();
         let names: Vec<&str> = found.runs.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["c_r002", "a_r000", "b_r001"]);
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
+
+    #[test]
+    fn the_order_of_runs_does_not_depend_on_file_times() {
+        let tmp = std::env::temp_dir().join(format!("ffn-report-order-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let write = |rel: &str, name: &str, age_secs: u64| {
+            let dir = tmp.join(rel);
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("config.json");
+            std::fs::write(&path, format!(r#"{{"run_name":"{name}"}}"#)).unwrap();
+            let file = std::fs::File::options().write(true).open(&path).unwrap();
+            let when = std::time::SystemTime::now() - std::time::Duration::from_secs(age_secs);
+            file.set_modified(when).unwrap();
+        };
+        // File times say: single runs first, then sweep b, then sweep a, each backwards.
+        write("a_sweep/runs/x_r000", "x_r000", 10);
+        write("a_sweep/runs/y_r001", "y_r001", 20);
+        write("b_sweep/runs/z_r000", "z_r000", 30);
+        write("c_single/late", "late", 40);
+        write("c_single/early", "early", 50);
+        std::fs::write(
+            tmp.join("a_sweep/sweep-state.json"),
+            r#"{"runs":[{"index":0,"name":"x_r000"},{"index":1,"name":"y_r001"}]}"#,
+        )
+        .unwrap();
+        let names =
+            |roots: &[PathBuf]| -> Vec<String> { find(roots).unwrap().runs.into_iter().map(|r| r.name).collect() };
+        assert_eq!(names(std::slice::from_ref(&tmp)), ["x_r000", "y_r001", "z_r000", "early", "late"]);
+        // Input folders keep the order they were given in.
+        assert_eq!(names(&[tmp.join("c_single"), tmp.join("a_sweep")]), ["early", "late", "x_r000", "y_r001"]);
         std::fs::remove_dir_all(&tmp).unwrap();
     }
 }

@@ -101,7 +101,7 @@ fn describe(sweep: &mut Sweep, config: &Yaml) {
     sweep.early_terminate = config.get("early_terminate").map(|e| {
         let kind = e.get("type").and_then(Yaml::as_str).unwrap_or("early termination");
         let mut parts = vec![kind.to_string()];
-        for key in ["min_iter", "max_iter", "eta", "s"] {
+        for key in ["min_iter", "max_iter", "eta", "s", "strict"] {
             if let Some(v) = e.get(key) {
                 let shown = serde_yaml::to_string(v).unwrap_or_default();
                 parts.push(format!("{key} {}", shown.trim()));
@@ -130,7 +130,7 @@ mod tests {
         }
         std::fs::write(
             tmp.join("grid/sweep.yaml"),
-            "description: why\nmethod: bayes\nmetric: {name: val_accuracy, goal: maximize}\nearly_terminate: {type: hyperband, min_iter: 3, eta: 2}\n",
+            "description: why\nmethod: bayes\nmetric: {name: val_accuracy, goal: maximize}\nearly_terminate: {type: hyperband, min_iter: 3, eta: 2, strict: false}\n",
         )
         .unwrap();
         let found = super::super::runs::find(std::slice::from_ref(&tmp)).unwrap();
@@ -141,7 +141,7 @@ mod tests {
         assert_eq!(grid.method.as_deref(), Some("bayes"));
         assert_eq!(grid.description.as_deref(), Some("why"));
         assert_eq!(grid.metric.as_deref(), Some("maximize val_accuracy"));
-        assert_eq!(grid.early_terminate.as_deref(), Some("hyperband, min_iter 3, eta 2"));
+        assert_eq!(grid.early_terminate.as_deref(), Some("hyperband, min_iter 3, eta 2, strict false"));
         assert_eq!(by_name("manual").runs.len(), 1);
         assert_eq!(by_name(SINGLE_RUNS).runs.len(), 1);
         assert!(by_name(SINGLE_RUNS).method.is_none());

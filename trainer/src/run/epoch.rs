@@ -35,7 +35,7 @@ pub(super) fn train(run: &mut Run, epoch: usize, signals: &Signals) -> Result<Ep
     let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
     let mut learning_rate = config.learning_rate as f32;
     let mut ended = None;
-    batches.for_each(train, &order, config.batch_size, |batch| {
+    batches.for_each(train, &order, config.batch_size, (epoch - 1) * steps_per_epoch, |batch| {
         let step_in_epoch = batch.index;
         if let Some(code) = signals.pending() {
             ended = Some(Outcome::Interrupted(code));

@@ -56,6 +56,10 @@ pub(super) fn finish(mut run: Run, outcome: Outcome) -> Result<Outcome, TrainErr
             values.insert("reason".into(), reason.clone().into());
         }
         wandb.update_summary(&values)?;
+        if summary.reason.is_none() {
+            // A resumed run's log still holds the interruption's reason.
+            wandb.remove_summary(&["reason"])?;
+        }
         let sync = wandb.sync_command();
         let dir = wandb.finish(outcome.exit_code())?;
         println!("wandb: offline run written to {}", dir.display());

@@ -7,7 +7,7 @@
 use super::checkpoint::Checkpoint;
 use super::{Console, Run, TrainError, output_error};
 use crate::config::TrainConfig;
-use crate::data::{self, Batches, Dataset, info::DATA_INFO_FILE};
+use crate::data::{self, Augmenter, Batches, Dataset, info::DATA_INFO_FILE};
 use crate::flags::DataFacts;
 use crate::wandb::{self, WandbRun, WandbSettings};
 use ffn_core::model::Model;
@@ -64,6 +64,13 @@ pub(super) fn prepare(config: TrainConfig, dataset: Option<Dataset>) -> Result<O
     };
     let load_seconds = load_started.elapsed().as_secs_f64();
     config.validate(&DataFacts::of(&dataset)).map_err(TrainError::Config)?;
+    if !config.augment().is_identity() && dataset.info.image.is_none() {
+        let flags = "--shift, --rotate, --zoom, --elastic, --flip and --erase";
+        return Err(TrainError::Config(format!(
+            "{flags} transform images: {} holds no images",
+            dataset.source.display()
+        )));
+    }
 
     let hyper = Hyper {
         learning_rate: config.learning_rate as f32,
@@ -115,6 +122,7 @@ impl Prepared {
         std::fs::create_dir_all(&dir).map_err(output_error(&dir))?;
         config.output_dir = Some(dir.display().to_string());
         let history = checkpoint.as_ref().map(|ck| ck.history.clone()).unwrap_or_default();
+        let augmenter = dataset.info.image.and_then(|shape| Augmenter::new(config.augment(), shape, config.seed));
         let opened = open(&config, &dataset, &model, checkpoint.as_ref(), &dir);
         let wandb = match opened {
             Ok(wandb) => wandb,
@@ -133,7 +141,7 @@ impl Prepared {
             dataset,
             model,
             optimizer,
-            batches: Batches::new(),
+            batches: Batches::augmented(augmenter),
             history,
             started,
             dir,

@@ -15,6 +15,27 @@ pub fn args(config: &Config) -> Vec<String> {
     config.iter().map(|(k, v)| format!("--{k}={v}")).collect()
 }
 
+/// Why wandb's agent could not start this sweep's runs: its command needs
+/// `${program}` (wandb's default command does) but the YAML has no `program:`.
+pub fn program_missing(cfg: &SweepConfig) -> Option<String> {
+    let uses_program = match &cfg.command {
+        Some(c) => c.iter().any(|item| item == "${program}"),
+        None => DEFAULT_COMMAND.contains(&"${program}"),
+    };
+    (uses_program && cfg.program.as_deref().is_none_or(str::is_empty)).then(|| {
+        "this YAML has no `program:`, which its command needs (${program}), so `wandb agent` could not start its \
+         runs; for wandb's agent add `program: sweeps/wandb-train.sh` and a `command:` list of ${env}, \
+         ${program}, ${args}, as sweeps/course.yaml has"
+            .to_string()
+    })
+}
+
+/// `train` with a configuration's `--key=value` arguments and the extra ones:
+/// what a local sweep runs (less its bookkeeping flags).
+pub fn local_command(config: &Config, extra: &[String]) -> Vec<String> {
+    std::iter::once("train".to_string()).chain(args(config)).chain(extra.iter().cloned()).collect()
+}
+
 /// The full argument vector the agent would execute for `config`.
 pub fn command(cfg: &SweepConfig, config: &Config) -> Vec<String> {
     let template: Vec<String> = match &cfg.command {
@@ -60,6 +81,23 @@ pub fn command(cfg: &SweepConfig, config: &Config) -> Vec<String> {
 mod tests {
     use super::super::value::Value;
     use super::*;
+
+    fn parse(yaml_head: &str) -> SweepConfig {
+        let yaml = format!("{yaml_head}method: grid\nparameters:\n  epochs: {{values: [2]}}\n");
+        SweepConfig::parse(&yaml, "t.yaml").expect("valid")
+    }
+
+    #[test]
+    fn a_sweep_without_program_is_named_as_such() {
+        let cfg = parse("");
+        let why = program_missing(&cfg).expect("the default command needs a program");
+        assert!(why.contains("no `program:`"), "{why}");
+        let config = cfg.space.grid_point(&cfg.space.grid().expect("grid"), 0);
+        assert_eq!(local_command(&config, &["--train_limit=500".into()]), ["train", "--epochs=2", "--train_limit=500"]);
+        assert_eq!(program_missing(&parse("program: sweeps/wandb-train.sh\n")), None);
+        let own = parse("command:\n  - ${env}\n  - ./target/release/train\n  - ${args}\n");
+        assert_eq!(program_missing(&own), None, "a command without ${{program}} needs none");
+    }
 
     #[test]
     fn args_are_sorted_and_python_formatted() {

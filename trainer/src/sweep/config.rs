@@ -121,8 +121,8 @@ struct RawEarlyTerminate {
     max_iter: Option<u64>,
     s: Option<f64>,
     eta: Option<f64>,
-    #[serde(rename = "strict")]
-    _strict: Option<bool>,
+    /// wandb's default is `true`.
+    strict: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -274,8 +274,9 @@ impl SweepConfig {
                     ));
                 }
                 let eta = et.eta.unwrap_or(3.0);
-                let hb = Hyperband::new(et.min_iter, et.max_iter, et.s, eta)
+                let mut hb = Hyperband::new(et.min_iter, et.max_iter, et.s, eta)
                     .map_err(|(key, msg)| at(&["early_terminate", key], msg))?;
+                hb.strict = et.strict.unwrap_or(true);
                 Some(hb)
             }
         };
@@ -555,5 +556,25 @@ pub fn check_value(kind: Kind, v: &Value) -> Result<(), String> {
         )),
         (Kind::Float { .. }, _) => Err(format!("`{v}` is not a number")),
         (Kind::Switch, _) => Err("a switch takes no value".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hyperband(extra: &str) -> Hyperband {
+        let yaml = format!(
+            "method: random\nmetric: {{name: val_accuracy, goal: maximize}}\n\
+             early_terminate: {{type: hyperband, min_iter: 2, eta: 3{extra}}}\nparameters:\n  epochs: {{values: [5]}}\n"
+        );
+        SweepConfig::parse(&yaml, "t.yaml").expect("valid").early_terminate.expect("hyperband")
+    }
+
+    #[test]
+    fn hyperband_strict_follows_wandbs_default_and_the_yaml() {
+        assert!(hyperband("").strict, "wandb's schema: strict defaults to true");
+        assert!(hyperband(", strict: true").strict);
+        assert!(!hyperband(", strict: false").strict);
     }
 }

@@ -1,19 +1,28 @@
-//! Hyperband early termination as wandb's sweep controller does it: at each
-//! band (an epoch count) a running run continues only while its metric there
-//! is within the best `1/eta` share of every run that reached the band.
+//! Hyperband early termination as wandb's sweep engine does it
+//! (`sweeps` 0.3.0, `hyperband_stopping.py`): bands are epoch counts
+//! (`min_iter`, `min_iter·eta`, … or `max_iter/eta`, `max_iter/eta²`, …); the
+//! threshold of band `b` is the value at rank `⌊len/eta⌋` (best first) among
+//! the metric after epoch `b` of every run that reached it; a running run is
+//! judged at the last band it has reached.
 //!
-//! wandb reads band `b` at history index `b` (0-based, so the `b+1`-th logged
-//! epoch); ffn reads it after epoch `b`, which is what `min_iter` ("the first
-//! epoch to start trimming runs") says.
+//! What is compared against that threshold is the `strict` key of
+//! `early_terminate` (default `true` in wandb's schema): strict takes the
+//! run's metric after epoch `b` (the original algorithm); `strict: false`
+//! takes the best value of its whole history so far, which stops fewer runs.
+//! wandb drops non-finite values from a history before indexing it; ffn
+//! keeps epochs in place and treats a non-finite value as failing its band.
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hyperband {
     /// Epochs at which runs are compared, ascending.
     pub bands: Vec<usize>,
     pub eta: f64,
+    /// Judge a run by its value at the band (true), or by its best value so far.
+    pub strict: bool,
 }
 
-/// Why a run should stop: the band it failed and the value it had to reach (loss form).
+/// Why a run should stop: the band it failed, the value judged (at the band
+/// when strict, else the best so far) and the one it had to reach, in loss form.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Verdict {
     pub band: usize,
@@ -61,7 +70,7 @@ impl Hyperband {
         if bands.is_empty() {
             return Err(("s", "these settings give no band: increase `s` or `max_iter`, or decrease `eta`".into()));
         }
-        Ok(Hyperband { bands, eta })
+        Ok(Hyperband { bands, eta, strict: true })
     }
 
     /// The threshold at `band` over every run's history (loss form: lower is
@@ -73,7 +82,9 @@ impl Hyperband {
             return None;
         }
         at.sort_by(|a, b| a.total_cmp(b));
-        let index = ((at.len() as f64) / self.eta) as usize;
+        // `int(r * len)` with `r = 1/eta`, as wandb computes it (not `len/eta`,
+        // which can round the other way).
+        let index = ((1.0 / self.eta) * at.len() as f64) as usize;
         Some(at[index.min(at.len() - 1)])
     }
 
@@ -81,7 +92,11 @@ impl Hyperband {
     /// it has reached, against all runs (itself included).
     pub fn judge(&self, history: &[f64], all: &[&[f64]]) -> Option<Verdict> {
         let band = *self.bands.iter().rev().find(|&&b| b <= history.len())?;
-        let value = history[band - 1];
+        let value = if self.strict {
+            history[band - 1]
+        } else {
+            history.iter().copied().filter(|v| v.is_finite()).reduce(f64::min).unwrap_or(f64::NAN)
+        };
         let threshold = self.threshold(band, all)?;
         // A NaN metric (divergence) is never within the threshold.
         (value.is_nan() || value > threshold).then_some(Verdict { band, value, threshold })
@@ -122,5 +137,60 @@ mod tests {
         assert_eq!(hb.judge(&d, &[&a, &b, &c, &d]), None);
         // A lone run passes its own band.
         assert_eq!(hb.judge(&c, &[&c]), None);
+    }
+
+    /// The example of `hyperband_stop_runs`' docstring in wandb's `sweeps`
+    /// 0.3.0 (max_iter 5, eta 2, s 2 → bands 1 and 2; loss, minimised), plus a
+    /// run `g` good before its band and worse at it. `hyperband_stop_runs`
+    /// itself stops [b] without `strict` and with `strict: true`, [b] with
+    /// `strict: false`; with `g` added, [b, g], [b, g] and [b].
+    #[test]
+    fn wandbs_own_example_strict_and_not() {
+        let a = [10.0, 9.0]; // finished
+        let b = [10.0, 10.0];
+        let c = [10.0, 8.0, 8.0];
+        let d = [10.0, 7.0, 7.0];
+        let e = [10.0, 6.0, 6.0]; // finished
+        let runs: [&[f64]; 5] = [&a, &b, &c, &d, &e];
+        let mut hb = Hyperband::new(None, Some(5), Some(2.0), 2.0).unwrap();
+        assert_eq!(hb.bands, vec![1, 2]);
+        assert!(hb.strict, "wandb's schema defaults strict to true");
+        // Band 2 values 9, 10, 8, 7, 6 → sorted 6 7 8 9 10, index int(0.5·5) = 2 → 8.
+        assert_eq!(hb.threshold(2, &runs), Some(8.0));
+        let running = [&b[..], &c, &d];
+        let stops: Vec<bool> = running.iter().map(|h| hb.judge(h, &runs).is_some()).collect();
+        assert_eq!(stops, [true, false, false]);
+        assert_eq!(hb.judge(&b, &runs), Some(Verdict { band: 2, value: 10.0, threshold: 8.0 }));
+        let g = [7.5, 9.5];
+        let with_g: [&[f64]; 4] = [&b, &c, &d, &g];
+        let all: [&[f64]; 6] = [&a, &b, &c, &d, &e, &g];
+        // Band 2 values 9, 10, 8, 7, 6, 9.5 → index int(0.5·6) = 3 → 9.
+        assert_eq!(hb.threshold(2, &all), Some(9.0));
+        let judged = |hb: &Hyperband| -> Vec<usize> {
+            (0..with_g.len()).filter(|&i| hb.judge(with_g[i], &all).is_some()).collect()
+        };
+        assert_eq!(judged(&hb), [0, 3], "strict: b and g stop");
+        assert_eq!(hb.judge(&g, &all), Some(Verdict { band: 2, value: 9.5, threshold: 9.0 }));
+        hb.strict = false;
+        assert_eq!(judged(&hb), [0], "not strict: g's best so far, 7.5, is within 9");
+    }
+
+    #[test]
+    fn the_threshold_rank_is_computed_as_wandb_does() {
+        // eta 3 over 3 runs: int((1/3)·3) = int(1.0) = 1, the second best.
+        let hb = Hyperband::new(Some(1), None, None, 3.0).unwrap();
+        let (a, b, c) = ([0.1], [0.2], [0.3]);
+        assert_eq!(hb.threshold(1, &[&a, &b, &c]), Some(0.2));
+        // eta 10 over 30 runs: int(0.1·30) = int(3.0000000000000004) = 3.
+        let hb = Hyperband::new(Some(1), None, None, 10.0).unwrap();
+        let values: Vec<[f64; 1]> = (0..30).map(|i| [i as f64]).collect();
+        let all: Vec<&[f64]> = values.iter().map(|v| &v[..]).collect();
+        assert_eq!(hb.threshold(1, &all), Some(3.0));
+        // Where the two roundings part: eta 3.7 over 37 runs, int((1/3.7)·37) =
+        // int(9.999…) = 9 as wandb has it, where int(37/3.7) = 10.
+        let hb = Hyperband::new(Some(1), None, None, 3.7).unwrap();
+        let values: Vec<[f64; 1]> = (0..37).map(|i| [i as f64]).collect();
+        let all: Vec<&[f64]> = values.iter().map(|v| &v[..]).collect();
+        assert_eq!(hb.threshold(1, &all), Some(9.0));
     }
 }

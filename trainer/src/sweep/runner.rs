@@ -51,6 +51,9 @@ struct Active {
     slot: usize,
     child: Child,
     dir: PathBuf,
+    /// Epochs a continued run had done before this attempt: `metrics.jsonl`
+    /// holds them again, and the log must not show them as new.
+    continued_after: usize,
     offset: u64,
     partial: String,
     verdict: Option<Verdict>,
@@ -100,12 +103,20 @@ impl<'a> Runner<'a> {
         }
         let kept = self.state.runs.iter().filter(|r| r.state.is_final()).count();
         if kept > 0 || !self.rerun.is_empty() {
-            self.table.line(&format!(
-                "resuming sweep {} ({}): {kept} runs kept, {} to run again",
-                self.state.name,
-                self.state.sweep_id,
-                self.rerun.len()
-            ));
+            let continued = self.rerun.iter().filter(|&&slot| self.continues(slot)).count();
+            let runs = |n: usize| if n == 1 { "1 run".to_string() } else { format!("{n} runs") };
+            let mut line =
+                format!("resuming sweep {} ({}): {} that ended kept", self.state.name, self.state.sweep_id, runs(kept));
+            if continued > 0 {
+                line.push_str(&format!("; {} interrupted continue from their last epoch checkpoint", runs(continued)));
+            }
+            if self.rerun.len() > continued {
+                line.push_str(&format!(
+                    "; {} interrupted start over (no checkpoint)",
+                    runs(self.rerun.len() - continued)
+                ));
+            }
+            self.table.line(&line);
         }
         let mut stopping_since: Option<Instant> = None;
         loop {
@@ -239,15 +250,20 @@ impl<'a> Runner<'a> {
         self.opts.out_dir.join("runs").join(&rec.name)
     }
 
+    /// An interrupted run continues from its last epoch checkpoint (train
+    /// takes the configuration from the folder); one without a checkpoint,
+    /// or whose resumption failed before, starts again from scratch.
+    fn continues(&self, slot: usize) -> bool {
+        let rec = &self.state.runs[slot];
+        let dir = self.run_dir(rec);
+        rec.attempts > 0 && rec.attempts < 3 && dir.join(CHECKPOINT).is_file() && dir.join("config.json").is_file()
+    }
+
     fn start(&mut self, slot: usize) -> Result<()> {
         let dir = self.run_dir(&self.state.runs[slot]);
-        // An interrupted run continues from its last epoch checkpoint (train
-        // takes the configuration from the folder); one without a checkpoint,
-        // or whose resumption failed before, starts again from scratch.
-        let resume = self.state.runs[slot].attempts > 0
-            && self.state.runs[slot].attempts < 3
-            && dir.join(CHECKPOINT).is_file()
-            && dir.join("config.json").is_file();
+        let resume = self.continues(slot);
+        let continued_after =
+            if resume { crate::run::checkpoint::Checkpoint::load(&dir).map_or(0, |c| c.epochs_done) } else { 0 };
         if resume {
             // A stale summary must not be taken for the new attempt's.
             let _ = std::fs::remove_file(dir.join("summary.json"));
@@ -284,13 +300,19 @@ impl<'a> Runner<'a> {
         rec.summary = None;
         rec.reason = None;
         if !self.table.is_tty() {
-            let how = if resume { "resume   " } else { "start    " };
-            self.table.line(&format!("{how} {}", rec.name));
+            let line = if resume {
+                let of = epochs_of(&rec.config, &self.opts.extra_args).map_or(String::new(), |n| format!("/{n}"));
+                format!("continue  {} after epoch {continued_after}{of} (its checkpoint)", rec.name)
+            } else {
+                format!("start     {}", rec.name)
+            };
+            self.table.line(&line);
         }
         self.active.push(Active {
             slot,
             child,
             dir,
+            continued_after,
             offset: 0,
             partial: String::new(),
             verdict: None,
@@ -361,7 +383,7 @@ impl<'a> Runner<'a> {
             let m = metric_name.as_ref().and_then(|n| row.get(n)).and_then(|v| v.as_f64()).filter(|v| v.is_finite());
             rec.history.push(m);
             any = true;
-            if !self.table.is_tty() {
+            if !self.table.is_tty() && rec.epochs_done > a.continued_after {
                 let epochs = epochs_of(&rec.config, &self.opts.extra_args);
                 let of = epochs.map_or(String::new(), |n| format!("/{n}"));
                 self.table.line(&format!("epoch {}{of}  {}  val_accuracy {}", rec.epochs_done, rec.name, percent(val)));
@@ -408,11 +430,13 @@ impl<'a> Runner<'a> {
                     Some(v) => {
                         let m = metric.as_ref().map_or("metric", |m| m.name.as_str());
                         let show = |x: f64| metric.as_ref().map_or(x, |m| m.as_loss(x));
+                        let strict = self.cfg.early_terminate.as_ref().is_none_or(|hb| hb.strict);
+                        let judged = if strict { format!("at epoch {}", v.band) } else { "(best so far)".into() };
                         format!(
-                            "hyperband: {m} {:.4} at epoch {} is below the band's threshold {:.4}",
+                            "hyperband: {m} {:.4} {judged} is worse than the threshold {:.4} of the band at epoch {}",
                             show(v.value),
-                            v.band,
-                            show(v.threshold)
+                            show(v.threshold),
+                            v.band
                         )
                     }
                     None => reason_of_train.clone().unwrap_or_else(|| "stopped by train".into()),

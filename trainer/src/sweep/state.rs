@@ -1,7 +1,8 @@
 //! The sweep's state file (`sweep-state.json` in the output folder): every
 //! run's configuration, progress and result. It is rewritten atomically
 //! after every change, so a sweep killed at any moment restarts from it:
-//! finished, stopped and failed runs are kept, the others run again.
+//! finished, stopped and failed runs are kept, interrupted ones continue
+//! from their last epoch checkpoint (or start over without one).
 
 use super::config::{Method, Metric};
 use super::error::{Result, SweepError};
@@ -21,7 +22,7 @@ pub enum RunState {
     /// Ended early by hyperband (or by `train` for its own reasons), cleanly.
     Stopped,
     Failed,
-    /// Stopped by Ctrl-C or a signal; runs again when the sweep resumes.
+    /// Stopped by Ctrl-C or a signal; continues when the sweep resumes.
     Interrupted,
 }
 
@@ -78,6 +79,10 @@ pub struct SweepState {
     pub seed: u64,
     pub method: Method,
     pub metric: Option<Metric>,
+    /// The extra `train` arguments (`sweep … -- ARGS`) every run got; `None`
+    /// in states written before they were recorded.
+    #[serde(default)]
+    pub train_args: Option<Vec<String>>,
     pub runs: Vec<RunRecord>,
 }
 
@@ -91,7 +96,32 @@ impl SweepState {
             seed,
             method,
             metric,
+            train_args: None,
             runs: Vec::new(),
+        }
+    }
+
+    /// Takes the extra `train` arguments of this start: the ones the sweep ran
+    /// with, or a message when they differ (its runs would not be comparable).
+    /// A state that never recorded them records these.
+    pub fn adopt_train_args(&mut self, given: &[String]) -> std::result::Result<(), String> {
+        match &self.train_args {
+            Some(recorded) if recorded.as_slice() != given => {
+                let show = |args: &[String]| {
+                    if args.is_empty() { "no extra arguments".to_string() } else { format!("-- {}", args.join(" ")) }
+                };
+                Err(format!(
+                    "sweep `{}` ran its runs with {}, not {}: resume it with the same arguments, or use another \
+                     --output_dir for a new sweep",
+                    self.name,
+                    show(recorded),
+                    show(given)
+                ))
+            }
+            _ => {
+                self.train_args = Some(given.to_vec());
+                Ok(())
+            }
         }
     }
 
@@ -155,6 +185,26 @@ mod tests {
         let c = "method: bayes\nparameters:\n  epochs: {values: [5, 20]}\n";
         assert_eq!(config_digest(a), config_digest(b));
         assert_ne!(config_digest(a), config_digest(c));
+    }
+
+    #[test]
+    fn a_resumed_sweep_keeps_its_train_arguments() {
+        let mut state = SweepState::new("s", "d".into(), 1, Method::Grid, None);
+        let limit = vec!["--train_limit=20000".to_string()];
+        assert_eq!(state.adopt_train_args(&limit), Ok(()));
+        assert_eq!(state.adopt_train_args(&limit), Ok(()));
+        let err = state.adopt_train_args(&[]).expect_err("dropping an argument is refused");
+        assert!(err.contains("-- --train_limit=20000") && err.contains("no extra arguments"), "{err}");
+        assert!(state.adopt_train_args(&["--train_limit=5000".into()]).is_err());
+        // A state from before the field existed takes what it is given.
+        let mut old: SweepState = serde_json::from_value(serde_json::json!({
+            "format": 1, "name": "o", "sweep_id": "x", "config_digest": "d", "seed": 1, "method": "grid",
+            "metric": null, "runs": []
+        }))
+        .expect("old state");
+        assert_eq!(old.train_args, None);
+        assert_eq!(old.adopt_train_args(&limit), Ok(()));
+        assert_eq!(old.train_args, Some(limit));
     }
 
     #[test]

@@ -48,14 +48,43 @@ pub fn find() -> Result<Checker, String> {
 /// For tests: the checker, or `None` after printing why when it is missing and
 /// `CI` is unset. Under CI a missing checker is a failure, never a skip.
 pub fn for_tests() -> Option<Checker> {
-    match find() {
-        Ok(c) => Some(c),
+    or_skip("wandb-check", find())
+}
+
+/// A test's tool, or `None` after printing why it is missing; under `CI` a
+/// missing tool fails the test instead of skipping it.
+fn or_skip<T>(tool: &str, found: Result<T, String>) -> Option<T> {
+    match found {
+        Ok(t) => Some(t),
         Err(why) if std::env::var_os("CI").is_none() => {
-            eprintln!("skipping wandb-check: {why}");
+            eprintln!("skipping {tool}: {why}");
             None
         }
-        Err(why) => panic!("CI is set but wandb-check cannot run: {why}"),
+        Err(why) => panic!("CI is set but {tool} is missing: {why}"),
     }
+}
+
+/// Today's wandb client (`wandb agent`, `wandb sync` through wandb-core), in
+/// its own venv beside the checker's 0.29 (`scripts/setup.sh` makes both):
+/// `$FFN_WANDB_CURRENT_PYTHON`, else `<workspace>/.venv-agent/bin/python`.
+pub fn current_client() -> Result<PathBuf, String> {
+    let python = std::env::var_os("FFN_WANDB_CURRENT_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join(".venv-agent/bin/python"));
+    let out = Command::new(&python).args(["-c", "import wandb; print(wandb.__version__)"]).output();
+    match out {
+        Ok(o) if o.status.success() => Ok(python),
+        _ => Err(format!(
+            "no current wandb client at {} (scripts/setup.sh installs it, or set FFN_WANDB_CURRENT_PYTHON)",
+            python.display()
+        )),
+    }
+}
+
+/// For tests: [`current_client`], or `None` after printing why when it is
+/// missing and `CI` is unset; under CI a missing client is a failure.
+pub fn current_client_for_tests() -> Option<PathBuf> {
+    or_skip("the current wandb client", current_client())
 }
 
 impl Checker {

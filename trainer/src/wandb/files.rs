@@ -2,9 +2,9 @@
 //! summary and metadata, so `wandb sync` uploads them next to the records and
 //! people can read a run without a parser.
 
+use super::records::Environment;
 use serde_json::{Map, Value, json};
 use serde_yaml::{Mapping, Value as Yaml};
-use std::time::SystemTime;
 
 pub const CONFIG_YAML: &str = "config.yaml";
 pub const SUMMARY_JSON: &str = "wandb-summary.json";
@@ -30,17 +30,17 @@ pub fn summary_json(summary: &Map<String, Value>, runtime_secs: i64) -> Value {
     Value::Object(s)
 }
 
-pub fn metadata_json(host: &str, started: SystemTime, writer: &str) -> Value {
-    let args: Vec<String> = std::env::args().collect();
+/// wandb-metadata.json: the run's [`Environment`] in wandb's key names.
+pub fn metadata_json(env: &Environment, writer: &str) -> Value {
     json!({
-        "os": format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
-        "startedAt": super::sys::iso_utc(started),
-        "program": args.first().cloned().unwrap_or_default(),
-        "args": args.get(1..).unwrap_or_default(),
-        "host": host,
-        "executable": std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
-        "root": std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default(),
-        "cpu_count_logical": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        "os": env.os,
+        "startedAt": env.started_at.map(super::sys::iso_utc).unwrap_or_default(),
+        "program": env.program,
+        "args": env.args,
+        "host": env.host,
+        "executable": env.executable,
+        "root": env.root,
+        "cpu_count_logical": env.cpu_count_logical,
         "writer": writer,
     })
 }

@@ -15,6 +15,7 @@ pub const RUN: u32 = 17;
 pub const EXIT: u32 = 18;
 pub const FINAL: u32 = 20;
 pub const HEADER: u32 = 21;
+pub const ENVIRONMENT: u32 = 26;
 const NUM: u32 = 1;
 const INFO: u32 = 200;
 
@@ -40,6 +41,21 @@ pub fn item(key: &str, value_json: &str) -> Msg {
 /// `ConfigRecord` / `SummaryRecord` with only `update` items.
 pub fn updates<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>) -> Msg {
     Msg::new().messages(1, items.into_iter().map(|(k, v)| item(k, v)))
+}
+
+/// `SummaryRecord` whose `remove` items (field 2) delete `keys`, as
+/// `del run.summary[key]` does in wandb.
+pub fn removals<'a>(keys: impl IntoIterator<Item = &'a str>) -> Msg {
+    Msg::new().messages(2, keys.into_iter().map(|k| Msg::new().string(1, k)))
+}
+
+/// The summary record wandb writes just before the exit record (and now and
+/// then during a run): `_wandb.runtime` and `_runtime`, whole seconds. wandb-core
+/// takes the run's duration from here; it ignores `RunExitRecord.runtime`.
+pub fn runtime_summary(runtime_secs: i64) -> Msg {
+    let secs = runtime_secs.to_string();
+    let nested = Msg::new().strings(2, &["_wandb", "runtime"]).string(16, &secs);
+    Msg::new().message(1, nested).message(1, item("_runtime", &secs))
 }
 
 pub fn header(producer: &str) -> Msg {
@@ -79,6 +95,33 @@ pub fn run(info: &RunInfo) -> Msg {
         m = m.message(17, timestamp(t));
     }
     m
+}
+
+/// What `EnvironmentRecord` says about the process that wrote the run; wandb
+/// shows it as the run's system metadata (OS, host, command, CPUs).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Environment {
+    pub os: String,
+    pub started_at: Option<SystemTime>,
+    pub args: Vec<String>,
+    pub program: String,
+    pub root: String,
+    pub host: String,
+    pub executable: String,
+    pub cpu_count_logical: u32,
+}
+
+pub fn environment(env: &Environment) -> Msg {
+    let mut m = Msg::new().string(1, &env.os);
+    if let Some(t) = env.started_at {
+        m = m.message(3, timestamp(t));
+    }
+    m.strings(5, &env.args)
+        .string(6, &env.program)
+        .string(11, &env.root)
+        .string(12, &env.host)
+        .string(14, &env.executable)
+        .uint(17, u64::from(env.cpu_count_logical))
 }
 
 /// `HistoryRecord`: the items, then `step.num`.
@@ -150,6 +193,27 @@ pub fn items(body: &[u8]) -> Result<Vec<(String, String)>, DecodeError> {
             }
         }
         out.push((if nested.is_empty() { key } else { nested.join(".") }, value));
+    }
+    Ok(out)
+}
+
+/// The keys a summary body removes (its `remove` items, field 2), joined like [`items`].
+pub fn removed(body: &[u8]) -> Result<Vec<String>, DecodeError> {
+    let mut out = Vec::new();
+    for f in proto::fields(body) {
+        let (field, v) = f?;
+        if field != 2 {
+            continue;
+        }
+        let (mut key, mut nested) = (String::new(), Vec::new());
+        for g in proto::fields(v.as_bytes().ok_or(DecodeError::FieldType { field })?) {
+            match g? {
+                (1, v) => key = v.as_str().ok_or(DecodeError::FieldType { field: 1 })?.to_owned(),
+                (2, v) => nested.push(v.as_str().ok_or(DecodeError::FieldType { field: 2 })?.to_owned()),
+                _ => {}
+            }
+        }
+        out.push(if nested.is_empty() { key } else { nested.join(".") });
     }
     Ok(out)
 }
@@ -252,6 +316,37 @@ mod tests {
         // Step 0 is the proto3 default, so step.num is absent but step itself is present.
         let zero = record(1, HISTORY, history([], 0), "x");
         assert_eq!(history_step(parse(&zero).expect("valid").body), Ok(Some(0)));
+    }
+
+    #[test]
+    fn runtime_summary_has_wandbs_keys() {
+        let rec = record(7, SUMMARY, runtime_summary(42), "x");
+        let body = parse(&rec).expect("valid").body;
+        assert_eq!(
+            items(body).expect("items"),
+            vec![("_wandb.runtime".into(), "42".into()), ("_runtime".into(), "42".into())]
+        );
+        // Byte for byte what wandb 0.31 writes: nested_key _wandb, runtime; then key _runtime.
+        let first = [0x0A, 0x16, 0x12, 0x06, b'_', b'w', b'a', b'n', b'd', b'b', 0x12, 0x07];
+        assert_eq!(&runtime_summary(42).as_bytes()[..first.len()], &first);
+    }
+
+    #[test]
+    fn removals_decode_as_removed_keys() {
+        let rec = record(3, SUMMARY, removals(["reason", "state"]), "x");
+        let body = parse(&rec).expect("valid").body;
+        assert_eq!(removed(body).expect("removed"), vec!["reason".to_string(), "state".to_string()]);
+        assert!(items(body).expect("items").is_empty());
+    }
+
+    #[test]
+    fn environment_fields_in_order() {
+        let env =
+            Environment { os: "linux-x86_64".into(), host: "h".into(), cpu_count_logical: 2, ..Environment::default() };
+        assert_eq!(
+            environment(&env).into_bytes(),
+            [&[0x0A, 12][..], b"linux-x86_64", &[0x62, 1, b'h', 0x88, 0x01, 2]].concat()
+        );
     }
 
     #[test]

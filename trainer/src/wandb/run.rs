@@ -135,6 +135,7 @@ impl WandbRun {
         };
         run.emit(records::HEADER, records::header(&producer()))?;
         run.emit(records::RUN, records::run(&run.info))?;
+        run.emit(records::ENVIRONMENT, records::environment(&sys::environment(start)))?;
         link_latest(&root, &run.dir);
         Ok(run)
     }
@@ -181,6 +182,21 @@ impl WandbRun {
         Ok(())
     }
 
+    /// Deletes summary keys an earlier record set (a resumed run's old
+    /// `reason`, say); keys the summary does not hold are left alone, so a
+    /// fresh run gets no record.
+    pub fn remove_summary(&mut self, keys: &[&str]) -> Result<(), WandbError> {
+        let present: Vec<&str> = keys.iter().copied().filter(|k| self.summary.contains_key(*k)).collect();
+        if present.is_empty() {
+            return Ok(());
+        }
+        self.emit(records::SUMMARY, records::removals(present.iter().copied()))?;
+        for k in present {
+            self.summary.remove(k);
+        }
+        Ok(())
+    }
+
     /// A console line: an `OutputRawRecord` and a line of `files/output.log`.
     pub fn output_line(&mut self, line: &str) -> Result<(), WandbError> {
         let text = if line.ends_with('\n') { line.to_owned() } else { format!("{line}\n") };
@@ -189,10 +205,12 @@ impl WandbRun {
         self.output.write_all(text.as_bytes()).map_err(|e| write_err(&path, e))
     }
 
-    /// Final summary, side files and their `FilesRecord`, exit record
-    /// (`exit_code`, runtime) and the legacy `FinalRecord`; returns the run folder.
+    /// Final summary, side files and their `FilesRecord`, the runtime summary
+    /// wandb writes before exiting, exit record (`exit_code`, runtime) and the
+    /// legacy `FinalRecord`; returns the run folder.
     pub fn finish(mut self, exit_code: i32) -> Result<PathBuf, WandbError> {
         let runtime = self.runtime().floor() as i64;
+        self.summary.insert("_runtime".into(), runtime.into());
         let items: Vec<(String, String)> = self.summary.iter().map(|(k, v)| (k.clone(), dumps(v))).collect();
         if !items.is_empty() {
             self.emit(records::SUMMARY, records::updates(items.iter().map(|(k, v)| (k.as_str(), v.as_str()))))?;
@@ -204,6 +222,7 @@ impl WandbRun {
             let names = [files::CONFIG_YAML, files::SUMMARY_JSON, files::METADATA_JSON, files::OUTPUT_LOG];
             self.emit(records::FILES, records::files(&names, records::FILE_WANDB))?;
         }
+        self.emit(records::SUMMARY, records::runtime_summary(runtime))?;
         let runtime32 = i32::try_from(runtime).unwrap_or(i32::MAX);
         self.emit(records::EXIT, records::exit(exit_code, runtime32))?;
         self.emit(records::FINAL, Msg::new())?;
@@ -220,7 +239,7 @@ impl WandbRun {
         let json = |v: &Value| serde_json::to_vec_pretty(v).map_err(|e| encode("a JSON side file", &e));
         write_atomic(&fdir.join(files::SUMMARY_JSON), &json(&files::summary_json(&self.summary, runtime))?)?;
         let start = self.info.start_time.unwrap_or(UNIX_EPOCH);
-        let meta = files::metadata_json(&self.info.host, start, &producer());
+        let meta = files::metadata_json(&sys::environment(start), &producer());
         write_atomic(&fdir.join(files::METADATA_JSON), &json(&meta)?)?;
         let out_path = fdir.join(files::OUTPUT_LOG);
         self.output.sync_all().map_err(|e| write_err(&out_path, e))
@@ -281,7 +300,17 @@ impl WandbRun {
                     info = Some(run);
                 }
                 records::CONFIG => merge(&mut config, &records::items(p.body).map_err(bad)?),
-                records::SUMMARY => merge(&mut summary, &records::items(p.body).map_err(bad)?),
+                records::SUMMARY => {
+                    // `_wandb.runtime` is wandb's own key, written again at the end.
+                    let items = records::items(p.body).map_err(bad)?;
+                    merge(
+                        &mut summary,
+                        &items.into_iter().filter(|(k, _)| !k.starts_with("_wandb")).collect::<Vec<_>>(),
+                    );
+                    for key in records::removed(p.body).map_err(bad)? {
+                        summary.remove(&key);
+                    }
+                }
                 records::OUTPUT_RAW => lines.push_str(&records::output_line(p.body).map_err(bad)?),
                 records::HISTORY => {
                     let row = records::items(p.body).map_err(bad)?;
@@ -404,4 +433,91 @@ fn link_latest(root: &Path, dir: &Path) {
     }
     #[cfg(not(unix))]
     let _ = (root, dir);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn settings(dir: &Path) -> WandbSettings {
+        WandbSettings {
+            display_name: "t".into(),
+            run_id: Some("unit0001".into()),
+            base_dir: dir.to_path_buf(),
+            ..WandbSettings::default()
+        }
+    }
+
+    /// `(kind, body)` of every record of the run's log.
+    fn records_of(dir: &Path) -> Vec<(u32, Vec<u8>)> {
+        let bytes = std::fs::read(find_log(dir).expect("log")).expect("read log");
+        let decoded = framing::decode_log(&bytes);
+        assert!(decoded.error.is_none(), "{:?}", decoded.error);
+        decoded
+            .records
+            .iter()
+            .map(|r| {
+                let p = records::parse(r).expect("record");
+                (p.kind, p.body.to_vec())
+            })
+            .collect()
+    }
+
+    /// The summary a reader rebuilds: updates and removals in log order.
+    fn replayed_summary(records: &[(u32, Vec<u8>)]) -> Map<String, Value> {
+        let mut summary = Map::new();
+        for (_, body) in records.iter().filter(|(k, _)| *k == records::SUMMARY) {
+            merge(&mut summary, &records::items(body).expect("items"));
+            for key in records::removed(body).expect("removed") {
+                summary.remove(&key);
+            }
+        }
+        summary
+    }
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().expect("object").clone()
+    }
+
+    #[test]
+    fn the_runtime_summary_comes_just_before_the_exit_record() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut run = WandbRun::create(settings(tmp.path())).expect("create");
+        run.runtime_offset = 61.7;
+        run.log(&obj(json!({"loss": 0.5}))).expect("log");
+        let dir = run.finish(0).expect("finish");
+        let records = records_of(&dir);
+        let kinds: Vec<u32> = records.iter().map(|(k, _)| *k).collect();
+        assert_eq!(&kinds[..3], &[records::HEADER, records::RUN, records::ENVIRONMENT]);
+        assert_eq!(&kinds[kinds.len() - 3..], &[records::SUMMARY, records::EXIT, records::FINAL]);
+        let last_summary = records::items(&records[kinds.len() - 3].1).expect("items");
+        assert_eq!(last_summary, vec![("_wandb.runtime".into(), "61".into()), ("_runtime".into(), "61".into())]);
+        assert_eq!(replayed_summary(&records)["_runtime"], json!(61));
+    }
+
+    #[test]
+    fn a_resumed_run_can_drop_a_summary_key_of_its_interruption() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut run = WandbRun::create(settings(tmp.path())).expect("create");
+        run.log(&obj(json!({"loss": 0.5}))).expect("log");
+        run.update_summary(&obj(json!({"state": "interrupted", "reason": "terminated (SIGTERM)"}))).expect("summary");
+        let dir = run.finish(143).expect("finish");
+
+        let mut run = WandbRun::resume(&dir, 1).expect("resume");
+        assert_eq!(run.summary()["reason"], json!("terminated (SIGTERM)"));
+        // wandb's own `_wandb.runtime` is rewritten at the end, never carried as a plain key.
+        assert!(!run.summary().keys().any(|k| k.starts_with("_wandb")), "{:?}", run.summary());
+        run.log(&obj(json!({"loss": 0.4}))).expect("log");
+        run.update_summary(&obj(json!({"state": "finished"}))).expect("summary");
+        run.remove_summary(&["reason", "never_set"]).expect("remove");
+        assert!(!run.summary().contains_key("reason"));
+        let dir = run.finish(0).expect("finish");
+        let summary = replayed_summary(&records_of(&dir));
+        assert_eq!(summary["state"], json!("finished"));
+        assert!(!summary.contains_key("reason"), "{summary:?}");
+        // Reopening again keeps the removal.
+        let again = WandbRun::resume(&dir, 2).expect("resume");
+        assert!(!again.summary().contains_key("reason"));
+    }
 }

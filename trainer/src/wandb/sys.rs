@@ -1,6 +1,7 @@
 //! The bits of the host a run record names: host name, local wall-clock time
 //! for the directory name, and a fresh run id.
 
+use super::records::Environment;
 use rand_core::{RngCore, SeedableRng};
 use std::hash::{BuildHasher, Hasher};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -65,6 +66,22 @@ pub fn random_run_id() -> String {
     h.write_u32(std::process::id());
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(h.finish());
     (0..8).map(|_| ALPHABET[(rng.next_u32() % ALPHABET.len() as u32) as usize] as char).collect()
+}
+
+/// This process as wandb's environment record describes it.
+pub fn environment(started_at: SystemTime) -> Environment {
+    let mut args = std::env::args();
+    let to_text = |p: std::io::Result<std::path::PathBuf>| p.map(|p| p.display().to_string()).unwrap_or_default();
+    Environment {
+        os: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
+        started_at: Some(started_at),
+        program: args.next().unwrap_or_default(),
+        args: args.collect(),
+        root: to_text(std::env::current_dir()),
+        host: host_name(),
+        executable: to_text(std::env::current_exe()),
+        cpu_count_logical: std::thread::available_parallelism().map_or(1, |n| n.get()) as u32,
+    }
 }
 
 /// RFC 3339 UTC with microseconds, the form of `startedAt` in wandb-metadata.json.

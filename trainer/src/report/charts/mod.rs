@@ -7,3 +7,4 @@ pub mod lines;
 pub mod parallel;
 pub mod scatter;
 pub mod strip;
+pub mod ticks;

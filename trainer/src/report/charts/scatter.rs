@@ -1,4 +1,4 @@
-//! Validation accuracy of every run in start order, the best one marked, with
+//! Validation accuracy of every run in folder order, the best one marked, with
 //! the running best as a step line (what wandb's sweep panel shows).
 
 use crate::report::observations::pct;
@@ -39,7 +39,7 @@ pub fn scatter(points: &[Point], groups: &[String], y_title: &str) -> String {
         &y,
         &x_ticks,
         &svg::pct_ticks(&svg::nice_ticks(y_lo, 1.0, 6)),
-        "run (in start order)",
+        "run (in folder order)",
         y_title,
     ));
     let best = points.iter().enumerate().max_by(|a, b| a.1.value.total_cmp(&b.1.value)).map(|(i, _)| i);

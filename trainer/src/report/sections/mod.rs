@@ -38,14 +38,14 @@ pub fn header(ctx: &Context) -> String {
     let date = humantime::format_rfc3339_seconds(ctx.options.generated);
     let (fashion, mnist) =
         (ctx.runs.iter().filter(|r| !r.is_mnist()).count(), ctx.runs.iter().filter(|r| r.is_mnist()).count());
-    let mut states: Vec<(String, usize)> = Vec::new();
+    // States in a fixed order, so the same runs give the same page.
+    const ORDER: [&str; 5] = ["finished", "stopped", "failed", "interrupted", "running"];
+    let mut states: std::collections::BTreeMap<(usize, &str), usize> = Default::default();
     for run in &ctx.runs {
-        match states.iter_mut().find(|(s, _)| s == run.state()) {
-            Some((_, n)) => *n += 1,
-            None => states.push((run.state().to_string(), 1)),
-        }
+        let rank = ORDER.iter().position(|s| *s == run.state()).unwrap_or(ORDER.len());
+        *states.entry((rank, run.state())).or_default() += 1;
     }
-    let states: Vec<String> = states.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    let states: Vec<String> = states.iter().map(|((_, s), n)| format!("{n} {s}")).collect();
     let inputs: Vec<String> =
         ctx.options.inputs.iter().map(|p| format!("<code>{}</code>", esc(&p.display().to_string()))).collect();
     let mut s = format!(
@@ -80,6 +80,11 @@ pub(super) fn figure(svg: &str, caption: &str) -> String {
     format!("<div class=\"figure\">{svg}</div><p class=\"caption-text\">{}</p>", esc(caption))
 }
 
+/// [`figure`] that may reach past the text column, up to the screen's width.
+pub(super) fn wide_figure(svg: &str, caption: &str) -> String {
+    format!("<div class=\"figure wide\">{svg}</div><p class=\"caption-text\">{}</p>", esc(caption))
+}
+
 /// The hyper-parameters of a run as `(name, value)`, in flag-table order.
 pub(super) fn hyper(run: &Run) -> Vec<(&'static str, String)> {
     FLAGS
@@ -95,9 +100,7 @@ pub(super) fn hyper_line(run: &Run) -> String {
     hyper(run).iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
 }
 
-/// The `train` command that reproduces a run. Every hyper-parameter is
-/// spelled out: the defaults may change after the report is written (runs
-/// from before a flag existed get the value they ran with).
+/// The `train` command that reproduces a run (see [`crate::reproduce`]).
 pub(super) fn command_line(run: &Run) -> String {
     command_line_without(run, &[])
 }
@@ -105,16 +108,8 @@ pub(super) fn command_line(run: &Run) -> String {
 /// [`command_line`] without the flags in `left_out` (e.g. the seed, to name a
 /// configuration rather than one run of it).
 pub(super) fn command_line_without(run: &Run, left_out: &[&str]) -> String {
-    let flags: Vec<String> = FLAGS
-        .iter()
-        .filter(|f| f.hyper && !left_out.contains(&f.long))
-        .filter_map(|f| match super::params::config_value(&run.config, f.long) {
-            // Exact values, not the rounded ones shown elsewhere.
-            serde_json::Value::Number(n) => Some(format!("--{} {n}", f.long)),
-            serde_json::Value::String(s) => Some(format!("--{} {s}", f.long)),
-            _ => None,
-        })
-        .collect();
+    let flags: Vec<String> =
+        crate::reproduce::flags(&run.config, left_out).iter().map(|(k, v)| format!("--{k} {v}")).collect();
     format!("train {}", flags.join(" "))
 }
 
@@ -171,7 +166,6 @@ mod tests {
             epochs: Vec::new(),
             summary: None,
             confusion: None,
-            started: None,
             relative: PathBuf::new(),
             sweep_index: None,
         }
@@ -180,8 +174,15 @@ mod tests {
     #[test]
     fn commands_spell_out_what_older_runs_ran_with_and_can_leave_flags_out() {
         let old = run(json!({"hidden_size": 128, "seed": 3, "train_limit": 500}));
-        assert_eq!(command_line(&old), "train --hidden_size 128 --dropout 0.0 --seed 3 --train_limit 500");
+        let off = "--shift 0 --rotate 0.0 --zoom 0.0 --elastic 0.0 --flip 0.0 --erase 0.0";
+        assert_eq!(
+            command_line(&old),
+            format!("train --hidden_size 128 --dropout 0.0 {off} --seed 3 --train_limit 500")
+        );
         let new = run(json!({"hidden_size": 768, "dropout": 0.2, "seed": 2, "train_limit": 500}));
-        assert_eq!(command_line_without(&new, &["seed"]), "train --hidden_size 768 --dropout 0.2 --train_limit 500");
+        assert_eq!(
+            command_line_without(&new, &["seed"]),
+            format!("train --hidden_size 768 --dropout 0.2 {off} --train_limit 500")
+        );
     }
 }

@@ -36,7 +36,7 @@ pub fn render(ctx: &Context) -> Section {
     let run = &ctx.runs[best];
     let above = |t: f64| values.iter().filter(|&&v| v >= t).count();
     let mut body = format!(
-        "<p class=\"lead\"><span class=\"big\">{}</span> best validation accuracy, by <b>{}</b> (run {} of the {} Fashion-MNIST runs, in start order).</p>",
+        "<p class=\"lead\"><span class=\"big\">{}</span> best validation accuracy, by <b>{}</b> (run {} of the {} Fashion-MNIST runs, in folder order).</p>",
         pct(run.val_accuracy().unwrap_or(0.0)),
         esc(&run.name),
         scored.iter().position(|&i| i == best).map_or(0, |p| p + 1),
@@ -51,7 +51,7 @@ pub fn render(ctx: &Context) -> Section {
     ));
     body.push_str(&figure(
         &scatter(&points, &names, "validation accuracy"),
-        "Each dot is one run, in the order the runs started, coloured by sweep; the dashed line is the best so far. Hover a dot for its run.",
+        "Each dot is one run, coloured by sweep: sweeps in the order of their folders' names, each sweep's runs in the order it started them; the dashed line is the best so far. Hover a dot for its run.",
     ));
     Section { id: "q5-best", question: "Q5", title, body }
 }

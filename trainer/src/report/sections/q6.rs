@@ -2,7 +2,7 @@
 //! and correlation table, observations written from the numbers, and the
 //! configuration to recommend.
 
-use super::{command_line, command_line_without, empty, figure};
+use super::{command_line, command_line_without, empty, wide_figure};
 use crate::report::Context;
 use crate::report::charts::parallel::parallel;
 use crate::report::html::{Section, cell_bar, table};
@@ -40,7 +40,7 @@ pub fn render(ctx: &Context) -> Section {
         table_data.len(),
         table_data.params.len()
     ));
-    body.push_str(&figure(
+    body.push_str(&wide_figure(
         &parallel(&table_data, "val_accuracy"),
         "Parallel coordinates: categorical and few-valued axes are evenly spaced levels; continuous ones are linear, or logarithmic when they span 10× or more.",
     ));

@@ -2,30 +2,88 @@
 //! each loss, the distribution of final validation accuracies, and runs that
 //! differ only in the loss compared pair by pair.
 
-use super::{empty, figure, hyper};
+use super::{empty, figure};
 use crate::report::Context;
 use crate::report::charts::lines::{Series, YKind, lines};
 use crate::report::charts::strip::{Group, strip};
 use crate::report::html::{Section, table};
 use crate::report::observations::pct;
+use crate::report::pairs::{NEAR_CHANCE, Pair, TIE, Verdict, matched_pairs};
 use crate::report::runs::Run;
 use crate::report::stats::{mean, median};
 use crate::report::svg::{esc, palette};
-use std::collections::BTreeMap;
 
 const LOSSES: &[(&str, &str)] = &[("cross_entropy", "cross-entropy"), ("mean_squared_error", "squared error")];
 
-/// Runs that differ only in their loss: `(cross-entropy accuracy, squared-error accuracy)`.
-pub fn matched_pairs(runs: &[&Run]) -> Vec<(f64, f64)> {
-    let mut by_rest: BTreeMap<String, [Vec<f64>; 2]> = BTreeMap::new();
-    for run in runs {
-        let Some(v) = run.val_accuracy() else { continue };
-        let Some(slot) = LOSSES.iter().position(|(l, _)| *l == run.loss()) else { continue };
-        let rest: Vec<String> =
-            hyper(run).into_iter().filter(|(k, _)| *k != "loss").map(|(k, v)| format!("{k}={v}")).collect();
-        by_rest.entry(rest.join(",")).or_default()[slot].push(v);
+/// One sentence on the matched pairs: who wins how often, ties stated.
+fn pairs_sentence(pairs: &[Pair]) -> String {
+    let count = |v: Verdict| pairs.iter().filter(|p| p.verdict() == v).count();
+    let (ce, se, chance, close) =
+        (count(Verdict::First), count(Verdict::Second), count(Verdict::TieAtChance), count(Verdict::Tie));
+    let cut = pairs.iter().filter(|p| p.cut).count();
+    let times = |n: usize| if n == 1 { "1 pair".to_string() } else { format!("{n} pairs") };
+    let mut s = format!(
+        " {} configurations were run with both losses and nothing else changed. Compared at the last epoch both runs of a pair reached",
+        pairs.len()
+    );
+    if cut > 0 {
+        s.push_str(&format!(
+            " ({} where hyperband stopped one run earlier are compared at that earlier epoch)",
+            times(cut)
+        ));
     }
-    by_rest.values().filter_map(|[ce, mse]| Some((mean(ce)?, mean(mse)?))).collect()
+    s.push_str(&format!(
+        ", cross-entropy is ahead in {}, squared error in {}, and {} tie",
+        times(ce),
+        times(se),
+        times(chance + close)
+    ));
+    let mut why = Vec::new();
+    if chance > 0 {
+        why.push(format!("{chance} with neither run above {:.0}%, chance being 10%", NEAR_CHANCE * 100.0));
+    }
+    if close > 0 {
+        why.push(format!("{close} within {:.1} point", TIE * 100.0));
+    }
+    if !why.is_empty() {
+        s.push_str(&format!(" ({})", why.join("; ")));
+    }
+    s.push('.');
+    let decided: Vec<f64> = pairs
+        .iter()
+        .filter(|p| matches!(p.verdict(), Verdict::First | Verdict::Second))
+        .map(|p| p.values[0] - p.values[1])
+        .collect();
+    if let Some(m) = mean(&decided) {
+        s.push_str(&format!(
+            " Over the pairs that do not tie, cross-entropy's lead averages {:+.1} points.",
+            m * 100.0
+        ));
+    }
+    s
+}
+
+/// Every matched pair, for the reader to check the sentence.
+fn pairs_table(pairs: &[Pair]) -> String {
+    let rows: Vec<Vec<String>> = pairs
+        .iter()
+        .map(|p| {
+            let result = match p.verdict() {
+                Verdict::First => "cross-entropy",
+                Verdict::Second => "squared error",
+                Verdict::TieAtChance => "tie (both at chance)",
+                Verdict::Tie => "tie",
+            };
+            let names = if p.names[0] == p.names[1] {
+                esc(&p.names[0])
+            } else {
+                format!("{} / {}", esc(&p.names[0]), esc(&p.names[1]))
+            };
+            let epoch = if p.cut { format!("{} (one run stopped here)", p.epoch) } else { p.epoch.to_string() };
+            vec![names, epoch, pct(p.values[0]), pct(p.values[1]), result.to_string()]
+        })
+        .collect();
+    table(&["runs (cross-entropy / squared error)", "epoch", "cross-entropy", "squared error", "ahead"], &rows, "pairs")
 }
 
 pub fn render(ctx: &Context) -> Section {
@@ -70,7 +128,7 @@ pub fn render(ctx: &Context) -> Section {
         })
         .collect();
     let fashion: Vec<&Run> = scored.iter().map(|&i| &ctx.runs[i]).collect();
-    let pairs = matched_pairs(&fashion);
+    let pairs = matched_pairs(&fashion, "loss", [LOSSES[0].0, LOSSES[1].0]);
     if let ([ce, mse], true) = (&accs[..], !accs.iter().any(Vec::is_empty)) {
         let (ce_best, mse_best) = (
             ce.iter().copied().fold(f64::NEG_INFINITY, f64::max),
@@ -85,17 +143,15 @@ pub fn render(ctx: &Context) -> Section {
             pct(median(mse).unwrap_or(0.0))
         );
         if !pairs.is_empty() {
-            let wins = pairs.iter().filter(|(a, b)| a > b).count();
-            let diffs: Vec<f64> = pairs.iter().map(|(a, b)| a - b).collect();
-            verdict.push_str(&format!(
-                " In {} configurations run with both losses and nothing else changed, cross-entropy wins {wins} times, by {:+.1} points on average.",
-                pairs.len(),
-                mean(&diffs).unwrap_or(0.0) * 100.0
-            ));
+            verdict.push_str(&pairs_sentence(&pairs));
         }
         body.push_str(&format!("<p class=\"lead\">{}</p>", esc(&verdict)));
     }
     body.push_str(&table(&["loss", "runs", "mean", "median", "best", "runs ≥ 85%"], &rows, "losses"));
+    if !pairs.is_empty() {
+        body.push_str("<h3>Runs that differ only in the loss</h3>");
+        body.push_str(&pairs_table(&pairs));
+    }
 
     // Learning curves of the best run of each loss.
     let bests: Vec<(usize, &str, usize)> =
@@ -165,43 +221,33 @@ pub fn render(ctx: &Context) -> Section {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::metrics::Summary;
-    use serde_json::json;
-
-    fn run(loss: &str, lr: f64, val: f64) -> Run {
-        let config = json!({"loss": loss, "learning_rate": lr, "activation": "ReLU"});
-        Run {
-            dir: Default::default(),
-            name: format!("{loss}-{lr}"),
-            config: config.as_object().unwrap().clone(),
-            epochs: Vec::new(),
-            summary: Some(Summary {
-                state: "finished".into(),
-                epochs_done: 1,
-                val_accuracy: Some(val),
-                best_val_accuracy: Some(val),
-                test_accuracy: None,
-                test_loss: None,
-                wall_seconds: 1.0,
-                reason: None,
-                weights_digest: None,
-            }),
-            confusion: None,
-            started: None,
-            relative: Default::default(),
-            sweep_index: None,
-        }
-    }
+    use crate::report::pairs::tests::run;
 
     #[test]
-    fn pairs_only_runs_that_differ_in_the_loss_alone() {
+    fn ties_are_stated_not_counted_as_wins() {
         let runs = [
-            run("cross_entropy", 0.001, 0.88),
-            run("mean_squared_error", 0.001, 0.85),
-            run("cross_entropy", 0.0001, 0.80),
-            run("mean_squared_error", 0.01, 0.50),
+            run("cross_entropy", 0.1, &[0.88]),
+            run("mean_squared_error", 0.1, &[0.85]),
+            run("cross_entropy", 0.2, &[0.80]),
+            run("mean_squared_error", 0.2, &[0.82]),
+            run("cross_entropy", 0.3, &[0.1023]),
+            run("mean_squared_error", 0.3, &[0.0958]),
+            run("cross_entropy", 0.4, &[0.8505]),
+            run("mean_squared_error", 0.4, &[0.8500]),
+            run("cross_entropy", 0.5, &[0.0958]),
+            run("mean_squared_error", 0.5, &[0.0958]),
         ];
         let refs: Vec<&Run> = runs.iter().collect();
-        assert_eq!(matched_pairs(&refs), vec![(0.88, 0.85)]);
+        let pairs = matched_pairs(&refs, "loss", ["cross_entropy", "mean_squared_error"]);
+        let verdicts: Vec<Verdict> = pairs.iter().map(Pair::verdict).collect();
+        use Verdict::*;
+        assert_eq!(verdicts, [First, Second, TieAtChance, Tie, TieAtChance]);
+        assert_eq!(
+            pairs_sentence(&pairs),
+            " 5 configurations were run with both losses and nothing else changed. Compared at the last epoch both \
+             runs of a pair reached, cross-entropy is ahead in 1 pair, squared error in 1 pair, and 3 pairs tie (2 \
+             with neither run above 15%, chance being 10%; 1 within 0.1 point). Over the pairs that do not tie, \
+             cross-entropy's lead averages +0.5 points."
+        );
     }
 }
