@@ -11,7 +11,8 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ffn_core::kernels::bf16::{Block, Kernels, Level, PackedA, PackedB, Start};
-use ffn_core::kernels::gemm::matmul_strided;
+use ffn_core::kernels::gemm::{self, packed};
+use ffn_core::matrix::{MatMut, MatRef};
 use ffn_core::rng::{Rng, rng_for, uniform};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -108,7 +109,10 @@ impl Operands {
             None => {
                 let ((rsa, csa), (rsb, csb)) = (s.a_strides(), s.b_strides());
                 let a = &self.a[rows.start * rsa..];
-                matmul_strided(rows.len(), s.k, s.n, (a, rsa, csa), (&self.b, rsb, csb), (c, s.n), 0.0);
+                let a = MatRef::strided(a, rows.len(), s.k, rsa, csa);
+                let b = MatRef::strided(&self.b, s.k, s.n, rsb, csb);
+                let c = MatMut::new(c, rows.len(), s.n, s.n);
+                packed::product(ffn_core::kernels::Kernels::detect(), a, b, c, gemm::Start::Zero);
             }
         }
     }

@@ -21,7 +21,7 @@ const SIZES: [usize; 6] = [784, 128, 128, 128, 128, 10];
 fn predict(c: &mut Criterion) {
     let relu = activation::by_name("relu").expect("registered");
     let trained = Model::new(&SIZES, relu, Init::Xavier, 1, 1);
-    let network = Network::new(&SIZES, Activation::Relu, trained.params);
+    let network = Network::new(&SIZES, Activation::Relu, trained.params.to_vec());
     let desc = description(&DataInfo::for_dataset(DatasetName::FashionMnist), InputType::U8, "bench");
     let images: Vec<[u8; 784]> = (0..64).map(|k| core::array::from_fn(|i| ((i * 37 + k * 11) % 256) as u8)).collect();
     let calibration: Vec<f32> = images.iter().flatten().map(|&p| p as f32 / 255.0).collect();

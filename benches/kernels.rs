@@ -1,6 +1,7 @@
 //! Kernel benches: every GEMM shape of one training step of the 4 × 128 model
-//! (784-128-128-128-128-10) at batch 16/64/256, the small-batch kernels the
-//! split step runs on one core's half of a layer (fma chains, dot products),
+//! (784-128-128-128-128-10) at batch 16/64/256 through matrixmultiply, the
+//! small-batch kernels the weight-rows plan runs on one core's half of a
+//! layer (fma chains, dot products),
 //! each activation forward and backward, each optimizer update over the
 //! model's 151 306 parameters, and the element-wise layer kernels.
 //!
@@ -8,18 +9,15 @@
 //! "elem/s" reads as FLOP/s.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use ffn_core::kernels::chain_gemm::{self, Start, chain_matmul_here};
-use ffn_core::kernels::dot_gemm::dot_matmul_here;
+use ffn_core::kernels::Kernels;
 use ffn_core::kernels::elementwise::{column_sums, fill_rows_with_bias, scale_into, softmax_rows};
-use ffn_core::kernels::gemm::{matmul, matmul_a_bt, matmul_at_b, matmul_strided};
+use ffn_core::kernels::gemm::{Start, chain, dot, packed};
+use ffn_core::matrix::{MatMut, MatRef};
 use ffn_core::optim::{self, Hyper, Optimizer};
 use ffn_core::rng::{Rng, rng_for, uniform};
 use ffn_core::{Layout, activation};
 use std::hint::black_box;
 use std::time::Duration;
-
-// The trainer's global allocator (large blocks on cache lines), as in `train`.
-use ffn_trainer as _;
 
 const SIZES: [usize; 6] = [784, 128, 128, 128, 128, 10];
 const BATCHES: [usize; 3] = [16, 64, 256];
@@ -29,6 +27,7 @@ fn random(rng: &mut Rng, n: usize) -> Vec<f32> {
 }
 
 fn gemm(c: &mut Criterion) {
+    let k = Kernels::detect();
     let mut rng = rng_for(7, 0);
     let mut group = c.benchmark_group("gemm");
     // The three distinct layer shapes (the three 128→128 layers share one).
@@ -42,25 +41,40 @@ fn gemm(c: &mut Criterion) {
             let mut dx = vec![0.0; batch * fan_in];
             let shape = format!("b{batch}_{fan_in}x{fan_out}");
             group.throughput(Throughput::Elements((2 * batch * fan_in * fan_out) as u64));
+            let w = MatRef::new(&weights, fan_in, fan_out, fan_out);
             group.bench_function(BenchmarkId::new("forward_x_w", &shape), |b| {
-                b.iter(|| matmul(batch, fan_in, fan_out, black_box(&x), &weights, &mut y, 1.0))
+                b.iter(|| {
+                    let (x, y) = (
+                        MatRef::new(black_box(&x), batch, fan_in, fan_in),
+                        MatMut::new(&mut y, batch, fan_out, fan_out),
+                    );
+                    packed::product(k, x, w, y, Start::Current)
+                })
             });
             group.bench_function(BenchmarkId::new("backward_xt_dy", &shape), |b| {
-                b.iter(|| matmul_at_b(fan_in, batch, fan_out, black_box(&x), &dy, &mut dw, 1.0))
+                b.iter(|| {
+                    let xt = MatRef::strided(black_box(&x), fan_in, batch, 1, fan_in);
+                    let dw = MatMut::new(&mut dw, fan_in, fan_out, fan_out);
+                    packed::product(k, xt, MatRef::new(&dy, batch, fan_out, fan_out), dw, Start::Current)
+                })
             });
             group.bench_function(BenchmarkId::new("backward_dy_wt", &shape), |b| {
-                b.iter(|| matmul_a_bt(batch, fan_out, fan_in, black_box(&dy), &weights, &mut dx, 0.0))
+                b.iter(|| {
+                    let dy = MatRef::new(black_box(&dy), batch, fan_out, fan_out);
+                    packed::product(k, dy, w.t(), MatMut::new(&mut dx, batch, fan_in, fan_in), Start::Zero)
+                })
             });
         }
     }
     group.finish();
 }
 
-/// One core's half of each layer at batch 16 and 64, as the split step runs
-/// it: forward product and weight gradient as fma chains, the input gradient
-/// as dot products and, for comparison, through matrixmultiply.
+/// One core's half of each layer at batch 16 and 64, as the weight-rows
+/// plan runs it: forward product and weight gradient as fma chains, the
+/// input gradient as dot products and, for comparison, through matrixmultiply.
 fn small_batch(c: &mut Criterion) {
-    if !chain_gemm::available() {
+    let k = Kernels::detect();
+    if !chain::available(k) {
         return;
     }
     let mut rng = rng_for(8, 0);
@@ -76,21 +90,28 @@ fn small_batch(c: &mut Criterion) {
             let mut dx = vec![0.0; batch * fan_in];
             let shape = format!("b{batch}_{rows}of{fan_in}x{fan_out}");
             group.throughput(Throughput::Elements((2 * batch * rows * fan_out) as u64));
+            let w = MatRef::new(&weights, rows, fan_out, fan_out);
+            let d_y = MatRef::new(&dy, batch, fan_out, fan_out);
             group.bench_function(BenchmarkId::new("chain_x_w", &shape), |b| {
                 b.iter(|| {
-                    chain_matmul_here(batch, rows, fan_out, (black_box(&x), fan_in, 1), &weights, &mut y, Start::Zero)
+                    let x = MatRef::new(black_box(&x), batch, rows, fan_in);
+                    chain::product(k, x, w, MatMut::new(&mut y, batch, fan_out, fan_out), Start::Zero)
                 })
             });
             group.bench_function(BenchmarkId::new("chain_xt_dy", &shape), |b| {
-                let start = Start::Scaled(&weights, 5e-4);
-                b.iter(|| chain_matmul_here(rows, batch, fan_out, (black_box(&x), 1, fan_in), &dy, &mut dw, start))
+                b.iter(|| {
+                    let xt = MatRef::strided(black_box(&x), rows, batch, 1, fan_in);
+                    let dw = MatMut::new(&mut dw, rows, fan_out, fan_out);
+                    chain::product(k, xt, d_y, dw, Start::Scaled(w, 5e-4))
+                })
             });
             group.bench_function(BenchmarkId::new("dot_dy_wt", &shape), |b| {
-                b.iter(|| dot_matmul_here(batch, rows, fan_out, black_box(&dy), &weights, &mut dx, fan_in))
+                b.iter(|| dot::product(k, black_box(d_y), w.t(), MatMut::new(&mut dx, batch, rows, fan_in)))
             });
             group.bench_function(BenchmarkId::new("matrixmultiply_dy_wt", &shape), |b| {
-                let (a, w) = ((&dy[..], fan_out, 1), (&weights[..], 1, fan_out));
-                b.iter(|| matmul_strided(batch, fan_out, rows, a, w, (black_box(&mut dx[..]), fan_in), 0.0))
+                b.iter(|| {
+                    packed::product(k, black_box(d_y), w.t(), MatMut::new(&mut dx, batch, rows, fan_in), Start::Zero)
+                })
             });
         }
     }
@@ -98,6 +119,7 @@ fn small_batch(c: &mut Criterion) {
 }
 
 fn activations(c: &mut Criterion) {
+    let k = Kernels::detect();
     let mut rng = rng_for(7, 1);
     let mut group = c.benchmark_group("activation");
     // One hidden layer's outputs at batch 256.
@@ -111,14 +133,14 @@ fn activations(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("forward", spec.name), |b| {
             b.iter(|| {
                 values.copy_from_slice(&pre);
-                (spec.forward)(black_box(&mut values))
+                (spec.forward)(k, MatMut::row_of(black_box(&mut values)))
             })
         });
-        (spec.forward)(&mut values);
+        (spec.forward)(k, MatMut::row_of(&mut values));
         group.bench_function(BenchmarkId::new("backward", spec.name), |b| {
             b.iter(|| {
                 grads.copy_from_slice(&upstream);
-                (spec.backward)(black_box(&values), &mut grads)
+                (spec.backward)(k, MatRef::row_of(black_box(&values)), MatMut::row_of(&mut grads))
             })
         });
     }
@@ -142,27 +164,33 @@ fn optimizers(c: &mut Criterion) {
 }
 
 fn layer_kernels(c: &mut Criterion) {
+    let k = Kernels::detect();
     let mut rng = rng_for(7, 3);
     let mut group = c.benchmark_group("layer_kernels");
     let bias = random(&mut rng, 128);
     let rows = random(&mut rng, 256 * 128);
     let mut out = vec![0.0; 256 * 128];
     group.throughput(Throughput::Elements(out.len() as u64));
-    group
-        .bench_function("fill_rows_with_bias_b256x128", |b| b.iter(|| fill_rows_with_bias(black_box(&mut out), &bias)));
+    group.bench_function("fill_rows_with_bias_b256x128", |b| {
+        b.iter(|| fill_rows_with_bias(k, MatMut::new(black_box(&mut out), 256, 128, 128), &bias))
+    });
     let mut sums = vec![0.0; 128];
-    group.bench_function("column_sums_b256x128", |b| b.iter(|| column_sums(black_box(&mut sums), &rows)));
+    group.bench_function("column_sums_b256x128", |b| {
+        b.iter(|| column_sums(k, black_box(&mut sums), MatRef::new(&rows, 256, 128, 128)))
+    });
     let weights = random(&mut rng, 784 * 128);
     let mut decayed = vec![0.0; weights.len()];
     group.throughput(Throughput::Elements(weights.len() as u64));
-    group.bench_function("scale_into_784x128", |b| b.iter(|| scale_into(black_box(&mut decayed), &weights, 5e-4)));
+    group.bench_function("scale_into_784x128", |b| {
+        b.iter(|| scale_into(k, MatMut::row_of(black_box(&mut decayed)), MatRef::row_of(&weights), 5e-4))
+    });
     let logits = random(&mut rng, 256 * 10);
     let mut probs = logits.clone();
     group.throughput(Throughput::Elements(logits.len() as u64));
     group.bench_function("softmax_rows_b256x10", |b| {
         b.iter(|| {
             probs.copy_from_slice(&logits);
-            softmax_rows(black_box(&mut probs), 10)
+            softmax_rows(k, MatMut::new(black_box(&mut probs), 256, 10, 10))
         })
     });
     group.finish();

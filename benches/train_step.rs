@@ -8,16 +8,14 @@
 //! need no data files; the work per step does not depend on pixel values.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use ffn_core::kernels::parallel;
+use ffn_core::exec::{Executor, Serial};
 use ffn_core::model::Model;
 use ffn_core::optim::{Hyper, Optimizer};
 use ffn_core::rng::{rng_for, uniform};
 use ffn_core::{Init, activation, loss, optim};
+use ffn_pool::Pool;
 use std::hint::black_box;
 use std::time::Duration;
-
-// The trainer's global allocator (large blocks on cache lines), as in `train`.
-use ffn_trainer as _;
 
 const SIZES: [usize; 6] = [784, 128, 128, 128, 128, 10];
 const BATCHES: [usize; 3] = [16, 64, 256];
@@ -42,18 +40,19 @@ fn data(images: usize) -> (Vec<f32>, Vec<u32>) {
 fn train_step(c: &mut Criterion) {
     let cross_entropy = loss::by_name("cross_entropy").expect("registered");
     let (pixels, labels) = data(256);
-    // As `train` does, before the kernel threads start.
+    // As `train` does, before the pool's threads start.
     ffn_core::kernels::flush_subnormals();
+    let pool = Pool::new(ffn_pool::default_threads());
     let mut group = c.benchmark_group("train_step");
-    let all = parallel::set_threads(usize::MAX);
-    for threads in [1, all] {
-        parallel::set_threads(threads);
+    for executor in [&Serial as &dyn Executor, &pool] {
+        let threads = executor.threads();
         for batch in BATCHES {
             let (mut model, mut optimizer) = setup(batch);
             group.throughput(Throughput::Elements(batch as u64));
             group.bench_function(BenchmarkId::new(format!("{threads}t"), batch), |b| {
                 b.iter(|| {
                     model.train_step(
+                        executor,
                         black_box(&pixels[..batch * SIZES[0]]),
                         &labels[..batch],
                         cross_entropy,
@@ -64,7 +63,6 @@ fn train_step(c: &mut Criterion) {
             });
         }
     }
-    parallel::set_threads(usize::MAX);
     group.finish();
 }
 
@@ -73,6 +71,8 @@ fn train_step(c: &mut Criterion) {
 fn epoch(c: &mut Criterion) {
     let cross_entropy = loss::by_name("cross_entropy").expect("registered");
     let (pixels, labels) = data(EPOCH_IMAGES);
+    ffn_core::kernels::flush_subnormals();
+    let pool = Pool::new(ffn_pool::default_threads());
     let mut group = c.benchmark_group("epoch");
     group.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
     group.throughput(Throughput::Elements(EPOCH_IMAGES as u64));
@@ -81,7 +81,7 @@ fn epoch(c: &mut Criterion) {
         group.bench_function(BenchmarkId::from_parameter(batch), |b| {
             b.iter(|| {
                 for (x, y) in pixels.chunks(batch * SIZES[0]).zip(labels.chunks(batch)) {
-                    model.train_step(black_box(x), y, cross_entropy, 0.0, &mut optimizer);
+                    model.train_step(&pool, black_box(x), y, cross_entropy, 0.0, &mut optimizer);
                 }
             })
         });

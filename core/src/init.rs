@@ -12,6 +12,9 @@ pub enum Init {
     Xavier,
 }
 
+/// Every initialiser, in the CLI's order (`-w_i`).
+pub const REGISTRY: &[&Init] = &[&Init::Random, &Init::Xavier];
+
 impl Init {
     pub const ALL: [Init; 2] = [Init::Random, Init::Xavier];
 
@@ -24,10 +27,7 @@ impl Init {
 
     /// Case-insensitive; `glorot` is accepted for `Xavier`.
     pub fn by_name(name: &str) -> Option<Init> {
-        if name.eq_ignore_ascii_case("glorot") {
-            return Some(Init::Xavier);
-        }
-        Init::ALL.into_iter().find(|init| init.name().eq_ignore_ascii_case(name))
+        crate::registry::find(REGISTRY, name).copied()
     }
 
     /// Fills a `fan_in × fan_out` weight block.
@@ -35,9 +35,27 @@ impl Init {
         match self {
             Init::Random => weights.iter_mut().for_each(|w| *w = 0.01 * normal(rng)),
             Init::Xavier => {
-                let limit = libm::sqrtf(6.0 / (fan_in + fan_out) as f32);
+                let limit = crate::math::sqrt(6.0 / (fan_in + fan_out) as f32);
                 weights.iter_mut().for_each(|w| *w = limit * (2.0 * uniform(rng) - 1.0));
             }
+        }
+    }
+}
+
+impl crate::registry::Choice for Init {
+    fn name(&self) -> &'static str {
+        Init::name(*self)
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        match self {
+            Init::Random => &[],
+            Init::Xavier => &["glorot"],
+        }
+    }
+    fn help(&self) -> &'static str {
+        match self {
+            Init::Random => "weights ~ N(0, 0.01²), the classic small random numbers; biases 0",
+            Init::Xavier => "Glorot/Xavier uniform: weights ~ U(±√(6 / (fan_in + fan_out))); biases 0",
         }
     }
 }

@@ -3,9 +3,15 @@
 //! A feed-forward network lives in one contiguous `f32` parameter buffer (and a
 //! gradient buffer of the same shape); every layer is a forward/backward pair
 //! over flat row-major arrays with explicit sizes, and every optimizer is one
-//! pass over the parameter buffer. GEMMs go through `matrixmultiply`;
-//! element-wise work goes through [`kernels`], which picks a SIMD build of each
-//! kernel at run time when `std` is on and falls back to the portable one.
+//! pass over the parameter buffer. Products go through [`kernels::gemm`]
+//! (matrixmultiply, or a packing-free AVX-512 kernel, chosen per role and
+//! shape); element-wise work goes through [`kernels`], whose SIMD builds the
+//! caller selects once ([`kernels::Kernels`]).
+//!
+//! The training step ([`model`]) is written once, as a reference that reads
+//! top to bottom; its plans cut the same pieces between cores, run by an
+//! [`exec::Executor`] the caller passes in (core starts no thread and keeps
+//! no global state).
 //!
 //! Features: `alloc` adds the owning [`model::Model`] and [`optim::Optimizer`];
 //! `std` adds CPU feature detection. With neither, the crate still offers the
@@ -20,24 +26,25 @@ extern crate alloc;
 extern crate std;
 
 pub mod activation;
+#[cfg(feature = "alloc")]
+pub mod aligned;
+pub mod exec;
 pub mod init;
 pub mod kernels;
 pub mod layers;
 pub mod layout;
 pub mod loss;
 pub mod math;
+pub mod matrix;
 #[cfg(feature = "alloc")]
 pub mod model;
 pub mod optim;
+pub mod registry;
 pub mod rng;
+pub mod shared;
 
 pub use activation::ActivationSpec;
 pub use init::Init;
 pub use layout::Layout;
 pub use loss::LossSpec;
 pub use optim::{Hyper, OptimizerSpec};
-
-/// Pixels per image (28 × 28) for MNIST-style data.
-pub const INPUT_SIZE: usize = 784;
-/// Classes per image for MNIST-style data.
-pub const NUM_CLASSES: usize = 10;

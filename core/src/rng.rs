@@ -24,7 +24,7 @@ pub fn uniform(rng: &mut Rng) -> f32 {
 pub fn normal(rng: &mut Rng) -> f32 {
     let u1 = 1.0 - uniform(rng); // (0, 1]: keeps ln finite
     let u2 = uniform(rng);
-    libm::sqrtf(-2.0 * libm::logf(u1)) * libm::cosf(core::f32::consts::TAU * u2)
+    crate::math::sqrt(-2.0 * libm::logf(u1)) * libm::cosf(core::f32::consts::TAU * u2)
 }
 
 /// Uniform integer in `0..n` (Lemire's multiply-shift; bias below 2^-32 for ffn's sizes).

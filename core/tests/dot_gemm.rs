@@ -1,12 +1,18 @@
-//! The small-batch input-gradient product (`kernels::dot_gemm`): the AVX-512
+//! The small-batch input-gradient product (`kernels::gemm::dot`): the AVX-512
 //! kernel gives exactly the bits of the element-at-a-time reference for every
 //! block shape and tail, and the reference is a correct product.
 
 mod common;
 
 use common::{ABtProduct, check_a_bt_case, test_rng};
-use ffn_core::kernels::chain_gemm::available;
-use ffn_core::kernels::dot_gemm::{dot_matmul_here, reference};
+use ffn_core::kernels::Kernels;
+use ffn_core::kernels::gemm::chain::available;
+use ffn_core::kernels::gemm::dot::{product, reference};
+use ffn_core::matrix::{MatMut, MatRef};
+
+fn kernel(a: MatRef, b: MatRef, c: MatMut) {
+    product(Kernels::detect(), a, b, c)
+}
 
 /// Batch rows; rows of `B` around the 16-row block (64 = half a hidden
 /// layer); depths around the 16-lane chunk (10 = the output layer, 128 = a
@@ -22,11 +28,12 @@ fn dot_kernel_matches_the_reference_bit_for_bit_and_the_reference_is_a_product()
     for m in MS {
         for n in NS {
             for k in KS {
-                check_a_bt_case(&mut rng, (m, n, k), reference, available().then_some(dot_matmul_here as ABtProduct));
+                let kernel = available(Kernels::detect()).then_some(kernel as ABtProduct);
+                check_a_bt_case(&mut rng, (m, n, k), reference, kernel);
                 cases += 1;
             }
         }
     }
-    println!("{cases} cases; AVX-512 kernel compared: {}", available());
+    println!("{cases} cases; AVX-512 kernel compared: {}", available(Kernels::detect()));
     assert_eq!(cases, MS.len() * NS.len() * KS.len());
 }

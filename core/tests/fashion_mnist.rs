@@ -6,12 +6,17 @@ use std::fs::File;
 use std::io::Read;
 use std::path::PathBuf;
 
+use ffn_core::Init;
 use ffn_core::activation;
+use ffn_core::exec::Serial;
 use ffn_core::loss;
 use ffn_core::model::Model;
 use ffn_core::optim::{self, Hyper, Optimizer};
-use ffn_core::{INPUT_SIZE, Init, NUM_CLASSES};
 use flate2::read::GzDecoder;
+
+/// Pixels per image (28 × 28) and classes of Fashion-MNIST.
+const INPUT_SIZE: usize = 784;
+const NUM_CLASSES: usize = 10;
 
 fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/fashion-mnist")
@@ -66,15 +71,15 @@ fn small_model_learns_real_fashion_mnist() {
         let share = train_labels.iter().filter(|&&l| l == class).count() as f32 / train_labels.len() as f32;
         assert!((0.08..0.12).contains(&share), "class {class} makes up {share} of the training slice");
     }
-    let before = model.evaluate(&test_inputs, &test_labels, cross_entropy, |_, _| {});
+    let before = model.evaluate(&Serial, &test_inputs, &test_labels, cross_entropy, |_, _| {});
     let mut losses = Vec::with_capacity(STEPS);
     // One pass over 12 800 distinct training images.
     for (inputs, labels) in train_inputs.chunks(BATCH * INPUT_SIZE).zip(train_labels.chunks(BATCH)) {
-        let stats = model.train_step(inputs, labels, cross_entropy, 0.0, &mut optimizer);
+        let stats = model.train_step(&Serial, inputs, labels, cross_entropy, 0.0, &mut optimizer);
         losses.push(stats.loss_sum / labels.len() as f32);
     }
     assert_eq!(losses.len(), STEPS);
-    let after = model.evaluate(&test_inputs, &test_labels, cross_entropy, |_, _| {});
+    let after = model.evaluate(&Serial, &test_inputs, &test_labels, cross_entropy, |_, _| {});
     let accuracy = after.correct as f32 / test_labels.len() as f32;
     let mean = |xs: &[f32]| xs.iter().sum::<f32>() / xs.len() as f32;
     let (first, last) = (mean(&losses[..50]), mean(&losses[STEPS - 50..]));

@@ -3,14 +3,15 @@
 
 mod common;
 
-use common::{assert_same_bits, random_labels, test_rng, uniform_vec};
+use common::{INPUT_SIZE, InTurn, NUM_CLASSES, assert_same_bits, random_labels, test_rng, uniform_vec};
+use ffn_core::Init;
 use ffn_core::activation;
-use ffn_core::kernels::parallel;
+use ffn_core::exec::{Executor, Serial};
 use ffn_core::loss::{self, LossSpec};
 use ffn_core::model::{Model, StepStats};
 use ffn_core::optim::{self, Hyper, Optimizer};
 use ffn_core::rng::{rng_for, shuffle};
-use ffn_core::{INPUT_SIZE, Init, NUM_CLASSES};
+use ffn_pool::Pool;
 
 const SIZES: [usize; 4] = [INPUT_SIZE, 32, 16, NUM_CLASSES];
 
@@ -44,7 +45,7 @@ fn train(seed: u64, optimizer_name: &str, rows: usize, batch: usize, epochs: usi
                 batch_inputs.extend_from_slice(&inputs[row * INPUT_SIZE..(row + 1) * INPUT_SIZE]);
                 batch_labels.push(labels[row]);
             }
-            model.train_step(&batch_inputs, &batch_labels, cross_entropy(), 0.1, &mut optimizer);
+            model.train_step(&Serial, &batch_inputs, &batch_labels, cross_entropy(), 0.1, &mut optimizer);
         }
     }
     model
@@ -124,7 +125,7 @@ fn batch_of_one_partial_batches_and_capacity_beyond_the_data_work() {
         let stats = model.forward_backward(chunk, chunk_labels, cross_entropy(), 0.0, 1e-4);
         assert!(stats.loss_sum.is_finite() && stats.correct <= chunk_labels.len());
         assert!(model.grads.iter().all(|g| g.is_finite()));
-        assert_distributions(model.forward(chunk, chunk_labels.len()), chunk_labels.len());
+        assert_distributions(model.forward(&Serial, chunk, chunk_labels.len()), chunk_labels.len());
     }
     let stats = model.forward_backward(&inputs[..INPUT_SIZE], &labels[..1], cross_entropy(), 0.0, 0.0);
     assert!(stats.loss_sum > 0.0 && stats.correct <= 1);
@@ -144,13 +145,13 @@ fn batch_of_one_partial_batches_and_capacity_beyond_the_data_work() {
     let mut roomy = Model::from_params(&SIZES, tanh, model.params.clone(), 500);
     let stats = roomy.forward_backward(&inputs, &labels, cross_entropy(), 0.0, 0.0);
     assert!(stats.loss_sum.is_finite());
-    assert_distributions(roomy.forward(&inputs, 37), 37);
+    assert_distributions(roomy.forward(&Serial, &inputs, 37), 37);
     let mut seen = 0;
-    roomy.evaluate(&inputs, &labels, cross_entropy(), |_, _| seen += 1);
+    roomy.evaluate(&Serial, &inputs, &labels, cross_entropy(), |_, _| seen += 1);
     assert_eq!(seen, 37);
 
     // An empty split (e.g. no validation rows) evaluates to nothing, not a panic.
-    let empty = roomy.evaluate(&[], &[], cross_entropy(), |_, _| panic!("no rows"));
+    let empty = roomy.evaluate(&Serial, &[], &[], cross_entropy(), |_, _| panic!("no rows"));
     assert_eq!(empty, StepStats::default());
 }
 
@@ -161,13 +162,13 @@ fn evaluate_in_chunks_equals_the_per_chunk_results() {
     let mut chunked = Model::new(&SIZES, sigmoid, Init::Xavier, 6, 8);
     for &loss in loss::REGISTRY {
         let mut rows = Vec::new();
-        let total = chunked.evaluate(&inputs, &labels, loss, |label, predicted| rows.push((label, predicted)));
+        let total = chunked.evaluate(&Serial, &inputs, &labels, loss, |label, predicted| rows.push((label, predicted)));
 
         // The same chunks of 8 (the last one 2 rows) by hand.
         let mut expected = StepStats::default();
         let mut expected_rows = Vec::new();
         for (chunk, chunk_labels) in inputs.chunks(8 * INPUT_SIZE).zip(labels.chunks(8)) {
-            let probs = chunked.forward(chunk, chunk_labels.len()).to_vec();
+            let probs = chunked.forward(&Serial, chunk, chunk_labels.len()).to_vec();
             expected.loss_sum += (loss.loss_and_grad)(&probs, chunk_labels, 0.0, 1.0, None);
             for (row, &label) in probs.chunks_exact(NUM_CLASSES).zip(chunk_labels) {
                 let predicted = (0..NUM_CLASSES).fold(0, |best, k| if row[k] > row[best] { k } else { best });
@@ -180,7 +181,7 @@ fn evaluate_in_chunks_equals_the_per_chunk_results() {
 
         // And one pass over all 50 rows agrees up to f32 summation order.
         let mut whole = Model::from_params(&SIZES, sigmoid, chunked.params.clone(), 64);
-        let all = whole.evaluate(&inputs, &labels, loss, |_, _| {});
+        let all = whole.evaluate(&Serial, &inputs, &labels, loss, |_, _| {});
         assert_eq!(all.correct, total.correct, "{}", loss.name);
         assert!((all.loss_sum - total.loss_sum).abs() <= 1e-5 * total.loss_sum, "{}", loss.name);
 
@@ -203,7 +204,7 @@ fn train_step_is_forward_backward_with_the_optimizers_decay_then_the_update() {
     let (mut opt_a, mut opt_b) =
         (Optimizer::new(eve, hyper, a.params.len()), Optimizer::new(eve, hyper, b.params.len()));
     for _ in 0..3 {
-        let stats = a.train_step(&inputs, &labels, cross_entropy(), 0.05, &mut opt_a);
+        let stats = a.train_step(&Serial, &inputs, &labels, cross_entropy(), 0.05, &mut opt_a);
         let manual = b.forward_backward(&inputs, &labels, cross_entropy(), 0.05, 0.01);
         assert_eq!(stats, manual);
         // Eve sees the batch-mean loss.
@@ -213,43 +214,55 @@ fn train_step_is_forward_backward_with_the_optimizers_decay_then_the_update() {
     assert_eq!(opt_a.scalars, opt_b.scalars);
 }
 
-/// Small batches train through the split step (each of two parts owns half
-/// of every layer's weight rows): one thread running both parts in turn and
-/// two threads running one each must give the same bits, with and without
-/// dropout, for a rule with per-step scalars (Eve) and one without.
+/// The executors a step may run on: one thread (the reference step), two
+/// parts in turn (the plans, deterministically), and a pool of two threads.
+fn executors(pool: &Pool) -> [(&'static str, &dyn Executor); 3] {
+    [("one thread", &Serial), ("two parts in turn", &InTurn), ("a pool of two threads", pool)]
+}
+
+/// Small batches train through the weight-rows plan on more than one
+/// thread (each of two parts owns half of every layer's weight rows): the
+/// reference step on one thread, the plan with its parts in turn and on two
+/// threads must give the same bits, with and without dropout, for a rule
+/// with per-step scalars (Eve) and one without, at the batch sizes that
+/// update in blocks and that do not.
 #[test]
-fn small_batch_steps_give_the_same_bits_on_one_and_two_threads() {
+fn small_batch_steps_give_the_same_bits_on_every_executor() {
     let relu = activation::by_name("ReLU").unwrap();
     let (inputs, labels) = data(9, 48);
     let sizes = [INPUT_SIZE, 128, 64, NUM_CLASSES];
-    let run = |threads: usize, optimizer: &str, dropout: f32| {
-        parallel::set_threads(threads);
-        let mut model = Model::new(&sizes, relu, Init::Xavier, 3, 16);
+    let pool = Pool::new(2);
+    let run = |executor: &dyn Executor, optimizer: &str, dropout: f32, batch: usize| {
+        let mut model = Model::new(&sizes, relu, Init::Xavier, 3, batch);
         let hyper = Hyper { weight_decay: 1e-3, ..Hyper::default() };
         let mut optimizer = Optimizer::new(optim::by_name(optimizer).unwrap(), hyper, model.params.len());
         let mut hits = 0;
-        for (step, (x, y)) in inputs.chunks(16 * INPUT_SIZE).zip(labels.chunks(16)).enumerate() {
+        for (step, (x, y)) in inputs.chunks(batch * INPUT_SIZE).zip(labels.chunks(batch)).enumerate() {
             model.set_dropout(dropout, rng_for(3, step as u64));
-            hits += model.train_step(x, y, cross_entropy(), 0.1, &mut optimizer).correct;
+            hits += model.train_step(executor, x, y, cross_entropy(), 0.1, &mut optimizer).correct;
         }
-        parallel::set_threads(usize::MAX);
-        (model.params, hits)
+        (model.params.to_vec(), hits)
     };
-    for optimizer in ["rmsprop", "eve"] {
-        for dropout in [0.0, 0.3] {
-            let (one, hits_one) = run(1, optimizer, dropout);
-            let (two, hits_two) = run(2, optimizer, dropout);
-            assert_same_bits(&format!("{optimizer}, dropout {dropout}"), &one, &two);
-            assert_eq!(hits_one, hits_two);
+    for batch in [16, 24] {
+        for optimizer in ["rmsprop", "eve"] {
+            for dropout in [0.0, 0.3] {
+                let (reference, reference_hits) = run(&Serial, optimizer, dropout, batch);
+                for (name, executor) in executors(&pool).into_iter().skip(1) {
+                    let (got, hits) = run(executor, optimizer, dropout, batch);
+                    let case = format!("batch {batch}, {optimizer}, dropout {dropout}, {name}");
+                    assert_same_bits(&case, &got, &reference);
+                    assert_eq!(hits, reference_hits, "{case}");
+                }
+            }
         }
     }
 }
 
-/// Larger batches train through the row split step on two threads (one
-/// phase forward, one per layer backward, two parts each) and through
-/// `forward_backward` and one `Optimizer::update` on one: after every step
-/// the weights and the loss are bit for bit those of the latter, with and
-/// without dropout, also for a rule that feeds the loss back (Eve).
+/// Larger batches train through the batch-rows plan on more than one
+/// thread (one phase forward, one per layer backward, two parts each) and
+/// through `forward_backward` and one `Optimizer::update` on one: after
+/// every step the weights and the loss are bit for bit those of the latter,
+/// with and without dropout, also for a rule that feeds the loss back (Eve).
 #[test]
 fn large_batch_steps_give_the_weights_of_forward_backward_and_an_update() {
     let relu = activation::by_name("ReLU").unwrap();
@@ -257,10 +270,10 @@ fn large_batch_steps_give_the_weights_of_forward_backward_and_an_update() {
     let (inputs, labels) = data(10, 3 * batch);
     let sizes = [INPUT_SIZE, 128, 64, NUM_CLASSES];
     let hyper = Hyper { weight_decay: 1e-3, ..Hyper::default() };
+    let pool = Pool::new(2);
     for optimizer in ["rmsprop", "adam", "eve"] {
         for dropout in [0.0, 0.3] {
-            for threads in [1, 2] {
-                parallel::set_threads(threads);
+            for (name, executor) in executors(&pool) {
                 let mut split = Model::new(&sizes, relu, Init::Xavier, 4, batch);
                 let mut reference = split.clone();
                 let spec = optim::by_name(optimizer).unwrap();
@@ -270,81 +283,94 @@ fn large_batch_steps_give_the_weights_of_forward_backward_and_an_update() {
                 for (step, (x, y)) in batches.enumerate() {
                     split.set_dropout(dropout, rng_for(4, step as u64));
                     reference.set_dropout(dropout, rng_for(4, step as u64));
-                    let got = split.train_step(x, y, cross_entropy(), 0.1, &mut split_opt);
+                    let got = split.train_step(executor, x, y, cross_entropy(), 0.1, &mut split_opt);
                     let want = reference.forward_backward(x, y, cross_entropy(), 0.1, hyper.weight_decay);
                     reference_opt.update(&mut reference.params, &reference.grads, want.loss_sum / batch as f32);
-                    let case = format!("{optimizer}, dropout {dropout}, {threads} threads, step {step}");
+                    let case = format!("{optimizer}, dropout {dropout}, {name}, step {step}");
                     assert_same_bits(&case, &split.params, &reference.params);
                     assert_eq!(got.correct, want.correct, "{case}");
                     assert_eq!(got.loss_sum.to_bits(), want.loss_sum.to_bits(), "{case}");
                 }
-                // Inference on more rows than the small-batch limit takes the
-                // same row split: the probabilities of both halves taken apart.
-                let whole = split.forward(&inputs[..batch * INPUT_SIZE], batch).to_vec();
+                // Inference on more rows than the small-batch limit: the same
+                // bits on every executor, and the probabilities of both halves
+                // taken apart.
+                let whole = split.forward(executor, &inputs[..batch * INPUT_SIZE], batch).to_vec();
+                let serial = split.forward(&Serial, &inputs[..batch * INPUT_SIZE], batch).to_vec();
+                assert_same_bits(&format!("forward, {optimizer}, {name}"), &whole, &serial);
                 let cut = 48;
-                let mut halves = split.forward(&inputs[..cut * INPUT_SIZE], cut).to_vec();
-                halves.extend_from_slice(split.forward(&inputs[cut * INPUT_SIZE..batch * INPUT_SIZE], batch - cut));
+                let mut halves = split.forward(executor, &inputs[..cut * INPUT_SIZE], cut).to_vec();
+                halves.extend_from_slice(split.forward(
+                    executor,
+                    &inputs[cut * INPUT_SIZE..batch * INPUT_SIZE],
+                    batch - cut,
+                ));
                 assert_eq!(whole.len(), halves.len());
                 for (a, b) in whole.iter().zip(&halves) {
-                    assert!((a - b).abs() <= 1e-5, "forward, {optimizer}, {threads} threads: {a} against {b}");
+                    assert!((a - b).abs() <= 1e-5, "forward, {optimizer}, {name}: {a} against {b}");
                 }
             }
         }
     }
-    parallel::set_threads(usize::MAX);
 }
 
 /// `train_step_alongside` runs its side job exactly once per step on every
-/// path (the split step, where a helper may run it during the output layer;
-/// the row split step; one thread), and trains the bits of `train_step`.
+/// path (the weight-rows plan, where a helper may run it during the output
+/// layer; the batch-rows plan; one thread), and trains the bits of
+/// `train_step`.
 #[test]
 fn train_step_alongside_runs_its_side_job_once_and_trains_the_same_bits() {
     let relu = activation::by_name("ReLU").unwrap();
     let sizes = [INPUT_SIZE, 128, 64, NUM_CLASSES];
     let hyper = Hyper { weight_decay: 1e-3, ..Hyper::default() };
-    for (batch, threads) in [(16, 1), (16, 2), (100, 1), (100, 2)] {
-        parallel::set_threads(threads);
-        let (inputs, labels) = data(11, 4 * batch);
-        let mut plain = Model::new(&sizes, relu, Init::Xavier, 5, batch);
-        let mut alongside = plain.clone();
-        let spec = optim::by_name("rmsprop").unwrap();
-        let mut plain_opt = Optimizer::new(spec, hyper, plain.params.len());
-        let mut alongside_opt = plain_opt.clone();
-        let batches: Vec<_> = inputs.chunks(batch * INPUT_SIZE).zip(labels.chunks(batch)).collect();
-        let mut copied = vec![0.0f32; batch * INPUT_SIZE];
-        for (step, &(x, y)) in batches.iter().enumerate() {
-            let case = format!("batch {batch}, {threads} threads, step {step}");
-            let want = plain.train_step(x, y, cross_entropy(), 0.1, &mut plain_opt);
-            // The side job copies the next batch, as the trainer's does.
-            let (next, mut runs) = (batches[(step + 1) % batches.len()].0, 0);
-            let got = alongside.train_step_alongside(x, y, cross_entropy(), 0.1, &mut alongside_opt, &mut || {
-                runs += 1;
-                copied.copy_from_slice(next);
-            });
-            assert_eq!(runs, 1, "{case}");
-            assert_same_bits(&case, &copied, next);
-            assert_same_bits(&case, &alongside.params, &plain.params);
-            assert_eq!((got.loss_sum.to_bits(), got.correct), (want.loss_sum.to_bits(), want.correct), "{case}");
+    let pool = Pool::new(2);
+    for batch in [16, 100] {
+        for (name, executor) in executors(&pool) {
+            let (inputs, labels) = data(11, 4 * batch);
+            let mut plain = Model::new(&sizes, relu, Init::Xavier, 5, batch);
+            let mut alongside = plain.clone();
+            let spec = optim::by_name("rmsprop").unwrap();
+            let mut plain_opt = Optimizer::new(spec, hyper, plain.params.len());
+            let mut alongside_opt = plain_opt.clone();
+            let batches: Vec<_> = inputs.chunks(batch * INPUT_SIZE).zip(labels.chunks(batch)).collect();
+            let mut copied = vec![0.0f32; batch * INPUT_SIZE];
+            for (step, &(x, y)) in batches.iter().enumerate() {
+                let case = format!("batch {batch}, {name}, step {step}");
+                let want = plain.train_step(executor, x, y, cross_entropy(), 0.1, &mut plain_opt);
+                // The side job copies the next batch, as the trainer's gathers it.
+                let (next, mut runs) = (batches[(step + 1) % batches.len()].0, 0);
+                let mut side = |side_executor: &dyn Executor| {
+                    runs += 1;
+                    // Beside a small-batch plan the side job runs on a helper
+                    // and must not use the pool; before a step it may.
+                    assert!(batch > 64 || side_executor.threads() == 1, "{case}: the pool, beside its own step");
+                    copied.copy_from_slice(next);
+                };
+                let got =
+                    alongside.train_step_alongside(executor, x, y, cross_entropy(), 0.1, &mut alongside_opt, &mut side);
+                assert_eq!(runs, 1, "{case}");
+                assert_same_bits(&case, &copied, next);
+                assert_same_bits(&case, &alongside.params, &plain.params);
+                assert_eq!((got.loss_sum.to_bits(), got.correct), (want.loss_sum.to_bits(), want.correct), "{case}");
+            }
         }
     }
-    parallel::set_threads(usize::MAX);
 }
 
 #[test]
 fn an_empty_batch_runs_the_side_job_and_changes_nothing() {
     let relu = activation::by_name("ReLU").unwrap();
     let sizes = [INPUT_SIZE, 128, 64, NUM_CLASSES];
-    for threads in [1, 2] {
-        parallel::set_threads(threads);
+    let pool = Pool::new(2);
+    for (name, executor) in executors(&pool) {
         let mut model = Model::new(&sizes, relu, Init::Xavier, 5, 16);
-        let before = model.params.clone();
+        let before = model.params.to_vec();
         let spec = optim::by_name("rmsprop").unwrap();
         let mut optimizer = Optimizer::new(spec, Hyper { weight_decay: 1e-3, ..Hyper::default() }, model.params.len());
         let mut runs = 0;
-        let stats = model.train_step_alongside(&[], &[], cross_entropy(), 0.0, &mut optimizer, &mut || runs += 1);
-        assert_eq!((stats, runs), (StepStats::default(), 1), "{threads} threads");
+        let stats =
+            model.train_step_alongside(executor, &[], &[], cross_entropy(), 0.0, &mut optimizer, &mut |_| runs += 1);
+        assert_eq!((stats, runs), (StepStats::default(), 1), "{name}");
         assert_same_bits("weights after an empty batch", &model.params, &before);
         assert!(optimizer.state.iter().all(|&s| s == 0.0), "optimizer state after an empty batch");
     }
-    parallel::set_threads(usize::MAX);
 }

@@ -4,12 +4,14 @@
 
 mod common;
 
-use common::{random_labels, test_rng, uniform_vec};
+use common::{INPUT_SIZE, NUM_CLASSES, random_labels, test_rng, uniform_vec};
+use ffn_core::Init;
 use ffn_core::activation;
+use ffn_core::kernels::Kernels;
 use ffn_core::kernels::elementwise::softmax_rows;
 use ffn_core::loss::{self, LossSpec, target};
+use ffn_core::matrix::MatMut;
 use ffn_core::model::Model;
-use ffn_core::{INPUT_SIZE, Init, NUM_CLASSES};
 
 const K: usize = NUM_CLASSES;
 
@@ -50,7 +52,8 @@ fn softmax_is_exact_enough_on_huge_and_extreme_logits() {
     }
     for row in rows {
         let mut probs = row.clone();
-        softmax_rows(&mut probs, K);
+        let rows = probs.len() / K;
+        softmax_rows(Kernels::detect(), MatMut::new(&mut probs, rows, K, K));
         let expected = softmax_f64(&row.iter().map(|&z| z as f64).collect::<Vec<_>>());
         // For f32::MAX rows the f64 reference sees the same finite values.
         for (k, (&p, &e)) in probs.iter().zip(&expected).enumerate() {
@@ -120,7 +123,8 @@ fn loss_values_and_logit_gradients_match_an_f64_reference() {
                 let logits = uniform_vec(&mut rng, batch * K, -4.0, 4.0);
                 let labels = random_labels(&mut rng, batch, K);
                 let mut probs = logits.clone();
-                softmax_rows(&mut probs, K);
+                let rows = probs.len() / K;
+                softmax_rows(Kernels::detect(), MatMut::new(&mut probs, rows, K, K));
                 let scale = 1.0 / batch as f32;
                 let mut grads = vec![f32::NAN; batch * K];
                 let total = (spec.loss_and_grad)(&probs, &labels, smoothing, scale, Some(&mut grads));

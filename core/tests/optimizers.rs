@@ -13,6 +13,8 @@
 //!   `w ← w − lr/(√v̂ + ε)·(β1·m̂ + (1−β1)·g/(1−β1ᵗ))`.
 //! - eve: Koushik & Hayashi 2016, Algorithm 1 with f* = 0, β3 = 0.999,
 //!   k = 0.1, K = 10: `θ ← θ − α·m̂/(d·√v̂ + ε)`.
+//! - amsgrad: Reddi et al. 2018 with Adam's bias corrections, as PyTorch's
+//!   `amsgrad=True`: `v̂max ← max(v̂max, v)`, `θ ← θ − α·m̂/(√(v̂max/(1−β2ᵗ)) + ε)`.
 //!
 //! Tolerance: the f32 implementation drifts from the f64 reference by a few
 //! f32 ulps of `w` per step, and rounds each step's displacement to ~1e-7
@@ -57,6 +59,8 @@ struct Reference {
     a: Vec<f64>,
     /// Second state buffer (v).
     b: Vec<f64>,
+    /// Third state buffer (the running maximum of v).
+    c: Vec<f64>,
     t: i32,
     d: f64,
     f_hat: f64,
@@ -66,7 +70,7 @@ impl Reference {
     fn new(name: &'static str, h: Hyper, w: &[f32]) -> Self {
         let w: Vec<f64> = w.iter().map(|&x| x as f64).collect();
         let n = w.len();
-        Reference { name, h, w, a: vec![0.0; n], b: vec![0.0; n], t: 0, d: 1.0, f_hat: 0.0 }
+        Reference { name, h, w, a: vec![0.0; n], b: vec![0.0; n], c: vec![0.0; n], t: 0, d: 1.0, f_hat: 0.0 }
     }
 
     fn step(&mut self, grads: &[f32], loss: f32) {
@@ -96,7 +100,7 @@ impl Reference {
         }
         for (i, &g) in grads.iter().enumerate() {
             let g = g as f64;
-            let (w, a, b) = (&mut self.w[i], &mut self.a[i], &mut self.b[i]);
+            let (w, a, b, c) = (&mut self.w[i], &mut self.a[i], &mut self.b[i], &mut self.c[i]);
             match self.name {
                 "sgd" => *w -= lr * g,
                 "momentum" => {
@@ -111,14 +115,16 @@ impl Reference {
                     *a = beta * *a + (1.0 - beta) * g * g;
                     *w -= lr * g / (a.sqrt() + eps);
                 }
-                "adam" | "nadam" | "eve" => {
+                "adam" | "nadam" | "eve" | "amsgrad" => {
                     *a = b1 * *a + (1.0 - b1) * g;
                     *b = b2 * *b + (1.0 - b2) * g * g;
+                    *c = c.max(*b);
                     let m_hat = *a / (1.0 - b1.powi(t));
                     let v_hat = *b / (1.0 - b2.powi(t));
                     *w -= match self.name {
                         "adam" => lr * m_hat / (v_hat.sqrt() + eps),
                         "nadam" => lr / (v_hat.sqrt() + eps) * (b1 * m_hat + (1.0 - b1) * g / (1.0 - b1.powi(t))),
+                        "amsgrad" => lr * m_hat / ((*c / (1.0 - b2.powi(t))).sqrt() + eps),
                         _ => lr * m_hat / (self.d * v_hat.sqrt() + eps),
                     };
                 }
@@ -178,9 +184,9 @@ fn every_optimizer_matches_its_reference_over_several_steps() {
 }
 
 #[test]
-fn registry_has_all_seven_and_lookup_accepts_names_and_aliases() {
+fn registry_has_all_eight_and_lookup_accepts_names_and_aliases() {
     let names: Vec<&str> = optim::REGISTRY.iter().map(|spec| spec.name).collect();
-    assert_eq!(names, ["sgd", "momentum", "nag", "rmsprop", "adam", "nadam", "eve"]);
+    assert_eq!(names, ["sgd", "momentum", "nag", "rmsprop", "adam", "nadam", "eve", "amsgrad"]);
     for &spec in optim::REGISTRY {
         assert_eq!(optim::by_name(spec.name).map(|found| found.name), Some(spec.name));
         assert_eq!(optim::by_name(&spec.name.to_uppercase()).map(|found| found.name), Some(spec.name));
@@ -190,7 +196,7 @@ fn registry_has_all_seven_and_lookup_accepts_names_and_aliases() {
     assert!(optim::by_name("adamw").is_none());
     assert!(optim::by_name("").is_none());
     let state: Vec<usize> = optim::REGISTRY.iter().map(|spec| spec.state_buffers).collect();
-    assert_eq!(state, [0, 1, 1, 1, 2, 2, 2]);
+    assert_eq!(state, [0, 1, 1, 1, 2, 2, 2, 3]);
 }
 
 /// The course defines NAG by the gradient at the look-ahead point:

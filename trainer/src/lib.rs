@@ -9,14 +9,8 @@ pub mod config;
 pub mod data;
 pub mod export;
 pub mod flags;
-pub mod line_aligned;
 pub mod report;
 pub mod reproduce;
 pub mod run;
 pub mod sweep;
 pub mod wandb;
-
-/// Every binary, test and bench that links the trainer allocates through it
-/// (see `line_aligned`); such a program cannot bring another global allocator.
-#[global_allocator]
-static ALLOCATOR: line_aligned::LineAligned = line_aligned::LineAligned;

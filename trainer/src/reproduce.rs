@@ -117,7 +117,9 @@ mod tests {
                 "--data_dir=/data/fashion"
             ]
         );
-        let no_limit = json!({"epochs": 5, "train_limit": null, "dropout": 0.2});
-        assert_eq!(flags(no_limit.as_object().unwrap(), &["epochs"]), [("dropout", "0.2".to_string())]);
+        let no_limit = json!({"epochs": 5, "train_limit": null, "dropout": 0.2, "shift": 1, "rotate": 0.0,
+                              "zoom": 0.0, "elastic": 0.0, "flip": 0.5, "erase": 0.0});
+        let kept = flags(no_limit.as_object().unwrap(), &["epochs", "rotate", "zoom", "elastic", "erase"]);
+        assert_eq!(kept, [("dropout", "0.2"), ("shift", "1"), ("flip", "0.5")].map(|(k, v)| (k, v.to_string())));
     }
 }

@@ -76,7 +76,7 @@ fn assert_f32_parity(sizes: &[usize], activation: Activation, params: Vec<f32>, 
     let desc = description(&DataInfo::for_dataset(DatasetName::FashionMnist), InputType::U8, "parity");
     let bytes = encode_f32(&Network::new(sizes, activation, params.clone()), &desc).unwrap();
     let mut core = CoreModel::from_params(sizes, spec, params, count);
-    let probabilities = core.forward(&images, count);
+    let probabilities = core.forward(&ffn_core::exec::Serial, &images, count);
     let model = Model::from_bytes(&bytes).expect("valid model");
     let mut scratch = scratch_for(&model);
     let mut scores = vec![0.0f32; model.classes()];
@@ -108,7 +108,7 @@ fn host_f32_path_matches_ffn_core_forward() {
         let spec = ffn_core::activation::by_name(activation.name()).unwrap();
         let sizes = [IMAGE_LEN, 48, 24, 10];
         let core = CoreModel::new(&sizes, spec, ffn_core::Init::Xavier, 7, 1);
-        assert_f32_parity(&sizes, activation, core.params, &pixels[..300 * IMAGE_LEN]);
+        assert_f32_parity(&sizes, activation, core.params.to_vec(), &pixels[..300 * IMAGE_LEN]);
     }
 }
 
@@ -162,7 +162,14 @@ fn table_model(activation: Activation) -> TableModel {
     for _ in 0..3 {
         for start in (0..labels.len()).step_by(64) {
             let end = (start + 64).min(labels.len());
-            core.train_step(&standardised[start * 64..end * 64], &labels[start..end], loss, 0.0, &mut optimizer);
+            core.train_step(
+                &ffn_core::exec::Serial,
+                &standardised[start * 64..end * 64],
+                &labels[start..end],
+                loss,
+                0.0,
+                &mut optimizer,
+            );
         }
     }
     let desc = Description {
@@ -175,7 +182,7 @@ fn table_model(activation: Activation) -> TableModel {
         run: "table-model".into(),
         producer: producer(),
     };
-    let network = Network::new(&sizes, activation, core.params);
+    let network = Network::new(&sizes, activation, core.params.to_vec());
     let quantised = quantize(&network, &desc, &standardised[..2000 * 64], Calibration::Max).unwrap();
     TableModel {
         int8: encode_int8(&quantised, &desc).unwrap(),

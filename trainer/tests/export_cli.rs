@@ -44,11 +44,18 @@ fn trained() -> &'static Trained {
         for start in (0..n).step_by(32) {
             let end = (start + 32).min(n);
             let images = &data.train.inputs_of(start..end);
-            model.train_step(images, &data.train.labels[start..end], loss, 0.0, &mut optimizer);
+            model.train_step(
+                &ffn_core::exec::Serial,
+                images,
+                &data.train.labels[start..end],
+                loss,
+                0.0,
+                &mut optimizer,
+            );
         }
-        let stats = model.evaluate(&data.test.inputs(), &data.test.labels, loss, |_, _| {});
+        let stats = model.evaluate(&ffn_core::exec::Serial, &data.test.inputs(), &data.test.labels, loss, |_, _| {});
         let core_test_accuracy = 100.0 * stats.correct as f64 / data.test.len() as f64;
-        Trained { sizes, params: model.params, core_test_accuracy }
+        Trained { sizes, params: model.params.to_vec(), core_test_accuracy }
     })
 }
 

@@ -34,8 +34,6 @@ fn args(out: &Path, extra: &[&str]) -> Vec<String> {
         "3",
         "-sz",
         "96",
-        "-b",
-        "16",
         "-o",
         "adam",
         "-lr",
@@ -47,6 +45,10 @@ fn args(out: &Path, extra: &[&str]) -> Vec<String> {
     .to_vec();
     a.push("--output_dir".into());
     a.push(out.display().to_string());
+    // train refuses a repeated flag, so the batch size is batch 16 unless `extra` sets it.
+    if !extra.contains(&"-b") {
+        a.extend(["-b".to_string(), "16".to_string()]);
+    }
     a.extend(extra.iter().map(|s| s.to_string()));
     a
 }

@@ -3,4 +3,4 @@
 
 use ffn_spec::activation::{relu as value, relu_slope as slope_from_output};
 
-crate::activation_kernels!(ffn_spec::Activation::Relu);
+crate::activation_kernels!(ffn_spec::Activation::Relu, "f(x) = max(0, x), rectified linear unit");

@@ -3,4 +3,4 @@
 
 use ffn_spec::activation::{sigmoid as value, sigmoid_slope as slope_from_output};
 
-crate::activation_kernels!(ffn_spec::Activation::Sigmoid);
+crate::activation_kernels!(ffn_spec::Activation::Sigmoid, "f(x) = 1 / (1 + e^-x), the logistic function", aliases: ["logistic"]);

@@ -3,4 +3,4 @@
 
 use ffn_spec::activation::{tanh as value, tanh_slope as slope_from_output};
 
-crate::activation_kernels!(ffn_spec::Activation::Tanh);
+crate::activation_kernels!(ffn_spec::Activation::Tanh, "f(x) = tanh x, the hyperbolic tangent");

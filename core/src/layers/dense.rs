@@ -1,20 +1,20 @@
-//! The dense (fully connected) layer: `Y = X·W + b` over a batch.
-//! `X` is `batch × fan_in`, `W` is `fan_in × fan_out`, `Y` is `batch × fan_out`.
+//! The dense (fully connected) layer: `Z = X·W + b` over a batch, and its
+//! three gradients. `X` is `batch × fan_in`, `W` is `fan_in × fan_out`
+//! (row-major, as it lies in the parameter buffer), `Z` is `batch × fan_out`.
+//!
+//! Each function works on a block of the layer: some rows of the batch,
+//! some of the layer's inputs (the depth of the forward product, the rows of
+//! `W`), or some of its outputs. The reference step passes whole blocks, a
+//! plan of the step each part's share; the kernels are chosen by the whole
+//! layer's shape ([`Dense`]), so a block gets the bits the whole would.
 
-use crate::kernels::chain_gemm::{self, Start, chain_matmul};
-use crate::kernels::elementwise::{column_sums, fill_rows_with_bias, scale_into};
-use crate::kernels::gemm::{matmul, matmul_a_bt, matmul_at_b};
-
-/// Up to this batch size the forward product and the weight gradient run as
-/// [`chain_gemm`] kernels (no packing) where the CPU has them. Measured with
-/// `bench-epoch` (4 × 128, 2 threads): batch 16 0.76 → 0.61 s and batch 64
-/// 0.38 → 0.34 s per epoch; batch 128 a tie, batch 256 4 % slower. (Training
-/// steps at these batches now go through `model::split_step`, which calls the
-/// chain kernels itself; `Dense` serves evaluation and larger batches.)
-pub const CHAIN_MAX_BATCH: usize = 64;
+use crate::kernels::Kernels;
+use crate::kernels::elementwise::{column_sums, fill_rows_with_bias};
+use crate::kernels::gemm::{Gemm, LayerShape, Role, Start, select};
+use crate::matrix::{MatMut, MatRef};
 
 /// Shapes of one dense layer applied to one batch.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Dense {
     pub batch: usize,
     pub fan_in: usize,
@@ -22,66 +22,63 @@ pub struct Dense {
 }
 
 impl Dense {
-    /// `output = input · weights + bias` (the bias is written first and the GEMM
-    /// accumulates onto it).
-    pub fn forward(&self, input: &[f32], weights: &[f32], bias: &[f32], output: &mut [f32]) {
-        let output = &mut output[..self.batch * self.fan_out];
-        fill_rows_with_bias(output, bias);
-        if self.chain() {
-            let input = (input, self.fan_in, 1);
-            return chain_matmul(self.batch, self.fan_in, self.fan_out, input, weights, output, Start::Current);
-        }
-        matmul(self.batch, self.fan_in, self.fan_out, input, weights, output, 1.0);
+    fn gemm(&self, kernels: Kernels, role: Role) -> Gemm {
+        let Dense { batch, fan_in, fan_out } = *self;
+        select(kernels, LayerShape { batch, fan_in, fan_out }, role)
     }
 
-    /// From `d_output = ∂L/∂Y`: `d_weights = Xᵀ·dY + weight_decay·W`,
-    /// `d_bias = Σ_rows dY`, and `d_input = dY·Wᵀ` when asked for (the first
-    /// layer does not need it).
-    #[allow(clippy::too_many_arguments)]
-    pub fn backward(
-        &self,
-        input: &[f32],
-        weights: &[f32],
-        d_output: &[f32],
-        d_weights: &mut [f32],
-        d_bias: &mut [f32],
-        d_input: Option<&mut [f32]>,
-        weight_decay: f32,
-    ) {
-        let d_output = &d_output[..self.batch * self.fan_out];
-        if self.chain() {
-            let start = if weight_decay != 0.0 { Start::Scaled(weights, weight_decay) } else { Start::Zero };
-            let input = (input, 1, self.fan_in);
-            chain_matmul(self.fan_in, self.batch, self.fan_out, input, d_output, d_weights, start);
-        } else {
-            self.weight_gradient(input, weights, d_output, d_weights, weight_decay);
-        }
-        column_sums(d_bias, d_output);
-        if let Some(d_input) = d_input {
-            matmul_a_bt(self.batch, self.fan_out, self.fan_in, d_output, weights, d_input, 0.0);
-        }
-    }
-
-    fn chain(&self) -> bool {
-        self.batch <= CHAIN_MAX_BATCH && chain_gemm::available()
-    }
-
-    /// `d_weights = Xᵀ·dY + weight_decay·W` through matrixmultiply.
-    fn weight_gradient(
-        &self,
-        input: &[f32],
-        weights: &[f32],
-        d_output: &[f32],
-        d_weights: &mut [f32],
-        weight_decay: f32,
-    ) {
-        // L2 decay applies to weights only: its gradient `wd·W` is the GEMM's start value.
-        let beta = if weight_decay != 0.0 {
-            scale_into(d_weights, weights, weight_decay);
-            1.0
-        } else {
-            0.0
+    /// `out = bias + X·W` (or `X·W` without a bias) for a block: `x` is some
+    /// rows of the batch and some of the layer's inputs, `w` those inputs'
+    /// rows of the weights, `out` the rows' outputs. The bias is written
+    /// first and the product accumulates onto it.
+    pub fn forward_block(&self, kernels: Kernels, x: MatRef, w: MatRef, bias: Option<&[f32]>, out: MatMut) {
+        let mut out = out;
+        let start = match bias {
+            Some(bias) => {
+                fill_rows_with_bias(kernels, out.rb(), bias);
+                Start::Current
+            }
+            None => Start::Zero,
         };
-        matmul_at_b(self.fan_in, self.batch, self.fan_out, input, d_output, d_weights, beta);
+        self.gemm(kernels, Role::Forward).product(kernels, x, w, out, start);
+    }
+
+    /// `dW = decay·W + Xᵀ·dY` for some of the layer's inputs: `x` is their
+    /// columns of the batch, `w` and `d_weights` their rows. L2 decay applies
+    /// to weights only; its gradient is the product's start value.
+    pub fn weight_gradient(
+        &self,
+        kernels: Kernels,
+        x: MatRef,
+        d_output: MatRef,
+        w: MatRef,
+        weight_decay: f32,
+        d_weights: MatMut,
+    ) {
+        let start = if weight_decay != 0.0 { Start::Scaled(w, weight_decay) } else { Start::Zero };
+        self.gemm(kernels, Role::WeightGradient).product(kernels, x.t(), d_output, d_weights, start);
+    }
+
+    /// `dX = dY·Wᵀ` for a block: `d_output` some rows of `dY`, `w` some of
+    /// the layer's inputs' rows of the weights, `d_input` those rows and
+    /// inputs of `dX` (overwritten).
+    pub fn input_gradient(&self, kernels: Kernels, d_output: MatRef, w: MatRef, d_input: MatMut) {
+        self.gemm(kernels, Role::InputGradient).product(kernels, d_output, w.t(), d_input, Start::Zero);
+    }
+
+    /// `db = Σ_rows dY` for some of the layer's outputs (`d_output` their
+    /// columns of every row of `dY`), added row after row.
+    pub fn bias_gradient(&self, kernels: Kernels, d_output: MatRef, d_bias: &mut [f32]) {
+        column_sums(kernels, d_bias, d_output);
+    }
+
+    /// `output = input · weights + bias` over whole row-major buffers, with
+    /// the kernels this CPU runs best (for callers outside a training step).
+    pub fn forward(&self, input: &[f32], weights: &[f32], bias: &[f32], output: &mut [f32]) {
+        let Dense { batch, fan_in, fan_out } = *self;
+        let x = MatRef::new(input, batch, fan_in, fan_in);
+        let w = MatRef::new(weights, fan_in, fan_out, fan_out);
+        let out = MatMut::new(output, batch, fan_out, fan_out);
+        self.forward_block(Kernels::detect(), x, w, Some(&bias[..fan_out]), out);
     }
 }

@@ -2,7 +2,12 @@
 
 use super::{LossSpec, target};
 
-pub const SPEC: LossSpec = LossSpec { name: "cross_entropy", loss_and_grad };
+pub const SPEC: LossSpec = LossSpec {
+    name: "cross_entropy",
+    aliases: &["ce"],
+    help: "cross-entropy of the softmax output against the (smoothed) one-hot target",
+    loss_and_grad,
+};
 
 /// Keeps `ln` finite when a probability underflows to 0.
 const MIN_PROB: f32 = 1e-12;

@@ -4,7 +4,12 @@
 
 use super::{LossSpec, target};
 
-pub const SPEC: LossSpec = LossSpec { name: "mean_squared_error", loss_and_grad };
+pub const SPEC: LossSpec = LossSpec {
+    name: "mean_squared_error",
+    aliases: &["mse"],
+    help: "squared error between the softmax output and the (smoothed) one-hot target",
+    loss_and_grad,
+};
 
 fn loss_and_grad(probs: &[f32], labels: &[u32], smoothing: f32, scale: f32, mut d_logits: Option<&mut [f32]>) -> f32 {
     let classes = probs.len() / labels.len().max(1);

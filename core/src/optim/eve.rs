@@ -8,8 +8,15 @@
 
 use super::{Hyper, OptimizerSpec, Update, bias_correction};
 
-pub const SPEC: OptimizerSpec =
-    OptimizerSpec { name: "eve", aliases: &[], state_buffers: 2, begin_step: Some(begin_step), update };
+pub const SPEC: OptimizerSpec = OptimizerSpec {
+    name: "eve",
+    aliases: &[],
+    help: "Eve: Adam whose step shrinks while the loss changes a lot between steps",
+    hyper: &["learning_rate", "beta1", "beta2", "epsilon"],
+    state_buffers: 2,
+    begin_step: Some(begin_step),
+    update,
+};
 
 const BETA3: f64 = 0.999;
 const SMALL: f64 = 0.1;
@@ -41,9 +48,9 @@ fn begin_step(s: &mut [f64; 4], _: &Hyper, step: u64, loss: f32) {
 fn update(u: &mut Update) {
     let h = u.hyper;
     let d = u.scalars[D] as f32;
-    let [m, v] = &mut u.state;
+    let [m, v] = u.state.buffers();
     let c1 = bias_correction(h.beta1, u.step);
     // Folding `d` into the Adam kernel: lr·m̂/(d·√v̂ + ε) = (lr/d)·m̂/(√v̂ + ε/d).
     let c2 = bias_correction(h.beta2, u.step);
-    super::adam::kernel(u.params, u.grads, m, v, [h.learning_rate / d, h.beta1, h.beta2, h.epsilon / d, c1, c2]);
+    super::adam::kernel(u.kernels, u.params, u.grads, m, v, [h.learning_rate / d, h.beta1, h.beta2, h.epsilon / d, c1, c2]);
 }

@@ -1,24 +1,39 @@
 //! An optimizer with its own state buffers.
 
-use super::{Hyper, MAX_STATE_BUFFERS, OptimizerSpec, Update};
-use alloc::vec;
-use alloc::vec::Vec;
+use super::{Hyper, OptimizerSpec, State, Update};
+use crate::aligned::AlignedBuffer;
+use crate::kernels::Kernels;
+use crate::shared::SharedMut;
 use core::ops::Range;
 
 #[derive(Clone, Debug)]
 pub struct Optimizer {
     pub spec: &'static OptimizerSpec,
     pub hyper: Hyper,
-    /// Per-parameter state (`spec.state_buffers × n`), exposed for checkpoints.
-    pub state: Vec<f32>,
+    /// Per-parameter state (`spec.state_buffers × n`, buffer after buffer),
+    /// exposed for checkpoints.
+    pub state: AlignedBuffer,
     pub scalars: [f64; 4],
     /// Updates done so far.
     pub step: u64,
+    /// The kernels the updates run with.
+    pub kernels: Kernels,
+    num_params: usize,
 }
 
 impl Optimizer {
+    /// An optimizer for `num_params` parameters, with the kernels this CPU
+    /// runs best (set `kernels` to pin a level).
     pub fn new(spec: &'static OptimizerSpec, hyper: Hyper, num_params: usize) -> Self {
-        Optimizer { spec, hyper, state: vec![0.0; spec.state_buffers * num_params], scalars: [0.0; 4], step: 0 }
+        Optimizer {
+            spec,
+            hyper,
+            state: AlignedBuffer::zeroed(spec.state_buffers * num_params),
+            scalars: [0.0; 4],
+            step: 0,
+            kernels: Kernels::detect(),
+            num_params,
+        }
     }
 
     /// One update of `params` from `grads` (allocation-free).
@@ -41,15 +56,14 @@ impl Optimizer {
     /// The current step's update, for threads that each update their own
     /// ranges of the parameters (after [`Optimizer::begin_step`]).
     pub fn ranges(&mut self) -> RangeUpdate<'_> {
-        let num_params = self.state.len() / self.spec.state_buffers.max(1);
         RangeUpdate {
             spec: self.spec,
             hyper: &self.hyper,
             scalars: &self.scalars,
             step: self.step,
-            state: self.state.as_mut_ptr() as usize,
-            num_params,
-            _state: core::marker::PhantomData,
+            kernels: self.kernels,
+            state: SharedMut::new(&mut self.state),
+            num_params: self.num_params,
         }
     }
 }
@@ -60,10 +74,9 @@ pub struct RangeUpdate<'a> {
     hyper: &'a Hyper,
     scalars: &'a [f64; 4],
     step: u64,
-    /// Address of the state buffers (raw, so the ranges can be cut on any thread).
-    state: usize,
+    kernels: Kernels,
+    state: SharedMut<'a, f32>,
     num_params: usize,
-    _state: core::marker::PhantomData<&'a mut [f32]>,
 }
 
 impl RangeUpdate<'_> {
@@ -74,20 +87,14 @@ impl RangeUpdate<'_> {
     /// No other thread updates an overlapping range during this call.
     pub unsafe fn update(&self, params: &mut [f32], grads: &[f32], start: usize) {
         let range: Range<usize> = start..start + params.len();
-        assert!(grads.len() == params.len() && (self.spec.state_buffers == 0 || range.end <= self.num_params));
-        let buffer = |index: usize| -> &mut [f32] {
-            if index >= self.spec.state_buffers {
-                return &mut [];
-            }
-            // SAFETY: within the state vector (asserted above); the ranges of
-            // concurrent calls are disjoint (caller's contract).
-            unsafe {
-                let base = (self.state as *mut f32).add(index * self.num_params + range.start);
-                core::slice::from_raw_parts_mut(base, range.len())
-            }
-        };
-        let state: [&mut [f32]; MAX_STATE_BUFFERS] = core::array::from_fn(buffer);
+        assert!(grads.len() == params.len() && range.end <= self.num_params, "update beyond the parameters");
+        let buffers = self.spec.state_buffers;
+        assert!(self.state.len() == buffers * self.num_params);
+        // SAFETY: the state vector holds `buffers × num_params` floats, and
+        // the caller keeps other threads out of this range of every buffer.
+        let state = unsafe { State::new(self.state.as_mut_ptr(), self.num_params, buffers, range) };
         (self.spec.update)(&mut Update {
+            kernels: self.kernels,
             params,
             grads,
             state,
@@ -97,7 +104,3 @@ impl RangeUpdate<'_> {
         });
     }
 }
-
-// SAFETY: the raw state address is only turned into slices of disjoint
-// ranges (the contract of `update`), the rest is shared read-only.
-unsafe impl Sync for RangeUpdate<'_> {}

@@ -3,20 +3,28 @@
 use super::{OptimizerSpec, Update};
 use crate::math::{fma, reciprocal, sqrt};
 
-pub const SPEC: OptimizerSpec =
-    OptimizerSpec { name: "rmsprop", aliases: &[], state_buffers: 1, begin_step: None, update };
+pub const SPEC: OptimizerSpec = OptimizerSpec {
+    name: "rmsprop",
+    aliases: &[],
+    help: "RMSprop: steps scaled by a running mean of squared gradients (beta)",
+    hyper: &["learning_rate", "beta", "epsilon"],
+    state_buffers: 1,
+    begin_step: None,
+    update,
+};
 
 fn update(u: &mut Update) {
     let h = u.hyper;
-    kernel(u.params, u.grads, u.state[0], h.learning_rate, h.beta, h.epsilon);
+    let [mean_square] = u.state.buffers();
+    kernel(u.kernels, u.params, u.grads, mean_square, h.learning_rate, h.beta, h.epsilon);
 }
 
 crate::simd_kernel! {
-    fn kernel(params: &mut [f32], grads: &[f32], mean_square: &mut [f32], lr: f32, beta: f32, eps: f32) {
+    fn kernel(kernels: Kernels, params: &mut [f32], grads: &[f32], mean_square: &mut [f32], lr: f32, beta: f32, eps: f32) {
         // `β·v + (1−β)·g²` as `v + (1−β)·(g² − v)` and the step as one fused
         // multiply-subtract: four operations fewer per parameter than plain
-        // multiplies and adds, which made the update 10 % faster (AVX-512,
-        // `vsqrtps` alone takes 80 % of its time) and round less. `v` stays
+        // multiplies and adds, so a faster update (the square root dominates
+        // it; figures in benches/RESULTS.md) that rounds less. `v` stays
         // ≥ 0: the fused sum `v + (1−β)·t` with `t ≥ −v` and
         // 0 ≤ 1−β ≤ 1 is non-negative before rounding.
         let keep = 1.0 - beta;

@@ -2,7 +2,33 @@
 // Each test binary uses a different subset of these.
 #![allow(dead_code)]
 
+use ffn_core::exec::Executor;
+use ffn_core::matrix::{MatMut, MatRef};
 use ffn_core::rng::{Rng, below, rng_for, uniform};
+
+/// Pixels per image (28 × 28) of the MNIST-style data the tests model.
+pub const INPUT_SIZE: usize = 784;
+/// Classes per image of that data.
+pub const NUM_CLASSES: usize = 10;
+
+/// An executor of two "threads" that runs the parts of every phase in
+/// turn, the last part first: the plans of a step run, deterministically and
+/// without threads, in an order no pool would choose.
+pub struct InTurn;
+
+impl Executor for InTurn {
+    fn threads(&self) -> usize {
+        2
+    }
+
+    fn run(&self, parts: usize, job: &(dyn Fn(usize) + Sync)) {
+        (0..parts).rev().for_each(job);
+    }
+
+    fn run_phases(&self, parts: usize, phases: usize, job: &(dyn Fn(usize, usize) + Sync)) {
+        (0..phases).for_each(|phase| (0..parts).rev().for_each(|part| job(phase, part)));
+    }
+}
 
 /// A generator for test data, on a stream no model code uses.
 pub fn test_rng(seed: u64) -> Rng {
@@ -27,8 +53,8 @@ pub fn assert_same_bits(what: &str, x: &[f32], y: &[f32]) {
     }
 }
 
-/// A `C = A·Bᵀ` kernel's signature: `(m, n, k, a, b, c, ldc)`.
-pub type ABtProduct = fn(usize, usize, usize, &[f32], &[f32], &mut [f32], usize);
+/// A `C = A·Bᵀ` kernel's signature: `(a, b, c)` with `b` = `Wᵀ` of a row-major `W`.
+pub type ABtProduct = fn(MatRef, MatRef, MatMut);
 
 /// One `m×n×k` case of a `C = A·Bᵀ` kernel and its element-at-a-time
 /// reference, with a row stride of `C` wider than `n` (as when a part writes
@@ -44,8 +70,12 @@ pub fn check_a_bt_case(
     let b = uniform_vec(rng, n * k, -1.0, 1.0);
     let ldc = n + 3;
     let fill = uniform_vec(rng, m * ldc, -1.0, 1.0);
+    let views = |c: &mut Vec<f32>, run: ABtProduct| {
+        let (a, w) = (MatRef::new(&a, m, k, k), MatRef::new(&b, n, k, k));
+        run(a, w.t(), MatMut::new(c, m, n, ldc));
+    };
     let mut expected = fill.clone();
-    reference(m, n, k, &a, &b, &mut expected, ldc);
+    views(&mut expected, reference);
     for i in 0..m {
         for j in 0..ldc {
             let at = i * ldc + j;
@@ -60,7 +90,7 @@ pub fn check_a_bt_case(
     }
     if let Some(kernel) = kernel {
         let mut got = fill.clone();
-        kernel(m, n, k, &a, &b, &mut got, ldc);
+        views(&mut got, kernel);
         assert_same_bits(&format!("{m}×{n}×{k}"), &got, &expected);
     }
 }

@@ -10,15 +10,20 @@
 //! same model (`benches/python/`). Splits come from `crate::data` (54 000
 //! training and 6 000 validation images).
 
-use crate::data::{self, Batches, Dataset, DatasetName, LoadOptions};
+use crate::data::{self, Batches, CLASSES, Dataset, DatasetName, IMAGE_LEN, LoadOptions};
 use crate::run::EVAL_BATCH;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use ffn_core::kernels::{gemm, parallel};
+use ffn_core::exec::Executor;
+use ffn_core::kernels::Kernels;
+use ffn_core::kernels::gemm::{Start, packed};
+use ffn_core::matrix::MatRef;
 use ffn_core::model::Model;
 use ffn_core::optim::{Hyper, Optimizer};
 use ffn_core::rng::{rng_for, shuffle};
+use ffn_core::shared::SharedMut;
 use ffn_core::{Init, activation, loss, optim};
+use ffn_pool::Pool;
 use std::ffi::OsString;
 use std::ops::ControlFlow;
 use std::time::Instant;
@@ -54,18 +59,19 @@ const HIDDEN: [usize; 4] = [128; 4];
 pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) -> Result<()> {
     let args = Args::try_parse_from(std::iter::once(program.into()).chain(args))
         .unwrap_or_else(|e| crate::cli::exit_with_clap_error(e, program));
-    // As `train` does, before any kernel thread starts: decayed optimizer
+    // As `train` does, before the pool's threads start: decayed optimizer
     // state drifts into subnormals, where every multiply takes an assist.
     ffn_core::kernels::flush_subnormals();
+    // `FFN_THREADS` (compare.sh sets it), else every core.
+    let pool = Pool::new(ffn_pool::default_threads());
     if args.epochs == 0 || args.batch_sizes.contains(&0) {
         bail!("--epochs and every --batch-sizes entry must be at least 1");
     }
     let options = LoadOptions { data_dir: args.data_dir.clone(), ..LoadOptions::default() };
     let Dataset { train, validation, .. } = data::load(DatasetName::FashionMnist, &options)?;
-    let width = ffn_core::INPUT_SIZE;
-    let mut sizes = vec![width];
+    let mut sizes = vec![IMAGE_LEN];
     sizes.extend(HIDDEN);
-    sizes.push(ffn_core::NUM_CLASSES);
+    sizes.push(CLASSES);
     let relu = activation::by_name("relu").context("ReLU is registered")?;
     let cross_entropy = loss::by_name("cross_entropy").context("cross_entropy is registered")?;
     let rmsprop = optim::by_name("rmsprop").context("rmsprop is registered")?;
@@ -77,8 +83,8 @@ pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) -> Result<(
             train.labels.len(),
             validation.labels.len(),
             HIDDEN.map(|h| h.to_string()).join("-"),
-            ffn_core::kernels::level().name(),
-            parallel::threads()
+            Kernels::detect().level().name(),
+            pool.threads()
         );
     }
     let validation_inputs = validation.inputs();
@@ -98,12 +104,13 @@ pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) -> Result<(
             shuffle(&mut rng, &mut order);
             batches.for_each(&train, &order, batch, 0, |step| {
                 let gather_next = step.gather_next;
-                let mut timed_gather = || {
+                let mut timed_gather = |executor: &dyn Executor| {
                     let g0 = Instant::now();
-                    gather_next();
+                    gather_next(executor);
                     gather_time += g0.elapsed().as_secs_f64();
                 };
                 model.train_step_alongside(
+                    &pool,
                     step.images,
                     step.labels,
                     cross_entropy,
@@ -114,7 +121,7 @@ pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) -> Result<(
                 ControlFlow::Continue(())
             });
             let trained = Instant::now();
-            let stats = model.evaluate(&validation_inputs, &validation.labels, cross_entropy, |_, _| {});
+            let stats = model.evaluate(&pool, &validation_inputs, &validation.labels, cross_entropy, |_, _| {});
             let done = Instant::now();
             val_accuracy = stats.correct as f64 / validation.labels.len() as f64;
             epochs.push((
@@ -134,7 +141,7 @@ pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) -> Result<(
         if args.json {
             println!(
                 "{{\"impl\":\"ffn\",\"threads\":{},\"batch\":{batch},\"epoch_s\":{total:.6},\"train_s\":{train_s:.6},\"val_s\":{val_s:.6},\"epochs\":{},\"val_accuracy\":{val_accuracy:.4},\"gather_us_per_step\":{gather_us:.2},\"digest\":\"{digest}\"}}",
-                parallel::threads(),
+                pool.threads(),
                 args.epochs
             );
         } else {
@@ -146,7 +153,7 @@ pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) -> Result<(
         }
     }
     if args.gemm_batch > 0 {
-        gemm_report(&sizes, args.gemm_batch, step_seconds, args.json);
+        gemm_report(&pool, &sizes, args.gemm_batch, step_seconds, args.json);
     }
     Ok(())
 }
@@ -166,19 +173,33 @@ fn step_gemms(sizes: &[usize], batch: usize) -> Vec<(usize, usize, usize, u8)> {
     calls
 }
 
-/// Runs the step's sgemm calls back to back for about `seconds`; returns calls sequences per second.
-fn gemm_rate(calls: &[(usize, usize, usize, u8)], seconds: f64) -> f64 {
+/// Runs the step's sgemm calls back to back for about `seconds`, each cut
+/// into one block of rows (or columns, whichever side is longer) per thread
+/// of `executor`; returns call sequences per second.
+fn gemm_rate(executor: &dyn Executor, calls: &[(usize, usize, usize, u8)], seconds: f64) -> f64 {
     let largest = calls.iter().map(|&(m, k, n, _)| (m * k).max(k * n).max(m * n)).max().unwrap_or(0);
     let a = vec![0.5f32; largest];
     let b = vec![0.25f32; largest];
     let mut c = vec![0.0f32; largest];
+    let kernels = Kernels::detect();
+    let parts = executor.threads();
     let run = |c: &mut [f32]| {
         for &(m, k, n, kind) in calls {
-            match kind {
-                0 => gemm::matmul(m, k, n, &a, &b, c, 1.0),
-                1 => gemm::matmul_at_b(m, k, n, &a, &b, c, 1.0),
-                _ => gemm::matmul_a_bt(m, k, n, &a, &b, c, 0.0),
-            }
+            let (a, b) = match kind {
+                0 => (MatRef::new(&a, m, k, k), MatRef::new(&b, k, n, n)),
+                1 => (MatRef::strided(&a, m, k, 1, m), MatRef::new(&b, k, n, n)),
+                _ => (MatRef::new(&a, m, k, k), MatRef::strided(&b, k, n, 1, k)),
+            };
+            let start = if kind == 2 { Start::Zero } else { Start::Current };
+            let c = SharedMut::new(&mut c[..m * n]);
+            executor.run(parts, &|part| {
+                let extent = m.max(n);
+                let range = extent * part / parts..extent * (part + 1) / parts;
+                let (rows, cols) = if m >= n { (range, 0..n) } else { (0..m, range) };
+                // SAFETY: the parts' blocks of `c` are disjoint.
+                let block = unsafe { c.mat_mut(0, m, n, n) }.into_block(rows.clone(), cols.clone());
+                packed::product(kernels, a.rows_of(rows), b.cols_of(cols), block, start);
+            });
         }
     };
     run(&mut c);
@@ -195,18 +216,17 @@ fn gemm_rate(calls: &[(usize, usize, usize, u8)], seconds: f64) -> f64 {
 /// calls on one core, on every core at once (one independent sequence per
 /// core: the throughput ceiling), split over the cores as training does, and
 /// as a share of the measured training step.
-fn gemm_report(sizes: &[usize], batch: usize, step_seconds: Option<f64>, json: bool) {
+fn gemm_report(pool: &Pool, sizes: &[usize], batch: usize, step_seconds: Option<f64>, json: bool) {
     let calls = step_gemms(sizes, batch);
     let flops: f64 = calls.iter().map(|&(m, k, n, _)| 2.0 * (m * k * n) as f64).sum();
-    let cores = parallel::set_threads(usize::MAX);
-    let split = gemm_rate(&calls, 1.0) * flops;
-    parallel::set_threads(1);
-    let one_core = gemm_rate(&calls, 1.0) * flops;
+    let cores = pool.threads();
+    let split = gemm_rate(pool, &calls, 1.0) * flops;
+    let one_core = gemm_rate(&ffn_core::exec::Serial, &calls, 1.0) * flops;
     let all_cores: f64 = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..cores).map(|_| scope.spawn(|| gemm_rate(&calls, 1.0))).collect();
+        let workers: Vec<_> =
+            (0..cores).map(|_| scope.spawn(|| gemm_rate(&ffn_core::exec::Serial, &calls, 1.0))).collect();
         workers.into_iter().map(|w| w.join().unwrap_or(0.0)).sum::<f64>() * flops
     });
-    parallel::set_threads(usize::MAX);
     let step = step_seconds.map(|s| flops / s);
     let giga = |f: f64| f / 1e9;
     if json {

@@ -27,9 +27,9 @@
 
 use std::sync::Mutex;
 
+use ffn_core::exec::Executor;
+use ffn_core::kernels::Kernels;
 use ffn_core::kernels::elementwise::scale_bytes;
-use ffn_core::kernels::{parallel, split::piece_range};
-use ffn_core::model::SPLIT_STEP_MAX_BATCH;
 use ffn_core::rng::{Rng, below, rng_for, uniform};
 use rand_core::{RngCore, SeedableRng};
 
@@ -131,26 +131,26 @@ impl Augmenter {
 
     /// Row `k` of `dst` = sample `rows[k]` of `split`, transformed with the
     /// randomness of global step `step` (the split's inputs: 8-bit images
-    /// are scaled to [0, 1] first). Batches above the split step's size are
-    /// cut into blocks of rows, one per thread of the pool, as the plain
-    /// gather does; smaller ones run alongside the step, on one thread.
-    pub fn gather(&self, dst: &mut Vec<f32>, split: &Split, rows: &[usize], step: u64) {
+    /// are scaled to [0, 1] first), cut into blocks of rows, one per thread
+    /// of `executor` (the batch gatherer's: the pool before a large batch's
+    /// step, one thread beside a small one's).
+    pub fn gather(&self, dst: &mut Vec<f32>, split: &Split, rows: &[usize], step: u64, executor: &dyn Executor) {
         let width = split.width();
         assert_eq!(width, self.shape.len(), "the augmenter was made for images of {} values", self.shape.len());
         dst.resize(rows.len() * width, 0.0);
         let mut rng = rng_for(self.seed, AUGMENT_STREAM.wrapping_add(step));
         let seeds: Vec<u64> = rows.iter().map(|_| rng.next_u64()).collect();
-        let threads = parallel::threads();
-        if threads > 1 && rows.len() > SPLIT_STEP_MAX_BATCH {
+        let threads = executor.threads();
+        if threads > 1 && rows.len() > 1 {
             let mut rest = &mut dst[..];
             let mut blocks = Vec::with_capacity(threads);
             for part in 0..threads {
-                let range = piece_range(rows.len(), threads, part);
+                let range = rows.len() * part / threads..rows.len() * (part + 1) / threads;
                 let (block, tail) = rest.split_at_mut(range.len() * width);
                 rest = tail;
                 blocks.push(Mutex::new((block, range)));
             }
-            parallel::run(threads, &|part| {
+            executor.run(threads, &|part| {
                 let mut guard = blocks[part].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                 let (block, range) = &mut *guard;
                 self.transform_rows(block, split, &rows[range.clone()], &seeds[range.clone()]);
@@ -167,12 +167,13 @@ impl Augmenter {
         let stride = (width + 3) * channels;
         let mut padded = vec![0.0f32; (height + 3) * stride];
         let row_len = width * channels;
+        let kernels = Kernels::detect();
         for ((out, &row), &seed) in out.chunks_exact_mut(self.shape.len()).zip(rows).zip(seeds) {
             let source = row * self.shape.len()..(row + 1) * self.shape.len();
             for y in 0..height {
                 let inside = &mut padded[(y + 1) * stride + channels..][..row_len];
                 match split.values() {
-                    Values::Bytes(b) => scale_bytes(inside, &b[source.clone()][y * row_len..][..row_len]),
+                    Values::Bytes(b) => scale_bytes(kernels, inside, &b[source.clone()][y * row_len..][..row_len]),
                     Values::Floats(f) => inside.copy_from_slice(&f[source.clone()][y * row_len..][..row_len]),
                 }
             }
@@ -281,6 +282,7 @@ impl Augmenter {
 mod tests {
     use super::*;
     use crate::data::{DatasetName, LoadOptions};
+    use ffn_core::exec::Serial;
 
     const SHAPE: ImageShape = ImageShape { height: 28, width: 28, channels: 1 };
 
@@ -304,7 +306,8 @@ mod tests {
     fn gather(augment: Augment, split: &Split, rows: &[usize], step: u64) -> Vec<f32> {
         let augmenter = Augmenter::new(augment, SHAPE, 7).expect("not the identity");
         let mut out = Vec::new();
-        augmenter.gather(&mut out, split, rows, step);
+        // Cut between two threads, as before a large batch's step.
+        augmenter.gather(&mut out, split, rows, step, &ffn_pool::Pool::new(2));
         out
     }
 
@@ -390,7 +393,7 @@ mod tests {
             assert_ne!(bits(&a), bits(&gather(all, &split, &rows, 12)));
             let other_seed = Augmenter::new(all, SHAPE, 8).unwrap();
             let mut b = Vec::new();
-            other_seed.gather(&mut b, &split, &rows, 11);
+            other_seed.gather(&mut b, &split, &rows, 11, &Serial);
             assert_ne!(bits(&a), bits(&b));
             assert!(a.iter().all(|v| (0.0..=1.0).contains(v)));
             let changed = a
@@ -405,7 +408,7 @@ mod tests {
         let whole = gather(all, &split, &rows, 4);
         let augmenter = Augmenter::new(all, SHAPE, 7).unwrap();
         let mut first = Vec::new();
-        augmenter.gather(&mut first, &split, &rows[..1], 4);
+        augmenter.gather(&mut first, &split, &rows[..1], 4, &Serial);
         assert_eq!(bits(&first), bits(&whole[..SHAPE.len()]));
     }
 

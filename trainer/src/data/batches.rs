@@ -1,14 +1,17 @@
 //! Shuffled batches, gathered one step ahead.
 //!
-//! Gathering 16 random images from memory takes about a twentieth of a
-//! training step at batch 16 (5 of ~100 µs). [`Batches::for_each`] hands each
+//! Gathering random images from memory is a noticeable share of a small
+//! batch's training step (`benches/RESULTS.md`). [`Batches::for_each`] hands each
 //! step a job that gathers the next batch into a second buffer;
 //! `Model::train_step_alongside` runs it on the helper thread while the
-//! calling thread does the output layer, where the helper would otherwise wait.
-//! With an [`Augmenter`], each image is transformed as it is gathered (the
-//! batch of global step `s` with the randomness of step `s`).
+//! calling thread does the output layer, where the helper would otherwise
+//! wait, or before a large batch's step with the whole pool. With an
+//! [`Augmenter`], each image is transformed as it is gathered (the batch of
+//! global step `s` with the randomness of step `s`).
 
 use std::ops::ControlFlow;
+
+use ffn_core::exec::{Executor, Serial};
 
 use super::Split;
 use super::augment::Augmenter;
@@ -22,12 +25,19 @@ struct Batch {
 
 impl Batch {
     /// The samples `indices` of `split` (for 8-bit data, scaled from the bytes:
-    /// the same bits as `split.inputs()`), augmented for step `step` when
-    /// there is an augmenter.
-    fn gather(&mut self, split: &Split, indices: &[usize], augmenter: Option<&Augmenter>, step: usize) {
+    /// the same bits as `split.inputs()`), on `executor`'s threads; augmented
+    /// for step `step` (on this thread) when there is an augmenter.
+    fn gather(
+        &mut self,
+        split: &Split,
+        indices: &[usize],
+        augmenter: Option<&Augmenter>,
+        step: usize,
+        executor: &dyn Executor,
+    ) {
         match augmenter {
-            Some(a) => a.gather(&mut self.images, split, indices, step as u64),
-            None => split.gather_inputs(&mut self.images, indices),
+            Some(a) => a.gather(&mut self.images, split, indices, step as u64, executor),
+            None => split.gather_inputs(&mut self.images, indices, executor),
         }
         self.labels.clear();
         self.labels.extend(indices.iter().map(|&i| split.labels[i]));
@@ -35,12 +45,12 @@ impl Batch {
 }
 
 /// The step's view of a batch: images, labels, and the job that gathers the
-/// next batch (a no-op after the last).
+/// next batch (a no-op after the last) on the executor it is given.
 pub struct Step<'a> {
     pub index: usize,
     pub images: &'a [f32],
     pub labels: &'a [u32],
-    pub gather_next: &'a mut (dyn FnMut() + Send),
+    pub gather_next: &'a mut (dyn FnMut(&dyn Executor) + Send),
 }
 
 /// Two batch buffers: a step trains on one while the next batch is gathered
@@ -78,14 +88,14 @@ impl Batches {
         let chunks: Vec<&[usize]> = order.chunks(batch_size.max(1)).collect();
         let Some(first) = chunks.first() else { return };
         let augmenter = self.augmenter.as_ref();
-        self.current.gather(split, first, augmenter, first_step);
+        self.current.gather(split, first, augmenter, first_step, &Serial);
         for index in 0..chunks.len() {
             let (current, next) = (&self.current, &mut self.next);
             let upcoming = chunks.get(index + 1).copied();
             let mut gathered = false;
-            let mut gather_next = || {
+            let mut gather_next = |executor: &dyn Executor| {
                 if let (Some(indices), false) = (upcoming, gathered) {
-                    next.gather(split, indices, augmenter, first_step + index + 1);
+                    next.gather(split, indices, augmenter, first_step + index + 1, executor);
                 }
                 gathered = true;
             };
@@ -93,7 +103,7 @@ impl Batches {
             if step(Step { index, images, labels: &current.labels, gather_next: &mut gather_next }).is_break() {
                 return;
             }
-            gather_next();
+            gather_next(&Serial);
             std::mem::swap(&mut self.current, &mut self.next);
         }
     }
@@ -122,12 +132,12 @@ mod tests {
         for (before, after) in [(1, 0), (0, 1), (1, 1), (0, 0)] {
             let mut seen = Vec::new();
             Batches::new().for_each(&data, &order, 4, 0, |step| {
-                (0..before).for_each(|_| (step.gather_next)());
+                (0..before).for_each(|_| (step.gather_next)(&Serial));
                 let rows: Vec<usize> = step.images.chunks_exact(IMAGE_LEN).map(|r| (r[0] * 255.0) as usize).collect();
                 assert!(step.images.chunks_exact(IMAGE_LEN).all(|r| r.iter().all(|&v| v == r[0])));
                 assert_eq!(step.labels, rows.iter().map(|&r| (r % 10) as u32).collect::<Vec<_>>());
                 seen.push((step.index, rows));
-                (0..after).for_each(|_| (step.gather_next)());
+                (0..after).for_each(|_| (step.gather_next)(&Serial));
                 ControlFlow::Continue(())
             });
             let want = vec![(0, vec![3, 1, 4, 0]), (1, vec![9, 2, 6, 5]), (2, vec![8])];
@@ -145,6 +155,7 @@ mod tests {
         let floats = Split::new(3, Values::Floats((0..n * 3).map(|i| i as f32 * 0.5).collect()), vec![1; n]);
         let order: Vec<usize> = (0..n).rev().collect();
         // On one thread (alongside a step), and over the pool (before one).
+        let pool = ffn_pool::Pool::new(2);
         for (data, batch_size) in [(&bytes, 16), (&bytes, 65), (&floats, 7)] {
             let width = data.width();
             Batches::new().for_each(data, &order, batch_size, 0, |step| {
@@ -154,7 +165,7 @@ mod tests {
                     assert!(row.iter().zip(data.input(i).iter()).all(|(a, b)| a.to_bits() == b.to_bits()), "row {i}");
                 }
                 assert!(step.labels.iter().all(|&l| l == data.labels[0]));
-                (step.gather_next)();
+                (step.gather_next)(&pool);
                 ControlFlow::Continue(())
             });
         }
@@ -180,12 +191,12 @@ mod tests {
         batches.for_each(&data, &order, 16, first, |step| {
             let indices = &order[step.index * 16..(step.index * 16 + 16).min(n)];
             let mut want = Vec::new();
-            augmenter.gather(&mut want, &data, indices, (first + step.index) as u64);
+            augmenter.gather(&mut want, &data, indices, (first + step.index) as u64, &Serial);
             assert_eq!(step.images.len(), want.len());
             assert!(step.images.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "batch {}", step.index);
             assert_eq!(step.labels.len(), indices.len());
             steps += 1;
-            (step.gather_next)();
+            (step.gather_next)(&Serial);
             ControlFlow::Continue(())
         });
         assert_eq!(steps, 3);
@@ -197,7 +208,7 @@ mod tests {
         let mut steps = 0;
         Batches::new().for_each(&data, &(0..10).collect::<Vec<_>>(), 3, 0, |step| {
             steps += 1;
-            (step.gather_next)();
+            (step.gather_next)(&Serial);
             if step.index == 1 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
         });
         assert_eq!(steps, 2);

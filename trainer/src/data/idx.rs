@@ -14,6 +14,14 @@ pub const COLS: usize = 28;
 pub const IMAGE_LEN: usize = ROWS * COLS;
 pub const CLASSES: usize = 10;
 
+/// The four gzipped IDX files of a dataset (found by `locate`, also unpacked from `mnist.npz`).
+pub const TRAIN_IMAGES: &str = "train-images-idx3-ubyte.gz";
+pub const TRAIN_LABELS: &str = "train-labels-idx1-ubyte.gz";
+pub const TEST_IMAGES: &str = "t10k-images-idx3-ubyte.gz";
+pub const TEST_LABELS: &str = "t10k-labels-idx1-ubyte.gz";
+/// The four files a dataset folder must hold to count.
+pub const FILES: [&str; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
+
 /// The content of an IDX image file: `count` images of `rows`×`cols` bytes, row-major.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Images {

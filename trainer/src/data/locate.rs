@@ -5,15 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
+pub use super::idx::{FILES, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS};
 use super::npz::{self, MNIST_NPZ};
 use super::{DataError, DatasetName};
-
-pub const TRAIN_IMAGES: &str = "train-images-idx3-ubyte.gz";
-pub const TRAIN_LABELS: &str = "train-labels-idx1-ubyte.gz";
-pub const TEST_IMAGES: &str = "t10k-images-idx3-ubyte.gz";
-pub const TEST_LABELS: &str = "t10k-labels-idx1-ubyte.gz";
-/// The four files a dataset folder must hold to count.
-pub const FILES: [&str; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
 
 /// Keras's public mirror (it serves Fashion-MNIST as the four IDX files, MNIST as `mnist.npz`).
 pub const DEFAULT_MIRROR: &str = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/";

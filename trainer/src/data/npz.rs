@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use flate2::{Compression, write::GzEncoder};
 
 use super::DataError;
-use super::idx::{self, COLS, IMAGES_MAGIC, LABELS_MAGIC, ROWS};
-use super::locate::{TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS};
+use super::idx::{self, COLS, IMAGES_MAGIC, LABELS_MAGIC, ROWS, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS};
 
 pub const MNIST_NPZ: &str = "mnist.npz";
 /// SHA-256 of Keras's `mnist.npz`.

@@ -8,6 +8,8 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use ffn_core::exec::Executor;
+use ffn_core::kernels::Kernels;
 use ffn_core::kernels::elementwise::{gather_scaled_rows, scale_bytes};
 use ffn_core::rng;
 
@@ -152,17 +154,18 @@ impl Split {
             Values::Floats(f) => Cow::Borrowed(&f[span]),
             Values::Bytes(b) => {
                 let mut out = vec![0.0; span.len()];
-                scale_bytes(&mut out, &b[span]);
+                scale_bytes(Kernels::detect(), &mut out, &b[span]);
                 Cow::Owned(out)
             }
         }
     }
 
-    /// Row `k` of `dst` = the inputs of sample `rows[k]`: a shuffled batch.
-    pub(crate) fn gather_inputs(&self, dst: &mut Vec<f32>, rows: &[usize]) {
+    /// Row `k` of `dst` = the inputs of sample `rows[k]`: a shuffled batch
+    /// (8-bit rows scaled on `executor`'s threads).
+    pub(crate) fn gather_inputs(&self, dst: &mut Vec<f32>, rows: &[usize], executor: &dyn Executor) {
         dst.resize(rows.len() * self.width, 0.0);
         match &self.values {
-            Values::Bytes(b) => gather_scaled_rows(dst, b, rows, self.width),
+            Values::Bytes(b) => gather_scaled_rows(Kernels::detect(), executor, dst, b, rows, self.width),
             Values::Floats(f) => {
                 for (out, &r) in dst.chunks_exact_mut(self.width).zip(rows) {
                     out.copy_from_slice(&f[r * self.width..(r + 1) * self.width]);
@@ -202,19 +205,24 @@ impl Split {
 
 /// Asks Linux to back `buffer` with 2 MB pages where it may (before its
 /// pages are first written). Training gathers random images from the whole
-/// split, and with 4 KB pages nearly every image cost a page walk: the gather
-/// of a batch of 16 took 9.3 µs a step, 7 % of the step.
+/// split, and with 4 KB pages nearly every image cost a page walk (the
+/// gather's time is in `benches/RESULTS.md`).
 fn advise_huge_pages<T>(buffer: &[T]) {
     #[cfg(target_os = "linux")]
     {
         const HUGE: usize = 2 << 20;
-        let start = (buffer.as_ptr() as usize).next_multiple_of(HUGE);
-        let end = (buffer.as_ptr() as usize + std::mem::size_of_val(buffer)) / HUGE * HUGE;
+        let bytes = buffer.as_ptr().cast::<u8>();
+        let address = bytes.addr();
+        let start = address.next_multiple_of(HUGE);
+        let end = (address + std::mem::size_of_val(buffer)) / HUGE * HUGE;
         if end > start {
+            // The first whole page, reached from the buffer's own pointer (an
+            // address turned back into a pointer would lose its provenance).
+            let first = bytes.wrapping_add(start - address).cast_mut();
             // SAFETY: advice on whole pages inside a live allocation; it changes
             // how the kernel backs them, never their contents. Failure (a kernel
             // without transparent huge pages) leaves the 4 KB pages, which is fine.
-            unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
+            unsafe { libc::madvise(first.cast::<libc::c_void>(), end - start, libc::MADV_HUGEPAGE) };
         }
     }
 }
@@ -270,7 +278,7 @@ mod tests {
         let bytes: Vec<u8> = (0..=255).collect();
         let split = Split::new(1, Values::Bytes(bytes.clone()), vec![0; 256]);
         let mut gathered = Vec::new();
-        split.gather_inputs(&mut gathered, &(0..256).collect::<Vec<_>>());
+        split.gather_inputs(&mut gathered, &(0..256).collect::<Vec<_>>(), &ffn_core::exec::Serial);
         for (p, (a, b)) in bytes.iter().zip(split.inputs().iter().zip(&gathered)) {
             assert_eq!((a.to_bits(), b.to_bits()), ((*p as f32 / 255.0).to_bits(), a.to_bits()));
         }
@@ -283,7 +291,7 @@ mod tests {
         assert!(matches!(split.inputs(), Cow::Borrowed(_)));
         assert_eq!(split.raw(0), None);
         let mut batch = Vec::new();
-        split.gather_inputs(&mut batch, &[3, 1]);
+        split.gather_inputs(&mut batch, &[3, 1], &ffn_core::exec::Serial);
         assert_eq!(batch, [9.0, 10.0, 11.0, 3.0, 4.0, 5.0]);
         assert_eq!(&*split.inputs_of(1..2), &[3.0, 4.0, 5.0]);
     }

@@ -102,7 +102,7 @@ pub fn write_run_model(run_dir: &Path, model: &ffn_core::model::Model) -> std::i
         .ok_or_else(|| std::io::Error::other("the run folder has neither data.json nor a known dataset"))?;
     let activation = Activation::from_name(model.activation.name)
         .ok_or_else(|| std::io::Error::other("activation not supported by the model file format"))?;
-    let network = Network::new(&model.sizes, activation, model.params.clone());
+    let network = Network::new(&model.sizes, activation, model.params.to_vec());
     let description =
         describe::description(&info, describe::default_input_type(&info), folder.run_name.as_deref().unwrap_or(""));
     let bytes = encode_f32(&network, &description).map_err(std::io::Error::other)?;

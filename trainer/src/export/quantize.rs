@@ -95,7 +95,7 @@ fn hidden_values(net: &Network, inputs: &[f32]) -> anyhow::Result<Vec<(Vec<f32>,
         let mut output = vec![0.0; batch * dense.fan_out];
         dense.forward(&input, &net.params[layout.weights(layer)], &net.params[layout.bias(layer)], &mut output);
         let pre = output.clone();
-        (spec.forward)(&mut output);
+        (spec.forward)(ffn_core::kernels::Kernels::detect(), (&mut output[..]).into());
         values.push((pre, output.clone()));
         input = output;
     }

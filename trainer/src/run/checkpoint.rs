@@ -37,8 +37,8 @@ impl Checkpoint {
     ) -> Self {
         Checkpoint {
             epochs_done: history.len(),
-            params: model.params.clone(),
-            optimizer_state: optimizer.state.clone(),
+            params: model.params.to_vec(),
+            optimizer_state: optimizer.state.to_vec(),
             optimizer_scalars: optimizer.scalars,
             optimizer_step: optimizer.step,
             history: history.to_vec(),

@@ -24,7 +24,8 @@ const DROPOUT_STREAM: u64 = 1 << 40;
 pub(super) fn train(run: &mut Run, epoch: usize, signals: &Signals) -> Result<EpochMetrics, Outcome> {
     let config = &run.config;
     let train = &run.dataset.train;
-    let (model, optimizer, loss, batches) = (&mut run.model, &mut run.optimizer, run.loss, &mut run.batches);
+    let (model, optimizer, loss, batches, pool) =
+        (&mut run.model, &mut run.optimizer, run.loss, &mut run.batches, &run.pool);
     let epoch_started = Instant::now();
     let steps_per_epoch = train.len().div_ceil(config.batch_size);
     let total_steps = steps_per_epoch * config.epochs;
@@ -49,6 +50,7 @@ pub(super) fn train(run: &mut Run, epoch: usize, signals: &Signals) -> Result<Ep
             model.set_dropout(config.dropout as f32, rng_for(config.seed, DROPOUT_STREAM + step as u64));
         }
         let stats = model.train_step_alongside(
+            pool,
             batch.images,
             batch.labels,
             loss,

@@ -7,7 +7,7 @@ use super::{Run, TrainError, output_error};
 /// Validation loss and accuracy of the current weights.
 pub(super) fn validation(run: &mut Run) -> (f64, f64) {
     let split = &run.dataset.validation;
-    let stats = run.model.evaluate(&split.inputs(), &split.labels, run.loss, |_, _| {});
+    let stats = run.model.evaluate(&run.pool, &split.inputs(), &split.labels, run.loss, |_, _| {});
     let n = split.len().max(1) as f64;
     (stats.loss_sum as f64 / n, stats.correct as f64 / n)
 }
@@ -18,7 +18,7 @@ pub(super) fn test(run: &mut Run) -> Result<(f64, f64), TrainError> {
     let split = &run.dataset.test;
     let mut confusion = Confusion::new(&run.dataset.class_names());
     let mut index = 0;
-    let stats = run.model.evaluate(&split.inputs(), &split.labels, run.loss, |truth, predicted| {
+    let stats = run.model.evaluate(&run.pool, &split.inputs(), &split.labels, run.loss, |truth, predicted| {
         confusion.add(index, truth, predicted);
         index += 1;
     });

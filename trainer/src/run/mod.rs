@@ -25,6 +25,7 @@ use crate::wandb::{self, WandbRun};
 use ffn_core::LossSpec;
 use ffn_core::model::Model;
 use ffn_core::optim::Optimizer;
+use ffn_pool::Pool;
 use metrics::EpochMetrics;
 use signals::Signals;
 use std::io::Write;
@@ -115,6 +116,8 @@ struct Run {
     wandb_dir: Option<String>,
     /// Test loss and accuracy, once scored.
     test: Option<(f64, f64)>,
+    /// The threads every matrix product and batch gather runs on (`--threads`).
+    pool: Pool,
 }
 
 impl Run {

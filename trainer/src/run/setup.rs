@@ -12,6 +12,7 @@ use crate::flags::DataFacts;
 use crate::wandb::{self, WandbRun, WandbSettings};
 use ffn_core::model::Model;
 use ffn_core::optim::{Hyper, Optimizer};
+use ffn_pool::Pool;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -34,16 +35,18 @@ pub(super) struct Prepared {
     optimizer: Optimizer,
     checkpoint: Option<Checkpoint>,
     load_seconds: f64,
+    pool: Pool,
 }
 
 /// Loads the data (unless given), builds the model and optimizer and restores a
 /// resumed run's checkpoint. `None` when a resumed run had already finished.
 pub(super) fn prepare(config: TrainConfig, dataset: Option<Dataset>) -> Result<Option<Prepared>, TrainError> {
-    // Before any kernel thread starts, so they all inherit it.
+    // Before the pool's threads start, so they all inherit it.
     ffn_core::kernels::flush_subnormals();
-    if config.threads > 0 {
-        ffn_core::kernels::parallel::set_threads(config.threads);
-    }
+    let pool = Pool::new(match config.threads {
+        0 => ffn_pool::default_threads(),
+        limit => limit.min(ffn_pool::default_threads()),
+    });
     let resume_dir = config.resume.as_ref().map(PathBuf::from);
     let checkpoint = match &resume_dir {
         Some(dir) => Some(Checkpoint::load(dir).map_err(TrainError::Config)?),
@@ -97,7 +100,7 @@ pub(super) fn prepare(config: TrainConfig, dataset: Option<Dataset>) -> Result<O
         optimizer.scalars = ck.optimizer_scalars;
         optimizer.step = ck.optimizer_step;
     }
-    Ok(Some(Prepared { config, dataset, model, optimizer, checkpoint, load_seconds }))
+    Ok(Some(Prepared { config, dataset, model, optimizer, checkpoint, load_seconds, pool }))
 }
 
 /// The data `config` names, split as every run splits it.
@@ -111,7 +114,7 @@ impl Prepared {
     /// the console's first lines. On failure the folder is removed again if
     /// this call made it.
     pub(super) fn start(self, started: Instant) -> Result<Run, TrainError> {
-        let Prepared { mut config, dataset, model, optimizer, checkpoint, load_seconds } = self;
+        let Prepared { mut config, dataset, model, optimizer, checkpoint, load_seconds, pool } = self;
         let name = config.run_name.clone().unwrap_or_else(|| "run".into());
         let resuming = checkpoint.is_some();
         let dir = match &config.resume {
@@ -148,6 +151,7 @@ impl Prepared {
             console: Console { wandb },
             wandb_dir,
             test: None,
+            pool,
         };
         super::epoch::record_start(&mut run, resuming)?;
         greet(&mut run, &name, load_seconds, resuming);
@@ -244,7 +248,7 @@ fn greet(run: &mut Run, name: &str, load_seconds: f64, resuming: bool) {
         info.classes.len(),
         run.dataset.source.display(),
         run.model.params.len(),
-        ffn_core::kernels::level().name()
+        run.model.kernels.level().name()
     );
     run.console.say(&line);
     if !resuming {

@@ -1,55 +1,53 @@
-//! `C = A·Bᵀ` for small batches as dot products of rows, without packing.
+//! `C = A·Bᵀ` for small batches as dot products of rows, without packing
+//! (the input gradients of hidden layers).
 //!
 //! A layer's input gradient is `dX = dY · Wᵀ`: every element is the dot
-//! product of a row of `dY` (the batch's deltas) and a row of the weights, both
-//! contiguous. At batch 16 matrixmultiply packs both operands on every call
-//! and takes 3.5 µs for a hidden layer's half (16 × 128 · 128 × 64); here
-//! 4 rows of `A` meet 4 rows of `B` at a time, 16 registers of 16 lane sums
-//! that a tree of shuffles folds into one vector of 16 results (2.4 µs).
+//! product of a row of `dY` (the batch's deltas) and a row of the weights,
+//! both contiguous. At small batches matrixmultiply packs both operands on
+//! every call; here 4 rows of `A` meet 4 rows of `B` at a time, 16 registers
+//! of 16 lane sums that a tree of shuffles folds into one vector of 16
+//! results.
 //!
-//! Every element of `C` is computed the same way, whatever its position, the
-//! blocking or a thread split: lane `l` of `A[i, :]·B[j, :]` is the fused
-//! multiply-add chain over `kk ≡ l (mod 16)` in `kk` order, and the 16 lanes
-//! are then added as `((x0+x2)+(x1+x3)) + …` in the fixed tree of
-//! [`lane_sum`]. [`reference`](fn@reference) computes the same bits one element at a time
-//! (the tests hold the kernel to it). Only AVX-512 has a build: callers ask
-//! [`pays`] and use matrixmultiply otherwise.
+//! Every element of `C` is computed the same way, whatever its position or
+//! the block of `C` a call computes: lane `l` of `A[i, :]·B[j, :]` is the
+//! fused multiply-add chain over `kk ≡ l (mod 16)` in `kk` order, and the 16
+//! lanes are then added as `((x0+x2)+(x1+x3)) + …` in the fixed tree of
+//! [`lane_sum`]. [`reference()`] computes the same bits one element at a time
+//! (the tests hold the kernel to it). Only AVX-512 has a build.
+
+use crate::kernels::Kernels;
+use crate::matrix::{MatMut, MatRef};
 
 const LANES: usize = 16;
 
-/// Whether [`dot_matmul_here`] beats matrixmultiply for `m` rows of `A` and
-/// depth `k` on this CPU. Measured: a hidden layer's half at batch 16
-/// (16 × 128 · 128 × 64) 2.4 µs against 3.5 µs alone, and in `bench-epoch`
-/// (2 threads, alternating runs) 0.465–0.492 s against 0.474–0.517 s per
-/// epoch; at batch 64 (8.0 against 9.1 µs alone) the epoch was a tie or 2 %
-/// slower (0.304–0.313 s against 0.296–0.312 s), and at `k` = 10 (the output
-/// layer) the fold costs more than the products (0.87 against 0.38 µs).
-pub fn pays(m: usize, k: usize) -> bool {
-    m <= 32 && k >= 32 && super::chain_gemm::available()
+/// Panics unless `A` is `m×k` with unit column stride, `Bᵀ` (`b`, `k×n`) has
+/// rows of `B` with unit stride, and `C` is `m×n`: the operands of every
+/// `C = A·Bᵀ` kernel here and in [`super::narrow`], which names itself as `kernel`.
+pub(super) fn check_a_bt(kernel: &str, a: &MatRef, b: &MatRef, c: &MatMut) {
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    assert!(b.rows() == k && c.rows() == m && c.cols() == n, "{kernel}: shapes differ");
+    assert!(a.col_stride() == 1 && b.row_stride() == 1, "{kernel}: rows of A and B must be contiguous");
 }
 
-/// Panics unless `A` (`m×k`), `B` (`n×k`) and `C` (`m` rows of `n`, stride
-/// `ldc`) are long enough: the operands of every `C = A·Bᵀ` kernel here and
-/// in [`super::narrow_gemm`], which names itself as `kernel`.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn check_a_bt(kernel: &str, m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &[f32], ldc: usize) {
-    let c_len = if m == 0 || n == 0 { 0 } else { (m - 1) * ldc + n };
-    assert!(ldc >= n && a.len() >= m * k && b.len() >= n * k && c.len() >= c_len, "{kernel}: operand too short");
-}
-
-/// `C[i, j] = Σ_kk A[i, kk] · B[j, kk]` for `A` row-major `m×k`, `B` row-major
-/// `n×k` and `C` with row stride `ldc`, on the calling thread; `C` is overwritten.
+/// `C[i, j] = Σ_kk A[i, kk] · B[kk, j]` where `b` is `Wᵀ` for a row-major `W`
+/// (`b.t()` has unit column stride); `C` is overwritten.
 ///
 /// # Panics
-/// If AVX-512 is not available or an operand is too short.
-pub fn dot_matmul_here(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize) {
-    check_a_bt("dot_matmul", m, n, k, a, b, c, ldc);
-    assert!(super::chain_gemm::available(), "dot_matmul needs AVX-512");
+/// If AVX-512 is not available or the shapes do not match.
+pub fn product(kernels: Kernels, a: MatRef, b: MatRef, c: MatMut) {
+    check_a_bt("dot product", &a, &b, &c);
+    assert!(super::chain::available(kernels), "the dot product needs AVX-512");
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    // SAFETY: AVX-512 is present (asserted), and `check` covered every index.
-    unsafe {
-        avx512::run(m, n, k, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), ldc)
+    {
+        let (m, n, k) = (a.rows(), b.cols(), a.cols());
+        let mut c = c;
+        let (lda, ldb, ldc) = (a.row_stride(), b.col_stride(), c.row_stride());
+        // SAFETY: AVX-512 is present (asserted), and each view covers what its
+        // shape reaches.
+        unsafe { avx512::run(m, n, k, (a.as_ptr(), lda), (b.as_ptr(), ldb), (c.as_mut_ptr(), ldc)) }
     }
+    #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+    let _ = c;
 }
 
 /// The 16 lane sums of one dot product added in the kernel's order.
@@ -58,17 +56,18 @@ pub fn lane_sum(x: &[f32; LANES]) -> f32 {
     (block(0) + block(1)) + (block(2) + block(3))
 }
 
-/// The same bits as [`dot_matmul_here`], one element at a time (tests, and the
+/// The same bits as [`product`], one element at a time (tests, and the
 /// definition of what the kernel computes).
-pub fn reference(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], ldc: usize) {
-    check_a_bt("dot_matmul", m, n, k, a, b, c, ldc);
-    for i in 0..m {
-        for j in 0..n {
+pub fn reference(a: MatRef, b: MatRef, c: MatMut) {
+    check_a_bt("dot product", &a, &b, &c);
+    let mut c = c;
+    for i in 0..a.rows() {
+        for j in 0..b.cols() {
             let mut lanes = [0.0f32; LANES];
-            for kk in 0..k {
-                lanes[kk % LANES] = libm::fmaf(a[i * k + kk], b[j * k + kk], lanes[kk % LANES]);
+            for kk in 0..a.cols() {
+                lanes[kk % LANES] = crate::math::fma(a.at(i, kk), b.at(kk, j), lanes[kk % LANES]);
             }
-            c[i * ldc + j] = lane_sum(&lanes);
+            c.row_mut(i)[j] = lane_sum(&lanes);
         }
     }
 }
@@ -83,9 +82,17 @@ mod avx512 {
     const SIDE: usize = 4;
 
     /// # Safety
-    /// AVX-512F present; the operands as [`super::check`] accepted them.
+    /// AVX-512F present; `A` is `m` rows of `k` (`lda` apart), `B` `n` rows
+    /// of `k` (`ldb` apart), `C` `m` rows of `n` (`ldc` apart), all valid.
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn run(m: usize, n: usize, k: usize, a: *const f32, b: *const f32, c: *mut f32, ldc: usize) {
+    pub unsafe fn run(
+        m: usize,
+        n: usize,
+        k: usize,
+        (a, lda): (*const f32, usize),
+        (b, ldb): (*const f32, usize),
+        (c, ldc): (*mut f32, usize),
+    ) {
         for i in (0..m).step_by(SIDE) {
             let rows_a = (m - i).min(SIDE);
             for j in (0..n).step_by(SIDE) {
@@ -93,7 +100,7 @@ mod avx512 {
                 // SAFETY: rows `i..i + rows_a` of `A`, `j..j + rows_b` of `B`
                 // and the outputs between them are in bounds (caller's contract).
                 unsafe {
-                    let sums = block(a.add(i * k), b.add(j * k), k, rows_a, rows_b);
+                    let sums = block((a.add(i * lda), lda), (b.add(j * ldb), ldb), k, rows_a, rows_b);
                     // Lanes `SIDE·r..SIDE·(r + 1)` are row `i + r`'s outputs `j..j + rows_b`.
                     for r in 0..rows_a {
                         let lanes = mask(rows_b) << (SIDE * r);
@@ -116,7 +123,13 @@ mod avx512 {
     /// AVX-512F present; those rows are in bounds.
     #[target_feature(enable = "avx512f")]
     #[inline]
-    unsafe fn block(a: *const f32, b: *const f32, k: usize, rows_a: usize, rows_b: usize) -> __m512 {
+    unsafe fn block(
+        (a, lda): (*const f32, usize),
+        (b, ldb): (*const f32, usize),
+        k: usize,
+        rows_a: usize,
+        rows_b: usize,
+    ) -> __m512 {
         let mut acc = [_mm512_setzero_ps(); LANES];
         let full = k / LANES * LANES;
         let chunk = |acc: &mut [__m512; LANES], at: usize, lanes: __mmask16| {
@@ -126,11 +139,11 @@ mod avx512 {
                 (
                     core::array::from_fn(|r| {
                         let lanes = if r < rows_a { lanes } else { 0 };
-                        _mm512_maskz_loadu_ps(lanes, a.wrapping_add(r * k + at))
+                        _mm512_maskz_loadu_ps(lanes, a.wrapping_add(r * lda + at))
                     }),
                     core::array::from_fn(|s| {
                         let lanes = if s < rows_b { lanes } else { 0 };
-                        _mm512_maskz_loadu_ps(lanes, b.wrapping_add(s * k + at))
+                        _mm512_maskz_loadu_ps(lanes, b.wrapping_add(s * ldb + at))
                     }),
                 )
             };
@@ -141,8 +154,8 @@ mod avx512 {
                 // SAFETY: whole rows and chunks, in bounds by the caller's contract.
                 let (x, y): ([__m512; SIDE], [__m512; SIDE]) = unsafe {
                     (
-                        core::array::from_fn(|r| _mm512_loadu_ps(a.add(r * k + at))),
-                        core::array::from_fn(|s| _mm512_loadu_ps(b.add(s * k + at))),
+                        core::array::from_fn(|r| _mm512_loadu_ps(a.add(r * lda + at))),
+                        core::array::from_fn(|s| _mm512_loadu_ps(b.add(s * ldb + at))),
                     )
                 };
                 multiply_add(&mut acc, x, y);
