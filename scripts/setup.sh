@@ -2,9 +2,9 @@
 # One-time set-up of a fresh Debian machine for ffn's tests: system packages
 # (QEMU for the firmware, Arm binutils for sizes, the Arm GCC for the C example,
 # Chromium for the report test), the Cortex-M Rust targets, cbindgen (checks
-# that infer-embedded/ffn-c/ffn.h matches the code), and a Python venv with
+# that infer-embedded/ffn-c/ffn.h matches the code), a Python venv with
 # wandb's own reader (wandb 0.29.0 is the last release that ships it) for
-# validating wandb runs.
+# validating wandb runs, and scikit-learn with Pillow in it for the own-data tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,4 +47,9 @@ if [ "$(.venv-agent/bin/python -c 'import wandb; print(wandb.__version__)' 2>/de
     .venv-agent/bin/pip install -q "wandb==$WANDB_CURRENT"
 fi
 # --- end of wandb's Python clients --------------------------------------------
+# scikit-learn's bundled datasets are the own-data tests' real data
+# (scripts/sklearn_datasets.py writes them as CSV, NPZ, .npy and PNG folders).
+if ! .venv/bin/python -c 'import sklearn, PIL' 2>/dev/null; then
+    .venv/bin/pip install -q 'scikit-learn==1.9.1' 'pillow==13.0.0'
+fi
 echo "setup: done"

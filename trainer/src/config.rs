@@ -1,8 +1,19 @@
 //! A run's resolved configuration: the flags of [`crate::flags::FLAGS`] with
-//! defaults filled in, as written to `config.json` and the wandb run.
+//! defaults filled in (some from the data: [`crate::flags::defaults`]), typed
+//! once — an optimizer is its registry entry, not a string — and written to
+//! `config.json` and the wandb run with every choice as its name.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::data::{self, DataSource, DatasetName, FileSource, ImageSize, LoadOptions};
+use crate::flags::choices::{by_name, by_name_or_null};
+use crate::flags::{self, DataFacts, FLAGS, Parsed};
+use crate::run::precision::Precision;
+use crate::run::schedule::Schedule;
+use ffn_core::{ActivationSpec, Init, LossSpec, OptimizerSpec};
 
 const GIB: f64 = (1u64 << 30) as f64;
 /// Above this a run is refused up front (see [`TrainConfig::validate`]).
@@ -10,15 +21,19 @@ const MEMORY_LIMIT_BYTES: f64 = 8.0 * GIB;
 /// Far beyond what trains on 28×28 images; bounds per-layer bookkeeping.
 const MAX_HIDDEN_LAYERS: usize = 1000;
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TrainConfig {
     pub wandb_project: String,
     pub wandb_entity: String,
-    pub dataset: String,
+    /// The built-in dataset; `null` with `--data`.
+    #[serde(with = "by_name_or_null")]
+    pub dataset: Option<DatasetName>,
     pub epochs: usize,
     pub batch_size: usize,
-    pub loss: String,
-    pub optimizer: String,
+    #[serde(with = "by_name")]
+    pub loss: &'static LossSpec,
+    #[serde(with = "by_name")]
+    pub optimizer: &'static OptimizerSpec,
     pub learning_rate: f64,
     pub momentum: f64,
     pub beta: f64,
@@ -26,11 +41,14 @@ pub struct TrainConfig {
     pub beta2: f64,
     pub epsilon: f64,
     pub weight_decay: f64,
-    pub weight_init: String,
+    #[serde(with = "by_name")]
+    pub weight_init: Init,
     pub num_layers: usize,
     pub hidden_size: usize,
-    pub activation: String,
-    pub lr_schedule: String,
+    #[serde(with = "by_name")]
+    pub activation: &'static ActivationSpec,
+    #[serde(with = "by_name")]
+    pub lr_schedule: Schedule,
     pub warmup: f64,
     pub label_smoothing: f64,
     /// Absent from run folders written before the flag existed: those ran without dropout.
@@ -49,11 +67,33 @@ pub struct TrainConfig {
     pub flip: f64,
     #[serde(default)]
     pub erase: f64,
+    // Own data (absent from run folders of the built-in datasets written before it existed).
+    #[serde(default)]
+    pub data: Option<String>,
+    #[serde(default)]
+    pub labels: Option<String>,
+    #[serde(default)]
+    pub test_data: Option<String>,
+    #[serde(default)]
+    pub test_labels: Option<String>,
+    #[serde(default)]
+    pub label_column: Option<String>,
+    #[serde(default)]
+    pub delimiter: Option<String>,
+    #[serde(default)]
+    pub no_header: bool,
+    #[serde(default)]
+    pub image_size: Option<String>,
+    #[serde(default)]
+    pub channels: Option<usize>,
+    /// Own data without `--test_data`: the held-out share (`null` for a built-in dataset).
+    #[serde(default)]
+    pub test_fraction: Option<f64>,
     pub seed: u64,
     pub train_limit: Option<usize>,
     /// Absent from run folders written before the flag existed: those trained in f32.
-    #[serde(default = "f32_precision")]
-    pub precision: String,
+    #[serde(with = "by_name", default = "f32_precision")]
+    pub precision: Precision,
     /// The bf16 kernel level a `--precision bf16` run multiplies with
     /// (`amx`, `avx512_bf16` or `f32`, the latter two giving the same bits);
     /// not a flag: recorded at the start and kept by `--resume`.
@@ -62,16 +102,125 @@ pub struct TrainConfig {
     pub threads: usize,
     pub data_dir: Option<String>,
     pub output_dir: Option<String>,
+    #[serde(default)]
+    pub overwrite: bool,
+    #[serde(default)]
+    pub no_extras: bool,
     pub run_name: Option<String>,
     pub wandb_group: Option<String>,
     pub wandb_sweep_id: Option<String>,
     #[serde(rename = "no-wandb")]
     pub no_wandb: bool,
     pub resume: Option<String>,
+    /// Why each flag whose default depends on the data (or on `--no_extras`)
+    /// has its value, e.g. `"epochs": "own data: …"`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub data_defaults: BTreeMap<String, String>,
 }
 
-fn f32_precision() -> String {
-    "f32".into()
+/// A configuration in the making: the given flags with every default that
+/// needs no data, and so the data to load.
+pub struct Request {
+    values: Map<String, Value>,
+    why: BTreeMap<String, String>,
+    /// The data the flags name.
+    pub source: DataSource,
+}
+
+impl Request {
+    /// The given flags, the defaults that need no data, and the data source
+    /// (`--data` and its options, or `-d`).
+    pub fn new(parsed: Parsed) -> Result<Self, String> {
+        let mut values = parsed.values;
+        let why = flags::defaults::fill(&mut values)?;
+        let source = source_of(&values)?;
+        Ok(Request { values, why, source })
+    }
+
+    /// A built-in dataset's facts, known without loading it (`None` for own data).
+    pub fn builtin_facts(&self) -> Option<DataFacts> {
+        match &self.source {
+            DataSource::Builtin(name) => {
+                let limit = self.values.get("train_limit").and_then(Value::as_u64).map(|l| l as usize);
+                Some(DataFacts::builtin(*name, limit))
+            }
+            DataSource::Files(_) => None,
+        }
+    }
+
+    /// How the data is loaded and split (seed, `--train_limit`, `--data_dir`).
+    pub fn load_options(&self) -> LoadOptions {
+        let limit = self.values.get("train_limit").and_then(Value::as_u64).map(|l| l as usize);
+        let seed = self.values.get("seed").and_then(Value::as_u64).unwrap_or(0);
+        let data_dir = self.values.get("data_dir").and_then(Value::as_str).map(String::from);
+        load_options(seed, limit, data_dir.as_deref())
+    }
+
+    /// The configuration for data with `facts`: its defaults and its run name.
+    pub fn resolve(mut self, facts: &DataFacts) -> Result<TrainConfig, String> {
+        self.why.extend(flags::defaults::resolve(&mut self.values, facts));
+        let values = self.values.clone();
+        let mut config = TrainConfig::from_values(self.values).map_err(|e| format!("invalid configuration: {e}"))?;
+        config.data_defaults = self.why;
+        if config.run_name.is_none() {
+            config.run_name = Some(derived_run_name(&values, facts, &self.source));
+        }
+        Ok(config)
+    }
+}
+
+/// How every run loads and splits its data.
+fn load_options(seed: u64, train_limit: Option<usize>, data_dir: Option<&str>) -> LoadOptions {
+    LoadOptions {
+        data_dir: data_dir.map(PathBuf::from),
+        seed,
+        validation_fraction: flags::defaults::VALIDATION_FRACTION,
+        train_limit,
+        allow_download: true,
+    }
+}
+
+/// The data the (filled) flag values name.
+fn source_of(values: &Map<String, Value>) -> Result<DataSource, String> {
+    let text = |long: &str| values.get(long).and_then(Value::as_str).map(str::to_string);
+    let Some(data) = text("data") else {
+        let name = text("dataset").and_then(|d| DatasetName::from_name(&d)).unwrap_or(DatasetName::FashionMnist);
+        let own_only = [
+            "labels",
+            "test_data",
+            "test_labels",
+            "label_column",
+            "delimiter",
+            "no_header",
+            "image_size",
+            "channels",
+            "test_fraction",
+        ];
+        let given = |v: &Value| !v.is_null() && *v != Value::Bool(false);
+        if let Some(flag) = own_only.iter().find(|f| values.get(**f).is_some_and(given)) {
+            return Err(format!("--{flag} is an option of --data (your own data); -d {name} needs none"));
+        }
+        return Ok(DataSource::Builtin(name));
+    };
+    let mut source = FileSource::new(data);
+    source.labels = text("labels").map(PathBuf::from);
+    source.test_data = text("test_data").map(PathBuf::from);
+    source.test_labels = text("test_labels").map(PathBuf::from);
+    source.label_column = text("label_column");
+    source.delimiter =
+        text("delimiter").map(|d| data::parse_delimiter(&d)).transpose().map_err(|e| format!("--delimiter: {e}"))?;
+    source.no_header = values.get("no_header").and_then(Value::as_bool).unwrap_or(false);
+    source.image_size =
+        text("image_size").map(|s| ImageSize::parse(&s)).transpose().map_err(|e| format!("--image_size: {e}"))?;
+    source.channels = values.get("channels").and_then(Value::as_u64).map(|c| c as usize);
+    if let Some(f) = values.get("test_fraction").and_then(Value::as_f64) {
+        source.test_fraction = f as f32;
+    }
+    Ok(DataSource::Files(source))
+}
+
+fn f32_precision() -> Precision {
+    Precision::F32
 }
 
 impl TrainConfig {
@@ -79,28 +228,44 @@ impl TrainConfig {
         serde_json::from_value(Value::Object(values))
     }
 
-    /// The defaults of the flag table.
+    /// The defaults of the flag table for Fashion-MNIST.
     pub fn defaults() -> Self {
-        let matches = crate::flags::command().get_matches_from(["train"]);
-        Self::from_values(crate::flags::to_values(&matches)).expect("the flag table's defaults are valid")
+        let request = Request::new(Parsed::default()).expect("no flags given");
+        let facts = request.builtin_facts().expect("the default data is a built-in dataset");
+        request.resolve(&facts).expect("the flag table's defaults are valid")
+    }
+
+    /// The data this configuration trains on.
+    pub fn source(&self) -> Result<DataSource, String> {
+        let values = match serde_json::to_value(self) {
+            Ok(Value::Object(values)) => values,
+            _ => unreachable!("a struct serialises to an object"),
+        };
+        source_of(&values)
+    }
+
+    /// How the data is loaded and split (seed, `--train_limit`, `--data_dir`).
+    pub fn load_options(&self) -> LoadOptions {
+        load_options(self.seed, self.train_limit, self.data_dir.as_deref())
     }
 
     /// Checks what the per-flag ranges cannot: that the model fits in memory
     /// (an allocation failure aborts with a trace instead of an error) and
     /// that the run name cannot escape `runs/`.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self, facts: &DataFacts) -> Result<(), String> {
         if self.num_layers > MAX_HIDDEN_LAYERS {
             return Err(format!(
                 "--num_layers {} is too large: it must be at most {MAX_HIDDEN_LAYERS}",
                 self.num_layers
             ));
         }
-        let bytes = self.estimated_memory_bytes();
+        let bytes = self.estimated_memory_bytes(facts);
         if bytes > MEMORY_LIMIT_BYTES {
             return Err(format!(
-                "this model needs about {:.1} GiB of memory (--num_layers {} --hidden_size {} --batch_size {}); \
-                 the limit is {:.0} GiB: choose smaller values",
+                "this model needs about {:.1} GiB of memory ({} inputs, --num_layers {} --hidden_size {} \
+                 --batch_size {}); the limit is {:.0} GiB: choose smaller values",
                 bytes / GIB,
+                facts.inputs,
                 self.num_layers,
                 self.hidden_size,
                 self.batch_size,
@@ -125,9 +290,9 @@ impl TrainConfig {
     /// Weights, gradients, optimizer state (at most three slots) and the
     /// checkpoint copy, plus activations for the largest batch; in
     /// f64 so absurd sizes cannot overflow the estimate itself.
-    fn estimated_memory_bytes(&self) -> f64 {
+    fn estimated_memory_bytes(&self, facts: &DataFacts) -> f64 {
         let (layers, width) = (self.num_layers as f64, self.hidden_size as f64);
-        let (input, classes) = (crate::data::IMAGE_LEN as f64, crate::data::CLASSES as f64);
+        let (input, classes) = (facts.inputs as f64, facts.classes as f64);
         let params = if self.num_layers == 0 {
             (input + 1.0) * classes
         } else {
@@ -152,69 +317,12 @@ impl TrainConfig {
         }
     }
 
-    /// `[784, hidden…, 10]`.
-    pub fn sizes(&self) -> Vec<usize> {
-        let mut sizes = vec![crate::data::IMAGE_LEN];
+    /// `[inputs, hidden…, classes]`.
+    pub fn sizes(&self, inputs: usize, classes: usize) -> Vec<usize> {
+        let mut sizes = vec![inputs];
         sizes.extend(std::iter::repeat_n(self.hidden_size, self.num_layers));
-        sizes.push(crate::data::CLASSES);
+        sizes.push(classes);
         sizes
-    }
-
-    /// A name that says what the run is, e.g. `hl_4_sz_128_bs_16_ac_ReLU_o_rmsprop_lr_0.0001`;
-    /// settings that differ from the defaults and matter are appended.
-    pub fn derived_run_name(&self) -> String {
-        let mut name = format!(
-            "hl_{}_sz_{}_bs_{}_ac_{}_o_{}_lr_{}",
-            self.num_layers,
-            self.hidden_size,
-            self.batch_size,
-            self.activation,
-            self.optimizer,
-            compact(self.learning_rate)
-        );
-        let defaults = Self::defaults();
-        if self.dataset != defaults.dataset {
-            name = format!("{}_{name}", self.dataset);
-        }
-        if self.loss != defaults.loss {
-            name.push_str(if self.loss == "mean_squared_error" { "_mse" } else { "_ce" });
-        }
-        if self.epochs != defaults.epochs {
-            name.push_str(&format!("_ep_{}", self.epochs));
-        }
-        if self.weight_decay != defaults.weight_decay {
-            name.push_str(&format!("_wd_{}", compact(self.weight_decay)));
-        }
-        if self.weight_init != defaults.weight_init {
-            name.push_str(&format!("_wi_{}", self.weight_init));
-        }
-        if self.lr_schedule != defaults.lr_schedule {
-            name.push_str(&format!("_{}", self.lr_schedule));
-        }
-        if self.label_smoothing != defaults.label_smoothing {
-            name.push_str(&format!("_ls_{}", self.label_smoothing));
-        }
-        if self.dropout != defaults.dropout {
-            name.push_str(&format!("_do_{}", self.dropout));
-        }
-        if self.shift != defaults.shift {
-            name.push_str(&format!("_sh_{}", self.shift));
-        }
-        for (tag, mine, theirs) in [
-            ("rot", self.rotate, defaults.rotate),
-            ("zm", self.zoom, defaults.zoom),
-            ("el", self.elastic, defaults.elastic),
-            ("fl", self.flip, defaults.flip),
-            ("er", self.erase, defaults.erase),
-        ] {
-            if mine != theirs {
-                name.push_str(&format!("_{tag}_{mine}"));
-            }
-        }
-        if self.precision != defaults.precision {
-            name.push_str(&format!("_{}", self.precision));
-        }
-        name
     }
 
     /// The hyper-parameters as a JSON object (what wandb shows as the run config).
@@ -238,6 +346,10 @@ impl TrainConfig {
             {
                 let shown = match a {
                     Value::String(s) => s.clone(),
+                    Value::Bool(true) => {
+                        cmd.push_str(&format!(" --{}", f.long));
+                        continue;
+                    }
                     other => other.to_string(),
                 };
                 cmd.push_str(&format!(" --{} {shown}", f.long));
@@ -245,6 +357,107 @@ impl TrainConfig {
         }
         cmd
     }
+
+    /// The ffn-only extras that are on (`lr_schedule cosine`, …), each with its value.
+    pub fn extras_on(&self) -> Vec<String> {
+        let values = self.hyper_values();
+        FLAGS
+            .iter()
+            .filter_map(|f| {
+                let off = flags::check(f.kind, f.extra?).ok()?;
+                let value = values.get(f.long)?;
+                let same = match (value.as_f64(), off.as_f64()) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => *value == off,
+                };
+                let shown = match value {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), compact),
+                    other => other.to_string(),
+                };
+                (!same).then(|| format!("{} {shown}", f.long))
+            })
+            .collect()
+    }
+}
+
+/// The settings a run name shows when they differ from their default, with
+/// their tags (`_ep_5`); the loss by its initials (`_mse`), the schedule by name.
+const NAMED_WHEN_CHANGED: &[(&str, &str)] = &[
+    ("loss", ""),
+    ("epochs", "ep"),
+    ("weight_decay", "wd"),
+    ("weight_init", "wi"),
+    ("lr_schedule", ""),
+    ("label_smoothing", "ls"),
+    ("dropout", "do"),
+    ("shift", "sh"),
+    ("rotate", "rot"),
+    ("zoom", "zm"),
+    ("elastic", "el"),
+    ("flip", "fl"),
+    ("erase", "er"),
+    ("precision", ""),
+];
+
+/// A name that says what the run is, e.g. `hl_4_sz_128_bs_16_ac_ReLU_o_rmsprop_lr_0.0001`:
+/// the data first unless it is Fashion-MNIST (`mnist_…`, or the file's stem for
+/// own data), then the settings of [`NAMED_WHEN_CHANGED`] that differ from their
+/// default for this data.
+fn derived_run_name(values: &Map<String, Value>, facts: &DataFacts, source: &DataSource) -> String {
+    let get = |k: &str| values.get(k).cloned().unwrap_or(Value::Null);
+    let text = |k: &str| match get(k) {
+        Value::String(s) => s,
+        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), compact),
+        other => other.to_string(),
+    };
+    let mut name = format!(
+        "hl_{}_sz_{}_bs_{}_ac_{}_o_{}_lr_{}",
+        text("num_layers"),
+        text("hidden_size"),
+        text("batch_size"),
+        text("activation"),
+        text("optimizer"),
+        text("learning_rate")
+    );
+    match source {
+        DataSource::Builtin(DatasetName::FashionMnist) => {}
+        DataSource::Builtin(other) => name = format!("{other}_{name}"),
+        DataSource::Files(files) => name = format!("{}_{name}", data_name(&files.data)),
+    }
+    for (long, tag) in NAMED_WHEN_CHANGED {
+        let f = flags::flag(long).expect("a flag of the table");
+        let (mine, default) = (get(long), flags::defaults::default_in(f, values, facts));
+        let same = match (mine.as_f64(), default.as_f64()) {
+            (Some(a), Some(b)) => a == b,
+            _ => mine == default,
+        };
+        if same {
+            continue;
+        }
+        let shown = if *long == "loss" { initials(&text(long)) } else { text(long) };
+        name.push_str(&if tag.is_empty() { format!("_{shown}") } else { format!("_{tag}_{shown}") });
+    }
+    name
+}
+
+/// `mean_squared_error` → `mse`.
+fn initials(name: &str) -> String {
+    name.split('_').filter_map(|w| w.chars().next()).collect()
+}
+
+/// The stem of a data file or folder, as a run name shows it: `sensors` for
+/// `data/sensors.csv.gz`, letters, digits, `-` and `_` only.
+fn data_name(path: &Path) -> String {
+    let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
+    let stem = file.strip_suffix(".gz").unwrap_or(&file);
+    let stem = match stem.rsplit_once('.') {
+        Some((s, _)) if !s.is_empty() && !path.is_dir() => s,
+        _ => stem,
+    };
+    let clean: String =
+        stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    if clean.is_empty() { "data".into() } else { clean }
 }
 
 /// A number as a run name shows it: plain (`0.0001`) unless that would be
@@ -257,16 +470,50 @@ fn compact(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flags::DataFacts;
+
+    fn config(args: &[&str]) -> TrainConfig {
+        let matches = flags::command().get_matches_from(flags::translate_args(
+            std::iter::once("train").chain(args.iter().copied()).map(String::from),
+        ));
+        let request = Request::new(flags::parse_args(&matches)).expect("valid flags");
+        let facts =
+            request.builtin_facts().unwrap_or(DataFacts { dataset: None, train_rows: 1000, inputs: 64, classes: 10 });
+        request.resolve(&facts).expect("resolves")
+    }
 
     #[test]
     fn run_names_show_extreme_numbers_in_exponent_form() {
-        let mut config = TrainConfig::defaults();
-        for (lr, shown) in [(1e30, "lr_1e30"), (1e-7, "lr_1e-7"), (0.0001, "lr_0.0001"), (0.5, "lr_0.5")] {
-            config.learning_rate = lr;
-            assert!(config.derived_run_name().ends_with(shown), "{lr}: {}", config.derived_run_name());
+        for (lr, shown) in [("1e30", "lr_1e30"), ("1e-7", "lr_1e-7"), ("0.0001", "lr_0.0001"), ("0.5", "lr_0.5")] {
+            let name = config(&["-lr", lr]).run_name.unwrap();
+            assert!(name.ends_with(shown), "{lr}: {name}");
         }
-        config.learning_rate = 0.001;
-        config.weight_decay = 0.0005;
-        assert!(config.derived_run_name().ends_with("_wd_0.0005"), "{}", config.derived_run_name());
+        let name = config(&["-w_d", "0.0005"]).run_name.unwrap();
+        assert!(name.ends_with("_wd_0.0005"), "{name}");
+    }
+
+    #[test]
+    fn run_names_show_the_data_and_the_changed_settings() {
+        assert_eq!(config(&[]).run_name.unwrap(), "hl_2_sz_768_bs_256_ac_ReLU_o_adam_lr_0.001");
+        let name = config(&["-d", "mnist", "-l", "mean_squared_error", "-e", "3", "--dropout", "0"]).run_name.unwrap();
+        assert_eq!(name, "mnist_hl_2_sz_768_bs_256_ac_ReLU_o_adam_lr_0.001_mse_ep_3_do_0");
+        let name = config(&["--data", "some/where/sensors.csv.gz"]).run_name.unwrap();
+        assert!(name.starts_with("sensors_hl_"), "{name}");
+        // Under --no_extras the extras' default is off: off is not a change.
+        let name = config(&["--no_extras"]).run_name.unwrap();
+        assert_eq!(name, "hl_2_sz_768_bs_256_ac_ReLU_o_adam_lr_0.001");
+    }
+
+    #[test]
+    fn the_config_has_one_field_per_flag_and_stores_choices_by_name() {
+        let config = config(&["-o", "Nesterov", "-a", "relu", "-w_i", "xavier"]);
+        let Value::Object(values) = serde_json::to_value(&config).unwrap() else { panic!("an object") };
+        for f in FLAGS.iter().filter(|f| f.long != "dry_run") {
+            assert!(values.contains_key(f.long), "config.json lacks --{}", f.long);
+        }
+        assert_eq!((values["optimizer"].as_str(), values["activation"].as_str()), (Some("nag"), Some("ReLU")));
+        let back: TrainConfig = serde_json::from_value(Value::Object(values)).unwrap();
+        assert_eq!(back.optimizer.name, "nag");
+        assert_eq!(back.weight_init.name(), "Xavier");
     }
 }

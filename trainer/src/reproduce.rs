@@ -5,7 +5,7 @@
 //! kept when the run was given one (the data must be found); where outputs
 //! go (`--output_dir`, the wandb names) is left to the user.
 
-use crate::flags::{FLAGS, Flag};
+use crate::flags::FLAGS;
 use serde_json::{Map, Value};
 
 /// Flags added after runs were already recorded, with what those older runs
@@ -24,18 +24,14 @@ const ADDED_LATER: &[(&str, f64)] = &[
 pub fn config_value(config: &Map<String, Value>, key: &str) -> Value {
     match config.get(key) {
         Some(v) => v.clone(),
-        None => ADDED_LATER.iter().find(|(name, _)| *name == key).map_or(Value::Null, |&(_, v)| Value::from(v)),
-    }
-}
-
-/// What a command must spell out for `flag`: the recorded value, or for a
-/// flag added later what runs without it did, unless that is today's default
-/// anyway (the augmentation flags: off then, off by default now).
-fn command_value(config: &Map<String, Value>, flag: &Flag) -> Value {
-    let today = flag.default.and_then(|d| d.parse::<f64>().ok());
-    match (config.get(flag.long), config_value(config, flag.long)) {
-        (None, Value::Number(then)) if then.as_f64() == today => Value::Null,
-        (_, value) => value,
+        None => {
+            let Some(&(_, off)) = ADDED_LATER.iter().find(|(name, _)| *name == key) else { return Value::Null };
+            // A whole-number flag (`--shift`) refuses `0.0`.
+            match crate::flags::flag(key).map(|f| f.kind) {
+                Some(crate::flags::Kind::Int { .. }) => Value::from(off as i64),
+                _ => Value::from(off),
+            }
+        }
     }
 }
 
@@ -45,9 +41,10 @@ pub fn flags(config: &Map<String, Value>, left_out: &[&str]) -> Vec<(&'static st
     FLAGS
         .iter()
         .filter(|f| f.hyper && !left_out.contains(&f.long))
-        .filter_map(|f| match command_value(config, f) {
+        .filter_map(|f| match config_value(config, f.long) {
             Value::Number(n) => Some((f.long, n.to_string())),
             Value::String(s) => Some((f.long, s)),
+            Value::Bool(true) => Some((f.long, "true".to_string())),
             _ => None,
         })
         .collect()
@@ -94,6 +91,12 @@ mod tests {
                 "--lr_schedule=constant",
                 "--label_smoothing=0.0",
                 "--dropout=0.0",
+                "--shift=0",
+                "--rotate=0.0",
+                "--zoom=0.0",
+                "--elastic=0.0",
+                "--flip=0.0",
+                "--erase=0.0",
                 "--seed=1",
                 "--train_limit=20000"
             ]
@@ -101,9 +104,22 @@ mod tests {
         let with_data = json!({"epochs": 5, "data_dir": "/data/fashion"});
         assert_eq!(
             command(with_data.as_object().unwrap()),
-            ["train", "--epochs=5", "--dropout=0.0", "--data_dir=/data/fashion"]
+            [
+                "train",
+                "--epochs=5",
+                "--dropout=0.0",
+                "--shift=0",
+                "--rotate=0.0",
+                "--zoom=0.0",
+                "--elastic=0.0",
+                "--flip=0.0",
+                "--erase=0.0",
+                "--data_dir=/data/fashion"
+            ]
         );
-        let no_limit = json!({"epochs": 5, "train_limit": null, "dropout": 0.2});
-        assert_eq!(flags(no_limit.as_object().unwrap(), &["epochs"]), [("dropout", "0.2".to_string())]);
+        let no_limit = json!({"epochs": 5, "train_limit": null, "dropout": 0.2, "shift": 1, "rotate": 0.0,
+                              "zoom": 0.0, "elastic": 0.0, "flip": 0.5, "erase": 0.0});
+        let kept = flags(no_limit.as_object().unwrap(), &["epochs", "rotate", "zoom", "elastic", "erase"]);
+        assert_eq!(kept, [("dropout", "0.2"), ("shift", "1"), ("flip", "0.5")].map(|(k, v)| (k, v.to_string())));
     }
 }

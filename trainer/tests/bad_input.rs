@@ -298,8 +298,11 @@ fn resume_without_or_with_a_damaged_checkpoint() {
     let at = flipped.len() / 2;
     flipped[at] ^= 1;
     let cases: Vec<(PathBuf, &[&str])> = vec![
-        (tmp.path().join("nowhere"), &["nowhere", "config.json"]),
-        (copy("no-config", &|d| std::fs::remove_file(d.join("config.json")).expect("rm")), &["config.json"]),
+        (tmp.path().join("nowhere"), &["nowhere", "no such folder"]),
+        (
+            copy("no-config", &|d| std::fs::remove_file(d.join("config.json")).expect("rm")),
+            &["not a run folder", "config.json"],
+        ),
         (copy("bad-config", &|d| std::fs::write(d.join("config.json"), "{ not json").expect("w")), &["config.json"]),
         (
             copy("no-checkpoint", &|d| std::fs::remove_file(d.join("checkpoint.ffnck")).expect("rm")),

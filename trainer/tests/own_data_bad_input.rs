@@ -157,3 +157,25 @@ fn bad_image_folders() {
     let missing = dir.path().join("missing.csv");
     rejects(FileSource::new(&missing), &missing, "cannot read");
 }
+
+#[test]
+fn options_of_another_format_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = csv(dir.path(), "t.csv", "a,b,label\n1,2,x\n3,4,y\n");
+    let mut source = FileSource::new(&table);
+    source.channels = Some(3);
+    rejects(source, &table, "--channels does not apply to");
+    let mut source = FileSource::new(&table);
+    source.image_size = Some(ImageSize { height: 8, width: 8 });
+    rejects(source, &table, "--image_size does not apply to");
+
+    let root = dir.path().join("photos");
+    let (pixels, _) = mnist_digits(2);
+    png_folder(&root, &pixels, &["cat".into(), "dog".into()], 28, 28);
+    let mut source = FileSource::new(&root);
+    source.label_column = Some("label".into());
+    rejects(source, &root, "--label_column does not apply to");
+    let mut source = FileSource::new(&root);
+    source.no_header = true;
+    rejects(source, &root, "--no_header does not apply to");
+}

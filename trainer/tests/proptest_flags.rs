@@ -3,8 +3,8 @@
 //! parses resolves to a configuration, and the four spellings of a flag
 //! (`-x v`, `-x=v`, `--long v`, `--long=v`) always mean the same.
 
-use ffn_trainer::config::TrainConfig;
-use ffn_trainer::flags::{self, FLAGS, Kind};
+use ffn_trainer::config::{Request, TrainConfig};
+use ffn_trainer::flags::{self, DataFacts, FLAGS, Kind};
 use proptest::prelude::*;
 
 /// Tokens a user (or a fuzzer) might type: flag names in every spelling,
@@ -30,7 +30,7 @@ fn token() -> impl Strategy<Value = String> {
     let choices: Vec<String> = FLAGS
         .iter()
         .filter_map(|f| if let Kind::Choice(c) = f.kind { Some(c) } else { None })
-        .flat_map(|c| c.iter().map(|s| s.to_string()))
+        .flat_map(|c| c.accepted().into_iter().map(String::from))
         .collect();
     let name = proptest::sample::select(names);
     prop_oneof![
@@ -43,12 +43,25 @@ fn token() -> impl Strategy<Value = String> {
     ]
 }
 
-/// The resolved flag values, or `None` when clap refuses the arguments (or
-/// answers `--help` / `--version`, which are not configurations).
-fn parse(args: Vec<String>) -> Option<serde_json::Map<String, serde_json::Value>> {
+/// The facts own data (`--data`) resolves its defaults with here.
+const OWN: DataFacts = DataFacts { dataset: None, train_rows: 1_200, inputs: 64, classes: 10 };
+
+/// The resolved configuration (or the one-line error of flags that do not go
+/// together), or `None` when clap refuses the arguments (or answers `--help` /
+/// `--version`, which are not configurations).
+fn parse(args: Vec<String>) -> Option<Result<TrainConfig, String>> {
     let translated = flags::translate_args(std::iter::once("train".to_string()).chain(args));
     assert_eq!(translated.first().map(String::as_str), Some("train"));
-    flags::command().try_get_matches_from(translated).ok().map(|m| flags::to_values(&m))
+    let matches = flags::command().try_get_matches_from(translated).ok()?;
+    Some(Request::new(flags::parse_args(&matches)).and_then(|request| {
+        let facts = request.builtin_facts().unwrap_or(OWN);
+        request.resolve(&facts)
+    }))
+}
+
+/// A configuration as `--dry_run` prints it, to compare.
+fn shown(parsed: Option<Result<TrainConfig, String>>) -> Option<Result<String, String>> {
+    parsed.map(|r| r.map(|c| serde_json::to_string(&c).expect("serialises")))
 }
 
 proptest! {
@@ -56,11 +69,12 @@ proptest! {
 
     #[test]
     fn any_arguments_parse_or_fail_without_panicking(args in proptest::collection::vec(token(), 0..12)) {
-        if let Some(values) = parse(args) {
-            let config = TrainConfig::from_values(values).expect("what clap accepts resolves to a config");
-            let _ = config.validate();
-            let _ = config.derived_run_name();
+        if let Some(Ok(config)) = parse(args) {
+            let facts = config.dataset.map_or(OWN, |d| DataFacts::builtin(d, config.train_limit));
+            let _ = config.validate(&facts);
+            let _ = config.source();
             let _ = config.command_line();
+            prop_assert!(config.run_name.is_some());
         }
     }
 
@@ -91,8 +105,8 @@ proptest! {
             2 => vec![long.clone(), raw.clone()],
             _ => vec![format!("{long}={raw}")],
         };
-        let reference = parse(vec![format!("{long}={raw}")]);
-        let got = parse(spelled);
+        let reference = shown(parse(vec![format!("{long}={raw}")]));
+        let got = shown(parse(spelled));
         prop_assert_eq!(got, reference);
     }
 }

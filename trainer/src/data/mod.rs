@@ -56,7 +56,7 @@ pub use locate::{
 pub use name::DatasetName;
 pub use npz::{MNIST_NPZ, MNIST_NPZ_SHA256, NpyBytes, npz_to_idx, parse_npy_u8};
 pub use source::{DataSource, FileSource, parse_delimiter};
-pub use split::{SPLIT_STREAM, Split, Values, split_indices};
+pub use split::{SPLIT_STREAM, Split, Values, split_indices, train_count};
 
 /// A dataset in memory: the training data split into `train` and `validation`, and `test`
 /// (a test file, or held out of the training data).

@@ -1,9 +1,11 @@
 //! The two datasets ffn knows, and the names each goes by (CLI value, folder names).
 
 /// A dataset of 28×28 grey images in ten classes, stored as four gzipped IDX files.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum DatasetName {
     Mnist,
+    /// `train`'s default.
+    #[default]
     FashionMnist,
 }
 

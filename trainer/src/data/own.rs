@@ -138,6 +138,31 @@ fn check(source: &FileSource) -> Result<(), DataError> {
     Ok(())
 }
 
+/// An option of another format (`--channels` for a CSV, `--label_column` for an
+/// image folder) would be ignored: the user meant other data, or another flag.
+fn refuse_foreign_options(source: &FileSource, format: Format) -> Result<(), DataError> {
+    let given = [
+        ("--label_column", Format::Table, source.label_column.is_some()),
+        ("--delimiter", Format::Table, source.delimiter.is_some()),
+        ("--no_header", Format::Table, source.no_header),
+        ("--image_size", Format::Images, source.image_size.is_some()),
+        ("--channels", Format::Images, source.channels.is_some()),
+    ];
+    let Some((flag, _, _)) = given.iter().find(|(_, applies_to, given)| *given && *applies_to != format) else {
+        return Ok(());
+    };
+    let kind = match format {
+        Format::Table => "a table",
+        Format::Images => "an image folder",
+        Format::Npy | Format::Npz | Format::Idx => "an array file",
+    };
+    Err(DataError::Option(format!(
+        "{flag} does not apply to {}, which is {kind}: drop it (tables take --label_column, --delimiter, \
+         --no_header; image folders --image_size, --channels)",
+        source.data.display()
+    )))
+}
+
 /// Every split the run needs must have samples.
 fn check_plan(path: &Path, count: usize, plan: &Plan, test_file: bool) -> Result<(), DataError> {
     if plan.train.is_empty() {
@@ -184,6 +209,7 @@ fn read_all(source: &FileSource, format: Format) -> Result<ReadAll, DataError> {
             data.display()
         )));
     }
+    refuse_foreign_options(source, format)?;
     match format {
         Format::Table => {
             let opts = TableOptions {

@@ -102,17 +102,20 @@ fn evaluation_data(
 ) -> anyhow::Result<EvaluationData> {
     let dataset =
         opts.dataset.or_else(|| DatasetName::from_name(&description.source)).or_else(|| folder.dataset_name());
-    let Some(dataset) = dataset.filter(|_| inputs == data::IMAGE_LEN) else {
-        bail!(
-            "export calibrates int8 on the training data and measures both models on the test data, and reads \
-             MNIST and Fashion-MNIST only (this model reads {inputs} values from {:?}); pass -d for a 784-input model",
+    let data = match dataset.filter(|_| inputs == data::IMAGE_LEN) {
+        Some(dataset) => {
+            let load = LoadOptions { data_dir: opts.data_dir.clone(), seed: folder.seed, ..LoadOptions::default() };
+            data::load(dataset, &load).with_context(|| format!("cannot load {dataset} for calibration and testing"))?
+        }
+        None if opts.dataset.is_none() => own_data(folder, inputs, description)?,
+        None => bail!(
+            "-d {} is 784-pixel images but this model reads {inputs} values (from {:?}): drop -d to use the run's \
+             own data",
+            opts.dataset.map(|d| d.to_string()).unwrap_or_default(),
             description.source
-        );
+        ),
     };
-    let load = LoadOptions { data_dir: opts.data_dir.clone(), seed: folder.seed, ..LoadOptions::default() };
-    let data =
-        data::load(dataset, &load).with_context(|| format!("cannot load {dataset} for calibration and testing"))?;
-    anyhow::ensure!(!data.test.is_empty(), "the {dataset} test set is empty");
+    anyhow::ensure!(!data.test.is_empty(), "the test set of {} is empty", description.source);
     let samples = opts.calibration_samples.min(data.train.len());
     let preprocessing = &data.info.preprocessing;
     Ok(EvaluationData {
@@ -121,6 +124,36 @@ fn evaluation_data(
         validation: Samples::from_split(&data.validation, preprocessing),
         test: Samples::from_split(&data.test, preprocessing),
     })
+}
+
+/// The own data a run trained on (`--data` and its options in `config.json`),
+/// split as the run split it: its training split calibrates, its test split measures.
+fn own_data(folder: &RunFolder, inputs: usize, description: &Description) -> anyhow::Result<data::Dataset> {
+    let config = folder.dir.as_ref().map(|d| d.join("config.json")).filter(|p| p.is_file());
+    let Some(config) = config else {
+        bail!(
+            "export calibrates int8 on the run's training data and measures on its test data, but this model \
+             ({inputs} values from {:?}) has no run folder with a config.json beside it: export the run folder \
+             train wrote",
+            description.source
+        );
+    };
+    let text = std::fs::read_to_string(&config).with_context(|| format!("cannot read {}", config.display()))?;
+    let config: crate::config::TrainConfig =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a run's configuration", config.display()))?;
+    let source = config.source().map_err(anyhow::Error::msg)?;
+    let data = data::load_source(&source, &config.load_options()).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot load the run's data for calibration and testing ({e}); paths in config.json are relative to \
+             the folder train ran in: run export there"
+        )
+    })?;
+    anyhow::ensure!(
+        data.info.input_len == inputs,
+        "the run's data has {} values per sample but the model reads {inputs}",
+        data.info.input_len
+    );
+    Ok(data)
 }
 
 /// The description to write: the file's own (a version-1 file got its run

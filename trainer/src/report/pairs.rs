@@ -60,7 +60,9 @@ fn at_epoch(run: &Run, epoch: usize) -> Option<f64> {
 /// furthest.
 pub fn matched_pairs(runs: &[&Run], key: &str, levels: [&str; 2]) -> Vec<Pair> {
     let level_of = |run: &Run| -> Option<usize> {
-        let value = run.text(key).or_else(|| crate::flags::flag(key).and_then(|f| f.default))?;
+        let dataset =
+            crate::data::DatasetName::from_name(run.dataset()).unwrap_or(crate::data::DatasetName::FashionMnist);
+        let value = run.text(key).or_else(|| crate::flags::flag(key)?.default.for_builtin(dataset))?;
         levels.iter().position(|l| *l == value)
     };
     let mut by_rest: BTreeMap<String, (usize, [Option<&Run>; 2])> = BTreeMap::new();

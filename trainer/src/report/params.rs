@@ -100,7 +100,7 @@ impl Table {
             } else {
                 let mut levels: Vec<String> = Vec::new();
                 if let Kind::Choice(names) = flag.kind {
-                    levels.extend(names.iter().map(|n| n.to_string()));
+                    levels.extend(names.names().into_iter().map(String::from));
                 }
                 let mut extra: Vec<String> = cells
                     .iter()

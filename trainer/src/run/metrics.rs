@@ -40,6 +40,16 @@ pub struct Summary {
     pub weights_digest: Option<String>,
 }
 
+/// `summary.json` as written: the [`Summary`] and the class names of the data
+/// its scores are about (readers that need only the summary read a `Summary`).
+#[derive(Serialize)]
+pub struct SummaryFile<'a> {
+    #[serde(flatten)]
+    pub summary: &'a Summary,
+    /// Class names, by class index.
+    pub classes: &'a [String],
+}
+
 /// FNV-1a over the bits of `params`, as 16 hex digits.
 pub fn weights_digest(params: &[f32]) -> String {
     let digest =
@@ -56,6 +66,9 @@ pub struct Confusion {
     /// off the diagonal (so a report can show the confused images).
     pub examples: Vec<Vec<Vec<u32>>>,
 }
+
+/// Above this many classes the console shows per-class lines, not the matrix.
+pub const MAX_PRINTED_CLASSES: usize = 20;
 
 /// Test indices kept per confusion cell.
 const EXAMPLES_PER_CELL: usize = 6;
@@ -79,12 +92,36 @@ impl Confusion {
         }
     }
 
-    /// Plain-text table for the terminal.
+    /// Plain-text table for the terminal: the matrix up to [`MAX_PRINTED_CLASSES`]
+    /// classes, else each class's recall and its most frequent confusion.
     pub fn to_text(&self) -> String {
+        let total = |row: &[u64]| row.iter().sum::<u64>();
+        let name_width = self.classes.iter().map(|c| c.chars().count()).max().unwrap_or(0).clamp(12, 24);
+        let short = |c: &str| -> String {
+            if c.chars().count() <= name_width {
+                c.to_string()
+            } else {
+                c.chars().take(name_width - 1).chain(['…']).collect()
+            }
+        };
+        if self.classes.len() > MAX_PRINTED_CLASSES {
+            let mut out = format!(
+                "per class ({} classes; the whole matrix is in confusion.json): recall, most often taken for\n",
+                self.classes.len()
+            );
+            for (t, (name, row)) in self.classes.iter().zip(&self.matrix).enumerate() {
+                let recall = row[t] as f64 / total(row).max(1) as f64;
+                let worst = (0..row.len()).filter(|&p| p != t && row[p] > 0).max_by_key(|&p| (row[p], usize::MAX - p));
+                let worst = worst.map_or(String::new(), |p| format!("  {} ({})", short(&self.classes[p]), row[p]));
+                out.push_str(&format!("{:>name_width$} {:6.2}%{worst}\n", short(name), 100.0 * recall));
+            }
+            return out;
+        }
+        let cell = self.matrix.iter().flatten().max().map_or(1, |m| m.to_string().len()).max(4) + 1;
         let mut out = String::from("confusion matrix (rows = true class, columns = predicted):\n");
         for (name, row) in self.classes.iter().zip(&self.matrix) {
-            let cells: Vec<String> = row.iter().map(|c| format!("{c:5}")).collect();
-            out.push_str(&format!("{name:>12} {}\n", cells.join("")));
+            let cells: String = row.iter().map(|c| format!("{c:>cell$}")).collect();
+            out.push_str(&format!("{:>name_width$} {cells}\n", short(name)));
         }
         out
     }

@@ -521,13 +521,13 @@ pub fn check_value(kind: Kind, v: &Value) -> Result<(), String> {
     match (kind, v) {
         (Kind::Text, _) => Ok(()),
         (Kind::Choice(names), Value::Str(s)) => {
-            if names.iter().any(|n| n.eq_ignore_ascii_case(s)) {
+            if names.find(s).is_some() {
                 Ok(())
             } else {
-                Err(format!("`{s}` is not one of: {}", names.join(", ")))
+                Err(format!("`{s}` is not one of: {}", names.names().join(", ")))
             }
         }
-        (Kind::Choice(names), _) => Err(format!("`{v}` is not one of: {}", names.join(", "))),
+        (Kind::Choice(names), _) => Err(format!("`{v}` is not one of: {}", names.names().join(", "))),
         (Kind::Int { min }, Value::Int(i)) => {
             if *i >= min {
                 Ok(())

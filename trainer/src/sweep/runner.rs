@@ -569,7 +569,19 @@ fn epochs_of(config: &Config, extra: &[String]) -> Option<usize> {
     if let Some(e) = extra.iter().find_map(|a| a.strip_prefix("--epochs=")) {
         return e.parse().ok();
     }
-    crate::flags::flag("epochs").and_then(|f| f.default).and_then(|d| d.parse().ok())
+    // Otherwise the default, known without the data for a built-in dataset.
+    let given = |flag: &str| {
+        let prefix = format!("--{flag}=");
+        config
+            .get(flag)
+            .map(|v| v.to_string())
+            .or_else(|| extra.iter().find_map(|a| a.strip_prefix(&prefix).map(String::from)))
+    };
+    if given("data").is_some() {
+        return None;
+    }
+    let dataset = given("dataset").and_then(|d| crate::data::DatasetName::from_name(&d)).unwrap_or_default();
+    crate::flags::flag("epochs")?.default.for_builtin(dataset)?.parse().ok()
 }
 
 fn last_log_line(dir: &Path) -> String {

@@ -138,3 +138,46 @@ pub fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
         _ => a == b,
     }
 }
+
+/// scikit-learn's bundled `load_digits` and `load_iris` in every form ffn
+/// reads (see `scripts/sklearn_datasets.py`), plus the iris table as a TSV
+/// (`iris.tsv`) and header-less with `;` between the fields
+/// (`iris_plain.txt`); written once per test process.
+pub fn sklearn_data() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        sklearn_datasets(dir.path());
+        let csv = std::fs::read_to_string(dir.path().join("iris.csv")).expect("iris.csv");
+        std::fs::write(dir.path().join("iris.tsv"), csv.replace(',', "\t")).expect("tsv");
+        let body: String = csv.lines().skip(1).map(|l| format!("{}\n", l.replace(',', ";"))).collect();
+        std::fs::write(dir.path().join("iris_plain.txt"), body).expect("plain");
+        dir
+    })
+    .path()
+}
+
+/// Runs `scripts/sklearn_datasets.py OUT` with `$FFN_SKLEARN_PYTHON`, else the
+/// workspace's `.venv/bin/python` (`scripts/setup.sh` installs scikit-learn there).
+fn sklearn_datasets(out: &Path) {
+    let python = std::env::var_os("FFN_SKLEARN_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join(".venv/bin/python"));
+    let script = workspace().join("scripts/sklearn_datasets.py");
+    let result = Command::new(&python).arg(&script).arg(out).output();
+    match result {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => panic!(
+            "{} {} failed: {}\n(scripts/setup.sh installs scikit-learn and Pillow into .venv; or set \
+             FFN_SKLEARN_PYTHON)",
+            python.display(),
+            script.display(),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => panic!(
+            "cannot run {} ({e}): run scripts/setup.sh (it installs scikit-learn and Pillow into .venv) or set \
+             FFN_SKLEARN_PYTHON",
+            python.display()
+        ),
+    }
+}
