@@ -2,7 +2,7 @@
 # Accuracy parity of --precision bf16 against f32 (issue 22, item 3): five
 # seeds of the default recipe and of the course configuration, on
 # Fashion-MNIST and MNIST. Each run's summary.json lands in
-# results/bf16-parity/by-seed/<recipe>-<dataset>-<precision>-s<seed>/ (runs that
+# benches/bf16-parity/by-seed/<recipe>-<dataset>-<precision>-s<seed>/ (runs that
 # finished are skipped, so the script resumes); scripts/bf16_parity_table.py
 # turns them into the README's table.
 #
@@ -13,7 +13,7 @@
 # step's hand-overs waiting on preempted threads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=results/bf16-parity/by-seed
+out=benches/bf16-parity/by-seed
 mkdir -p "$out"
 train=${TRAIN:-target/release/train}
 [[ -x $train ]] || cargo build --release --quiet -p ffn-trainer --bin train

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The README's accuracy-parity table of `--precision bf16` (issue 22 item 3)
-from the runs scripts/bf16_parity.sh left in results/bf16-parity/by-seed/: per
+from the runs scripts/bf16_parity.sh left in benches/bf16-parity/by-seed/: per
 recipe and dataset, the mean (and range) of the test accuracy over the seeds
 in f32 and in bf16, and bf16's mean minus f32's in points."""
 
@@ -8,7 +8,7 @@ import json
 import pathlib
 import statistics
 
-runs = pathlib.Path(__file__).resolve().parent.parent / "results" / "bf16-parity" / "by-seed"
+runs = pathlib.Path(__file__).resolve().parent.parent / "benches" / "bf16-parity" / "by-seed"
 scores = {}
 for summary in sorted(runs.glob("*/summary.json")):
     recipe, dataset, precision, seed = summary.parent.name.rsplit("-", 3)

@@ -9,8 +9,8 @@ pub mod defaults;
 pub mod own_data;
 mod parse;
 
-pub use defaults::{DataFacts, DataRule, DefaultRule, SizeRule};
-pub use parse::{Parsed, check, command, given, parse_args, to_values, translate_args};
+pub use defaults::{DataFacts, DataRule, DefaultRule, SizeRule, to_values};
+pub use parse::{Parsed, check, command, given, parse_args, translate_args};
 
 use choices::Choices;
 

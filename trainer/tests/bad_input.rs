@@ -108,6 +108,16 @@ fn data_dir_with(root: &Path, case: &str, file: &str, bytes: Option<Vec<u8>>) ->
     dir
 }
 
+/// A dataset folder holding the two training files only.
+fn half_a_data_dir(root: &Path) -> PathBuf {
+    let dir = root.join("half");
+    std::fs::create_dir_all(&dir).expect("case folder");
+    for name in &FILES[..2] {
+        std::os::unix::fs::symlink(fashion_dir().join(name), dir.join(name)).expect("symlink a real file");
+    }
+    dir
+}
+
 fn train_on(dir: &Path, cwd: &Path) -> cli_support::Run {
     let out = cwd.join("out");
     run(
@@ -157,7 +167,17 @@ fn missing_damaged_and_inconsistent_data_files() {
     let cases: Vec<(&str, PathBuf, &[&str])> = vec![
         ("missing folder", root.join("does-not-exist"), &["does-not-exist"]),
         ("empty folder", root.join("empty-folder"), &["empty-folder"]),
-        ("missing labels", data_dir_with(root, "missing", FILES[1], None), &["train-labels-idx1-ubyte.gz"]),
+        (
+            "missing labels",
+            data_dir_with(root, "missing", FILES[1], None),
+            &["only some", "train-labels-idx1-ubyte.gz missing"],
+        ),
+        // Issue 23 point 15: a folder missing 2 of the 4 files names those two.
+        (
+            "missing test files",
+            half_a_data_dir(root),
+            &["only some", "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz missing"],
+        ),
         ("empty file", data_dir_with(root, "zero", FILES[0], Some(Vec::new())), &["train-images-idx3-ubyte.gz"]),
         (
             "not gzip",

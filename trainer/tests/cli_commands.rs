@@ -185,6 +185,8 @@ fn ffn_sweep_finds_train_beside_itself() {
     let runs = state["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 1, "{state}");
     assert_eq!(runs[0]["state"], "finished", "{state}");
+    // One epoch is "1 epoch" (issue 23 point 17: "[1 epochs, 2 s]").
+    assert!(r.stdout.contains("[1 epoch, ") && !r.stdout.contains("1 epochs"), "{}", r.stdout);
     // The summary's reproducing command is `train` as installed, not a path
     // into this checkout (issue 23 point 13).
     let summary = std::fs::read_to_string(out.join("sweep-summary.txt")).unwrap();

@@ -202,6 +202,13 @@ fn unknown_flags_and_choices_exit_2_with_one_line() {
         let r = run("train", tmp.path(), &[&["--dry_run"][..], args].concat());
         assert_clean_error(&r, "train", Some(2), needles);
     }
+    // A near miss gets clap's tip; a flag like no other gets none (issue 23
+    // point 15: `--nonsense` was told "a similar argument exists: '--loss'").
+    let r = run("train", tmp.path(), &["--dry_run", "--lerning_rate", "0.1"]);
+    assert_clean_error(&r, "train", Some(2), &["--lerning_rate", "similar argument exists: '--learning_rate'"]);
+    let r = run("train", tmp.path(), &["--dry_run", "--nonsense"]);
+    assert_clean_error(&r, "train", Some(2), &["--nonsense"]);
+    assert!(!r.stderr.contains("similar"), "{}", r.describe());
 }
 
 /// The course project's command, cut to one short epoch: a run folder and a

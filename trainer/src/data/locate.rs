@@ -136,7 +136,16 @@ impl SearchPaths {
                 Ok(_) if has_all_files(dir) => format!("its name says it holds another dataset, not {}", name.name()),
                 Ok(_) => {
                     let npz = if self.npz_candidates(name).is_empty() { "" } else { " (nor is there a mnist.npz)" };
-                    format!("neither it nor {}/ holds all four files {}{npz}", name.dir_name(), FILES.join(", "))
+                    match self.candidates(name).into_iter().find_map(|c| partly_there(&c)) {
+                        Some((folder, missing)) => {
+                            format!("{} holds only some of the four files: {} missing{npz}", folder.display(), missing)
+                        }
+                        None => format!(
+                            "neither it nor {}/ holds all four files {}{npz}",
+                            name.dir_name(),
+                            FILES.join(", ")
+                        ),
+                    }
                 }
             };
             return DataError::DataDir { path: dir.clone(), problem };
@@ -164,6 +173,13 @@ fn candidates_in(place: &Place, name: DatasetName) -> Vec<PathBuf> {
         out.push(place.path.clone());
     }
     out
+}
+
+/// A folder holding some of the four files but not all: it and the missing
+/// ones, so the message can name them.
+fn partly_there(dir: &Path) -> Option<(PathBuf, String)> {
+    let missing: Vec<&str> = FILES.iter().copied().filter(|f| !dir.join(f).is_file()).collect();
+    (!missing.is_empty() && missing.len() < FILES.len()).then(|| (dir.to_path_buf(), missing.join(", ")))
 }
 
 pub fn has_all_files(dir: &Path) -> bool {

@@ -235,6 +235,21 @@ fn resolve_one(f: &Flag, facts: &DataFacts, values: &Map<String, Value>) -> Opti
     }
 }
 
+/// Every flag's value for a built-in dataset (`-d`, default Fashion-MNIST):
+/// the given ones, and the defaults for that dataset. `None` with `--data`,
+/// whose defaults need the data's facts ([`resolve`]).
+pub fn to_values(matches: &clap::ArgMatches) -> Option<Map<String, Value>> {
+    let mut values = super::parse_args(matches).values;
+    if values.contains_key("data") {
+        return None;
+    }
+    fill(&mut values).ok()?;
+    let name = values.get("dataset").and_then(Value::as_str).and_then(crate::data::DatasetName::from_name)?;
+    let limit = values.get("train_limit").and_then(Value::as_u64).map(|l| l as usize);
+    resolve(&mut values, &DataFacts::builtin(name, limit));
+    Some(values)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -176,21 +176,6 @@ pub fn given(matches: &ArgMatches) -> Vec<&'static str> {
         .collect()
 }
 
-/// Every flag's value for a built-in dataset (`-d`, default Fashion-MNIST):
-/// the given ones, and the defaults for that dataset. `None` with `--data`,
-/// whose defaults need the data's facts ([`super::defaults::resolve`]).
-pub fn to_values(matches: &ArgMatches) -> Option<Map<String, Value>> {
-    let mut values = parse_args(matches).values;
-    if values.contains_key("data") {
-        return None;
-    }
-    super::defaults::fill(&mut values).ok()?;
-    let name = values.get("dataset").and_then(Value::as_str).and_then(crate::data::DatasetName::from_name)?;
-    let limit = values.get("train_limit").and_then(Value::as_u64).map(|l| l as usize);
-    super::defaults::resolve(&mut values, &super::DataFacts::builtin(name, limit));
-    Some(values)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ use crate::config::TrainConfig;
 use crate::data::{self, Augmenter, Batches, Dataset, info::DATA_INFO_FILE};
 use crate::flags::DataFacts;
 use crate::wandb::{self, WandbRun, WandbSettings};
+use ffn_core::kernels::bf16;
 use ffn_core::model::Model;
 use ffn_core::optim::{Hyper, Optimizer};
 use ffn_pool::Pool;
@@ -88,7 +89,7 @@ pub(super) fn prepare(mut config: TrainConfig, dataset: Option<Dataset>) -> Resu
     };
     let sizes = config.sizes(dataset.info.input_len, dataset.info.classes.len());
     let max_batch = config.batch_size.max(super::EVAL_BATCH);
-    let (bf16, level_note) = super::precision::bf16_kernels(&mut config);
+    let (bf16, level_note) = bf16_kernels(&mut config);
     let mut model = Model::new(&sizes, config.activation, config.weight_init, config.seed, max_batch);
     model.kernels = model.kernels.with_bf16(bf16);
     let mut optimizer = Optimizer::new(config.optimizer, hyper, model.params.len());
@@ -105,6 +106,30 @@ pub(super) fn prepare(mut config: TrainConfig, dataset: Option<Dataset>) -> Resu
         optimizer.step = ck.optimizer_step;
     }
     Ok(Some(Prepared { config, dataset, model, optimizer, checkpoint, load_seconds, pool, level_note }))
+}
+
+/// The bf16 kernels of a `--precision bf16` run, recorded in
+/// `config.bf16_level`: the best level this CPU allows or, when resuming,
+/// the level the run started with (lowered to what this CPU allows, with a
+/// note that the bits then differ from an uninterrupted run's).
+fn bf16_kernels(config: &mut TrainConfig) -> (Option<bf16::Kernels>, Option<String>) {
+    if config.precision != super::precision::Precision::Bf16 {
+        config.bf16_level = None;
+        return (None, None);
+    }
+    let recorded =
+        config.bf16_level.as_deref().and_then(|name| bf16::Level::ALL.into_iter().find(|l| l.name() == name));
+    let kernels = recorded.map_or_else(bf16::Kernels::detect, bf16::Kernels::force);
+    let note = recorded.filter(|&l| l != kernels.level()).map(|l| {
+        format!(
+            "note: this run started with bf16 level {} but this CPU allows only {}: its bits will differ from an \
+             uninterrupted run's",
+            l.name(),
+            kernels.level().name()
+        )
+    });
+    config.bf16_level = Some(kernels.level().name().into());
+    (Some(kernels), note)
 }
 
 /// The data `config` names, split as every run splits it.

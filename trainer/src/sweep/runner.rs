@@ -495,8 +495,8 @@ impl<'a> Runner<'a> {
             ),
             other => format!("{:<9} {}  ({})", other.as_str(), rec.name, rec.reason.clone().unwrap_or_default()),
         };
-        let epochs = rec.epochs_done;
-        self.table.line(&format!("{what}  [{epochs} epochs, {:.0} s]", rec.wall_seconds.unwrap_or(0.0)));
+        let epochs = crate::run::count(rec.epochs_done, "epoch");
+        self.table.line(&format!("{what}  [{epochs}, {:.0} s]", rec.wall_seconds.unwrap_or(0.0)));
     }
 
     fn draw(&mut self) {
