@@ -56,6 +56,10 @@ fn subcommand_help_is_the_subcommands_own_under_its_ffn_name() {
     assert!(ffn(&["export", "--help"]).stdout.contains("--calibration_samples"));
     assert!(ffn(&["sweep", "--help"]).stdout.contains("--train_bin"));
     assert!(ffn(&["train", "--help"]).stdout.contains("[-nhl]"));
+    // Every command that reads the datasets spells the folder flag as train does (issue 23 point 15).
+    for name in ["train", "export", "report", "bench-epoch"] {
+        assert!(ffn(&[name, "--help"]).stdout.contains("--data_dir"), "ffn {name} --help has no --data_dir");
+    }
     // `train` keeps its own name.
     let train = run("train", std::env::temp_dir().as_path(), &["--help"]);
     assert!(train.stdout.contains("Usage: train "), "{}", train.stdout);

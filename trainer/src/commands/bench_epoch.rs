@@ -46,7 +46,7 @@ pub struct Args {
     #[arg(long, default_value_t = 256)]
     gemm_batch: usize,
     /// Folder with the Fashion-MNIST files (default: the trainer's search order).
-    #[arg(long)]
+    #[arg(long = "data_dir", visible_alias = "data-dir")]
     data_dir: Option<std::path::PathBuf>,
 }
 
