@@ -252,3 +252,24 @@ fn course_command_writes_a_wandb_run_that_wandb_reads() {
     }
     assert_eq!(report["last_history_row"]["test_accuracy"].as_f64(), Some(test_accuracy));
 }
+
+/// Issue 19 point 3: the registries drive the CLI, so every optimizer,
+/// activation and loss core registers is accepted by `train` under its name
+/// and its aliases, and lands in the configuration under its name.
+#[test]
+fn every_registered_name_is_accepted_by_train() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let optimizers = ffn_core::optim::REGISTRY.iter().map(|s| ("--optimizer", s.name, s.aliases));
+    let activations = ffn_core::activation::REGISTRY.iter().map(|s| ("--activation", s.name, s.aliases));
+    let losses = ffn_core::loss::REGISTRY.iter().map(|s| ("--loss", s.name, s.aliases));
+    let mut checked = 0;
+    for (flag, name, aliases) in optimizers.chain(activations).chain(losses) {
+        for given in std::iter::once(&name).chain(aliases.iter()) {
+            let config =
+                dry_run(tmp.path(), &[flag, given]).unwrap_or_else(|r| panic!("{flag} {given}: {}", r.describe()));
+            assert_eq!(config[&flag[2..]], *name, "{flag} {given}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= ffn_core::optim::REGISTRY.len() + 6, "only {checked} names checked");
+}

@@ -101,7 +101,7 @@ impl Named for &'static OptimizerSpec {
         ffn_core::optim::REGISTRY.to_vec()
     }
     fn choice(self) -> Choice {
-        Choice { name: self.name, aliases: self.aliases, help: "" }
+        Choice { name: self.name, aliases: self.aliases, help: self.help }
     }
 }
 
@@ -111,7 +111,7 @@ impl Named for &'static ActivationSpec {
         ffn_core::activation::REGISTRY.to_vec()
     }
     fn choice(self) -> Choice {
-        Choice { name: self.name, aliases: &[], help: "" }
+        Choice { name: self.name, aliases: self.aliases, help: self.help }
     }
 }
 
@@ -121,7 +121,7 @@ impl Named for &'static LossSpec {
         ffn_core::loss::REGISTRY.to_vec()
     }
     fn choice(self) -> Choice {
-        Choice { name: self.name, aliases: &[], help: "" }
+        Choice { name: self.name, aliases: self.aliases, help: self.help }
     }
 }
 
