@@ -386,7 +386,7 @@ fn accumulators<const UNSIGNED: bool>(
 ) {
     let biases = biases.as_chunks::<4>().0;
     let bias = |j: usize| biases.get(j).map_or(0, |b| i32::from_le_bytes(*b));
-    let blocks = weights.chunks_exact(ROWS * stride);
+    let blocks = weights.chunks_exact((ROWS * stride).max(1));
     let rest = blocks.remainder();
     let mut j = 0;
     for block in blocks {
