@@ -57,7 +57,7 @@ pub fn dot_i8_rows<const UNSIGNED: bool>(block: &[u8], stride: usize, x: &[u8]) 
         && n <= i32::MAX as usize
         && stride.checked_mul(3).and_then(|s| s.checked_add(n)).is_some_and(|end| end <= block.len());
     if !fits {
-        return portable::dot_i8_rows::<UNSIGNED>(super::rows4(block, stride), x);
+        return super::rows4_portable::<UNSIGNED>(block, stride, x);
     }
     // Each pointer at the end of its row: the loop indexes them with i = −n..0.
     let end = |r: usize| block.as_ptr().wrapping_add(r * stride + n);

@@ -54,8 +54,8 @@ fn mac4<const UNSIGNED: bool>(acc: i32, w: u32, x: u32) -> i32 {
     smlad(sxtb16_ror8(w), x_odd, smlad(sxtb16(w), x_even, acc))
 }
 
-/// One row (the rows a layer has beyond a multiple of four).
-#[inline(always)]
+/// One row (the rows a layer has beyond a multiple of four: out of line, as they are few).
+#[inline(never)]
 pub fn dot_i8<const UNSIGNED: bool>(weights: &[u8], x: &[u8]) -> i32 {
     let (x4, x_rest) = x.as_chunks::<4>();
     let acc = weights.as_chunks::<4>().0.iter().zip(x4).fold(0, |acc, (w, x)| mac4::<UNSIGNED>(acc, word(w), word(x)));
@@ -117,7 +117,7 @@ pub fn dot_i8_rows<const UNSIGNED: bool>(block: &[u8], stride: usize, x: &[u8]) 
     let fits =
         stride >= n && stride.checked_mul(3).and_then(|s| s.checked_add(n)).is_some_and(|end| end <= block.len());
     if !fits {
-        return portable::dot_i8_rows::<UNSIGNED>(super::rows4(block, stride), x);
+        return super::rows4_portable::<UNSIGNED>(block, stride, x);
     }
     let body = n / COLUMNS * COLUMNS;
     let mut acc = [0i32; 4];
@@ -157,8 +157,8 @@ pub fn dot_i8_rows<const UNSIGNED: bool>(block: &[u8], stride: usize, x: &[u8]) 
         }
     }
     if body < n {
-        let rest = super::rows4(block.get(body..).unwrap_or(&[]), stride);
-        let tail = portable::dot_i8_rows::<UNSIGNED>(rest, x.get(body..).unwrap_or(&[]));
+        let tail =
+            super::rows4_portable::<UNSIGNED>(block.get(body..).unwrap_or(&[]), stride, x.get(body..).unwrap_or(&[]));
         for (a, t) in acc.iter_mut().zip(tail) {
             *a += t;
         }

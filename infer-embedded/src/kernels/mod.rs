@@ -46,6 +46,15 @@ fn rows4(block: &[u8], stride: usize) -> [&[u8]; 4] {
     core::array::from_fn(|r| block.get(r.saturating_mul(stride)..).unwrap_or(&[]))
 }
 
+/// The portable four-row kernel kept out of line: the assembly kernels'
+/// rare paths (a block that does not fit, the columns after the last full
+/// iteration) share one copy instead of growing the firmware at every call.
+#[cfg(any(ffn_dsp, ffn_armv6m))]
+#[inline(never)]
+fn rows4_portable<const UNSIGNED: bool>(block: &[u8], stride: usize, x: &[u8]) -> [i32; 4] {
+    portable::dot_i8_rows::<UNSIGNED>(rows4(block, stride), x)
+}
+
 /// Four rows at once on targets without an assembly kernel.
 #[cfg(not(any(ffn_dsp, ffn_armv6m)))]
 #[inline(always)]
