@@ -289,6 +289,7 @@ mod tests {
     fn section_ids_of_own_data_are_plain_words() {
         assert_eq!(slug("iris.csv (test: iris.tsv)"), "iris-csv-test-iris-tsv");
         assert_eq!(slug("Données_été"), "donn-es-t");
-        assert_eq!(slug("été"), "data");
+        assert_eq!(slug("été"), "t");
+        assert_eq!(slug("«»"), "data");
     }
 }
