@@ -5,8 +5,9 @@
 //! step that doubles as the loop test (the index runs from −n up to 0 with
 //! every pointer at its row's end). That needs all 8 low registers (the
 //! compiler hands out 7) and 4 accumulators, which live in high registers
-//! (`ADD` reaches them): more than the compiler's own allocation of this
-//! loop manages without spilling, hence the assembly.
+//! (`ADD` reaches them). The compiler's own version of this loop (the
+//! portable one) reloads the row pointers from the stack every column,
+//! hence the assembly.
 //! Integer sums: bit-identical to [`super::portable`].
 
 #![allow(unsafe_code)]

@@ -3,8 +3,10 @@
 //! (`SXTB16`/`UXTB16`, once per input word for four rows), two
 //! multiply-accumulates per `SMLAD`. Stable Rust has no intrinsics for these
 //! (`core::arch::arm`'s DSP functions are unstable), hence the inline
-//! assembly; the four-row loop is written out whole because it needs 13
-//! registers and the compiler, given the intrinsics-like pieces, spills.
+//! assembly. The four-row loop is one `asm!` block: it needs 13 registers,
+//! one more than the compiler hands out to inline assembly (r7, the frame
+//! pointer, is saved and used), so it cannot be split into pieces the
+//! compiler would allocate.
 //! Integer sums: bit-identical to [`super::portable`], which the QEMU parity
 //! tests check against the host.
 
