@@ -6,9 +6,11 @@
 //! - `thumbv8m.main-*` (M33, M35P, M55) have it as an option, so only when the
 //!   build names the core (`-C target-cpu=cortex-m33` / `cortex-m55`) or the
 //!   feature (`-C target-feature=+dsp`), which the assembler needs anyway;
-//! - other targets (M0 `thumbv6m`, M3 `thumbv7m`, hosts) use the portable loop.
+//! - `thumbv6m-*` (M0, M0+) always use their own assembly kernel (`ffn_armv6m`);
+//! - other targets (M3 `thumbv7m`, hosts) use the portable loops.
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(ffn_dsp)");
+    println!("cargo::rustc-check-cfg=cfg(ffn_armv6m)");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");
     let target = std::env::var("TARGET").unwrap_or_default();
@@ -19,5 +21,9 @@ fn main() {
     let has_dsp = target.starts_with("thumbv7em") || (target.starts_with("thumbv8m.main") && names_dsp);
     if std::env::var_os("CARGO_FEATURE_DSP").is_some() && has_dsp {
         println!("cargo::rustc-cfg=ffn_dsp");
+    }
+    // Armv6-M's kernel needs no feature: it is that architecture's only kernel.
+    if target.starts_with("thumbv6m") {
+        println!("cargo::rustc-cfg=ffn_armv6m");
     }
 }

@@ -26,7 +26,7 @@
 //! [`format`], its constants in `ffn-spec`. With the `std` feature the same
 //! crate also writes and decodes files (the trainer's side).
 #![no_std]
-// The only `unsafe` is the DSP inline assembly behind the `dsp` feature (see `kernels`).
+// The only `unsafe` is the kernels' inline assembly (`kernels::dsp`, `kernels::armv6m`).
 #![deny(unsafe_code)]
 
 #[cfg(feature = "std")]

@@ -1,9 +1,9 @@
 //! A validated view over a model file, and its panic-free forward pass.
 
 use crate::Error;
-use crate::format::{self, Checked, Layer, le_f32s, le_i32s};
+use crate::format::{self, Checked, Layer, le_f32s};
 use crate::input::{Input, InputSlice};
-use crate::kernels::{dot_f32, dot_i8, dot_i8_unsigned, softmax};
+use crate::kernels::{ROWS, dot_f32, dot_i8, dot_i8_rows, softmax};
 use ffn_spec::model_file::{
     AFFINE_PAIR_LEN, ElementType, ImageShape, InputStage, InputType, Preprocessing, row_stride,
 };
@@ -329,52 +329,75 @@ impl<'a> Model<'a> {
         for layer in self.file.layers().map_while(Result::ok) {
             let x = if layer.index == 0 { first } else { from.get(..layer.fan_in).unwrap_or(&[]) };
             if layer.index == 0 && unsigned {
-                self.dense_i8(&layer, x, dot_i8_unsigned, to, logits);
+                self.dense_i8::<true>(&layer, x, to, logits);
             } else {
-                self.dense_i8(&layer, x, dot_i8, to, logits);
+                self.dense_i8::<false>(&layer, x, to, logits);
             }
             core::mem::swap(&mut from, &mut to);
         }
     }
 
-    /// One int8 layer: i32 dot products, then either the f32 logits (last
-    /// layer) or the integer requantisation and activation into `out`.
+    /// One int8 layer: i32 dot products (inputs unsigned bytes or not), then
+    /// either the f32 logits (last layer) or the integer requantisation and
+    /// activation into `out`.
     #[inline(always)]
-    fn dense_i8(
-        &self,
-        layer: &Layer,
-        x: &[u8],
-        dot: impl Fn(&[u8], &[u8]) -> i32,
-        out: &mut [u8],
-        logits: &mut Logits<'_>,
-    ) {
+    fn dense_i8<const UNSIGNED: bool>(&self, layer: &Layer, x: &[u8], out: &mut [u8], logits: &mut Logits<'_>) {
         let a = &layer.arrays;
         let stride = row_stride(ElementType::Int8, layer.fan_in).unwrap_or(1).max(1);
-        let rows = self.file.array(a.weights).chunks_exact(stride);
-        let accs = rows.zip(le_i32s(self.file.array(a.bias))).map(|(row, bias)| dot(row, x).wrapping_add(bias));
-        let weight_scales = le_f32s(self.file.array(a.weight_scales));
+        let weights = self.file.array(a.weights);
+        let biases = self.file.array(a.bias);
+        let mut weight_scales = le_f32s(self.file.array(a.weight_scales));
         let input_scale = layer.record.input_scale;
         if layer.last {
-            for (j, (acc, w)) in accs.zip(weight_scales).enumerate() {
-                logits.push(j, acc as f32 * (input_scale * w));
-            }
+            accumulators::<UNSIGNED>(weights, stride, x, biases, |j, acc| {
+                logits.push(j, acc as f32 * (input_scale * weight_scales.next().unwrap_or(0.0)));
+            });
             return;
         }
         let table = self.file.array(a.table);
         let form = layer.record.activation.int8();
         let zero_point =
-            if form == Int8Activation::Table { layer.record.table_zero_point } else { layer.next_input.1 } as i64;
-        let multipliers = le_i32s(self.file.array(a.multiplier));
-        let shifts = self.file.array(a.shift).iter();
-        for (q, ((acc, multiplier), &shift)) in out.iter_mut().zip(accs.zip(multipliers).zip(shifts)) {
-            let v = requant::requantize(acc, multiplier, shift as i8) + zero_point;
-            let value = match form {
-                Int8Activation::Saturate => v.clamp(-128, 127),
-                Int8Activation::ClampAtZero => v.clamp(zero_point, 127),
-                Int8Activation::Table => table.get((v.clamp(-128, 127) + 128) as usize).map_or(0, |&t| t as i8 as i64),
+            if form == Int8Activation::Table { layer.record.table_zero_point } else { layer.next_input.1 } as i32;
+        // Every form clamps to int8 (ReLU's from its zero point up), the table then maps the value.
+        let lowest = if form == Int8Activation::ClampAtZero { zero_point } else { -128 };
+        let looks_up = form == Int8Activation::Table;
+        let multipliers = self.file.array(a.multiplier).as_chunks::<4>().0;
+        let shifts = self.file.array(a.shift);
+        accumulators::<UNSIGNED>(weights, stride, x, biases, |j, acc| {
+            let (Some(multiplier), Some(&shift), Some(q)) = (multipliers.get(j), shifts.get(j), out.get_mut(j)) else {
+                return;
             };
-            *q = value as i8 as u8;
+            let v = requant::requantize_i32(acc, i32::from_le_bytes(*multiplier), shift as i8) + zero_point;
+            let v = v.clamp(lowest, 127);
+            *q = if looks_up { table.get((v + 128) as usize).copied().unwrap_or(0) } else { v as u8 };
+        });
+    }
+}
+
+/// Each output's accumulator `Σ w·x + bias`, handed in order to `emit(j, acc)`:
+/// [`ROWS`] rows at a time (each input read once for them), then the rest one by one.
+#[inline(always)]
+fn accumulators<const UNSIGNED: bool>(
+    weights: &[u8],
+    stride: usize,
+    x: &[u8],
+    biases: &[u8],
+    mut emit: impl FnMut(usize, i32),
+) {
+    let biases = biases.as_chunks::<4>().0;
+    let bias = |j: usize| biases.get(j).map_or(0, |b| i32::from_le_bytes(*b));
+    let blocks = weights.chunks_exact((ROWS * stride).max(1));
+    let rest = blocks.remainder();
+    let mut j = 0;
+    for block in blocks {
+        for acc in dot_i8_rows::<UNSIGNED>(block, stride, x) {
+            emit(j, acc.wrapping_add(bias(j)));
+            j += 1;
         }
+    }
+    for row in rest.chunks_exact(stride) {
+        emit(j, dot_i8::<UNSIGNED>(row, x).wrapping_add(bias(j)));
+        j += 1;
     }
 }
 

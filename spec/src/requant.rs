@@ -30,6 +30,29 @@ pub fn requantize(acc: i32, multiplier: i32, shift: i8) -> i64 {
     (acc as i64 * multiplier as i64 + round) >> total_shift
 }
 
+/// [`requantize`] saturated to `±2^30` (which no int8 clamp after adding a
+/// zero point can tell apart from the exact value), computed in 32-bit
+/// halves when the total shift is 32 or more (`shift < 0`, multipliers
+/// below 0.5: the usual case), where the i64 shift and rounding would cost
+/// a Cortex-M several times more. Equal to
+/// `requantize(..).clamp(-2^30, 2^30)` for every `acc` and shift, with any
+/// multiplier in `0..2^31` (so every valid one; tested).
+#[inline(always)]
+pub fn requantize_i32(acc: i32, multiplier: i32, shift: i8) -> i32 {
+    const LIMIT: i64 = 1 << 30;
+    if shift >= 0 {
+        return requantize(acc, multiplier, shift).clamp(-LIMIT, LIMIT) as i32;
+    }
+    // round(p / 2^t) with ties up = (p >> t) + bit t−1 of p, for p = acc·multiplier
+    // and t = 31 − shift = 32 + k (at most 62): p >> t is the high word shifted by
+    // k, and bit t−1 is bit k of p's bits 31..62. |p| < 2^62: the result fits 30 bits.
+    let product = acc as i64 * multiplier as i64;
+    let (high, low) = ((product >> 32) as i32, product as u32);
+    let k = ((-1 - shift as i32) as u32).min(30);
+    let round = (((high as u32) << 1 | low >> 31) >> k) & 1;
+    (high >> k) + round as i32
+}
+
 /// The fixed-point form of a real multiplier, or `None` when it is not a
 /// positive finite number whose form fits [`SHIFT_MIN`]`..=`[`SHIFT_MAX`].
 pub fn quantize_multiplier(real: f64) -> Option<(i32, i8)> {
@@ -69,6 +92,35 @@ pub fn multiplier_value(multiplier: i32, shift: i8) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requantize_i32_is_requantize_saturated() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let edges = [0, 1, -1, 2, -2, 127, -128, 1 << 20, -(1 << 20), i32::MAX, i32::MIN, i32::MIN + 1];
+        let mut accs = [0i32; 312];
+        for (i, acc) in accs.iter_mut().enumerate() {
+            *acc = edges.get(i).copied().unwrap_or_else(|| next() as i32 >> (next() % 32));
+        }
+        let edges = [0, 1, MULTIPLIER_MIN, MULTIPLIER_MIN + 1, i32::MAX, i32::MAX - 1];
+        let mut multipliers = [0i32; 46];
+        for (i, m) in multipliers.iter_mut().enumerate() {
+            *m = edges.get(i).copied().unwrap_or_else(|| (next() as u32 >> 1) as i32);
+        }
+        for shift in i8::MIN..=i8::MAX {
+            for &m in &multipliers {
+                for &acc in &accs {
+                    let expected = requantize(acc, m, shift).clamp(-(1 << 30), 1 << 30) as i32;
+                    assert_eq!(requantize_i32(acc, m, shift), expected, "acc {acc} multiplier {m} shift {shift}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn quantize_multiplier_keeps_31_bits() {

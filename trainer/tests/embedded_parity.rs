@@ -9,7 +9,10 @@
 //!   predicts for the same 256 test images;
 //! - so does a table model that is not MNIST-shaped: 64 standardised f32
 //!   features (MNIST pooled to 8×8) → 32 → 10, trained here through ffn-core
-//!   and exported to int8 and f32.
+//!   and exported to int8 and f32;
+//! - and so does, on all six cores, an int8 model whose layer sizes the
+//!   kernels cannot take in whole steps (784-37-13-10: the assembly kernels'
+//!   last columns and single rows).
 //!
 //! Needs `qemu-system-arm` and the four Cortex-M targets (`scripts/setup.sh`):
 //! without them the QEMU tests are skipped with a message, unless `CI` is set,
@@ -24,7 +27,8 @@ use ffn_trainer::data::info::DataInfo;
 use ffn_trainer::data::{DatasetName, IMAGE_LEN};
 use ffn_trainer::export::describe::description;
 use firmware_support::{
-    BOARDS, Run, default_model_path, host_classes, images, run_firmware, scratch_for, skip_without_tools, table_model,
+    BOARDS, Run, default_model_path, host_classes, images, odd_shaped_model, run_firmware, scratch_for,
+    skip_without_tools, table_model,
 };
 
 /// Test images every core classifies (streamed over semihosting: no flash needed).
@@ -113,6 +117,37 @@ fn int8_firmware_on_six_cores_matches_host() {
         // The goal for the default int8 model: activations, sample buffer and stack within 4 KiB of RAM.
         assert!(run.static_ram + run.peak_stack <= 4096, "{board}: RAM {} + {}", run.static_ram, run.peak_stack);
         report("int8 4x128", run, correct);
+    }
+}
+
+#[test]
+fn odd_shaped_int8_model_on_six_cores_matches_host() {
+    if skip_without_tools() {
+        return;
+    }
+    let model = odd_shaped_model();
+    let tmp = tempfile::tempdir().unwrap();
+    let model_path = tmp.path().join("odd.int8.ffn");
+    std::fs::write(&model_path, &model).unwrap();
+    let (pixels, labels) = images("mnist", "t10k");
+    let runs: Vec<Run> = std::thread::scope(|scope| {
+        let handles: Vec<_> = BOARDS
+            .iter()
+            .map(|(board, _)| {
+                let env = [("FFN_MODEL", model_path.as_path())];
+                scope.spawn(move || run_firmware(board, &[], &env, Some(FIRMWARE_IMAGES)))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a board's run panicked")).collect()
+    });
+    let samples: Vec<f32> = pixels[..FIRMWARE_IMAGES * IMAGE_LEN].iter().map(|&p| p as f32).collect();
+    let host = host_classes(&model, &samples);
+    for run in &runs {
+        let board = &run.board;
+        assert_eq!(run.classes, host, "{board}: QEMU and host predictions differ");
+        let correct = run.classes.iter().zip(&labels).filter(|(c, l)| **c == **l as u16).count();
+        assert!(correct * 100 >= FIRMWARE_IMAGES * 80, "{board}: {correct}/{FIRMWARE_IMAGES} is not a trained model");
+        report("int8 784-37-13-10", run, correct);
     }
 }
 

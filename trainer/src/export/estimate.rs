@@ -35,33 +35,36 @@ struct Costs {
 }
 
 /// Fitted by `scripts/fit-estimate.py` on the QEMU runs (`-icount shift=0`: exact instruction
-/// counts) that `infer-embedded/firmware/estimate-data.sh` prints for the 18 models of
-/// `trainer/examples/estimate_models.rs` (16 to 784 inputs, 1 to 4 hidden layers) and six
-/// exported Fashion-MNIST models (784-16-10 to 784-4×128-10, int8 fed u8 or f32, and f32); the
-/// runs and the hour are in `benches/RESULTS.md` ("Footprint estimate before flashing").
+/// counts) of the firmware with the four-rows-at-a-time int8 kernels, in the rows'
+/// format of `infer-embedded/firmware/estimate-data.sh`: 16 model files of
+/// `trainer/examples/estimate_models.rs` (its six shapes: 16 to 784 inputs, 1 to 4 hidden layers; int8 fed u8
+/// or f32, and f32), two exported Fashion-MNIST models (784-16-10, 784-200-10) and the
+/// committed 4×128 model; the runs and the hour are in `benches/RESULTS.md` ("Four rows at a
+/// time"). The M7 and M55 rows are the M4F's and the M33's (the same builds, `boards.sh`:
+/// QEMU counts the same instructions, flash and stack, which their measured rows confirmed).
 /// The firmware runs f32 on the M4F only (as `measure.sh`), so only that core has f32 costs.
 /// Refit when the firmware or the inference kernels change (`tests/export_estimate.rs` fails
 /// then): `infer-embedded/firmware/refit-estimate.sh` does it all and prints this table.
-/// The fit's largest errors on its own rows: instructions 9.1 % (int8 models fed f32 images on
-/// the M0), flash 6.3 %, RAM 3.6 %.
+/// The fit's largest errors on its own rows: instructions 5.2 % (a 400-16-16-4 int8 model on
+/// the M33), flash 5.2 %, RAM 2.9 %.
 #[rustfmt::skip]
 const COSTS: [Costs; 7] = [
     // board, core, element, firmware flash and RAM (direct input stage, affine),
     // instructions: constant, per MAC, per output, per layer, per direct input, per affine input
-    costs("microbit", "Cortex-M0", Int8, [31352, 35221], [1672, 1679],
-        [1561.1793, 6.2917, 222.0255, -147.7456, 4.5639, 645.8908]),
-    costs("lm3s6965evb", "Cortex-M3", Int8, [30991, 34929], [1538, 1599],
-        [1192.2657, 4.6279, 110.2666, -200.4284, 2.3766, 420.4648]),
-    costs("mps2-an386", "Cortex-M4F", Int8, [28881, 32517], [1559, 1647],
-        [-527.0762, 2.2597, 102.6722, 742.1195, -0.8539, 50.4108]),
-    costs("mps2-an500", "Cortex-M7", Int8, [28881, 32517], [1559, 1647],
-        [-527.0762, 2.2597, 102.6722, 742.1195, -0.8539, 50.4108]),
-    costs("mps2-an505", "Cortex-M33", Int8, [30553, 34867], [1541, 1643],
-        [-532.9138, 2.1296, 105.0455, 746.6475, -0.9109, 44.1441]),
-    costs("mps3-an547", "Cortex-M55", Int8, [30553, 34867], [1541, 1643],
-        [-529.8056, 2.1297, 105.0313, 744.7759, -0.9150, 44.1584]),
-    costs("mps2-an386", "Cortex-M4F", F32, [30596, 31415], [1597, 1646],
-        [276.7808, 4.2467, 57.6164, 206.1524, 17.7127, 4.8677]),
+    costs("microbit", "Cortex-M0", Int8, [36923, 40685], [1752, 1761],
+        [1528.5826, 3.6569, 176.9047, 24.5457, 3.1738, 668.4367]),
+    costs("lm3s6965evb", "Cortex-M3", Int8, [36615, 40024], [1597, 1596],
+        [795.4701, 3.2616, 87.5688, 32.0079, 1.5762, 436.8358]),
+    costs("mps2-an386", "Cortex-M4F", Int8, [35718, 38978], [1644, 1664],
+        [-1813.6281, 1.4643, 64.1383, 1348.3935, -0.9323, 53.9468]),
+    costs("mps2-an500", "Cortex-M7", Int8, [35718, 38978], [1644, 1664],
+        [-1813.6281, 1.4643, 64.1383, 1348.3935, -0.9323, 53.9468]),
+    costs("mps2-an505", "Cortex-M33", Int8, [37439, 41512], [1629, 1664],
+        [-1881.8797, 1.4638, 63.8584, 1380.7335, -0.9816, 42.8776]),
+    costs("mps3-an547", "Cortex-M55", Int8, [37439, 41512], [1629, 1664],
+        [-1881.8797, 1.4638, 63.8584, 1380.7335, -0.9816, 42.8776]),
+    costs("mps2-an386", "Cortex-M4F", F32, [37277, 39166], [1667, 1730],
+        [220.7388, 4.2439, 56.2513, 211.6113, 16.2259, 8.4024]),
 ];
 
 const fn costs(

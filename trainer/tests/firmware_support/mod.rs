@@ -127,6 +127,43 @@ pub fn table_model(activation: Activation) -> TableModel {
     }
 }
 
+/// An int8 MNIST model of layer sizes that no kernel takes in whole steps
+/// (784 → 37 → 13 → 10: fan-ins 37 and 13 leave 1–15 columns past the last
+/// full step and past a multiple of 4, 37 and 13 rows one past a block of
+/// four), trained here for one Adam epoch on 20,000 images, fed `u8` pixels.
+pub fn odd_shaped_model() -> Vec<u8> {
+    const SIZES: [usize; 4] = [IMAGE_LEN, 37, 13, 10];
+    const IMAGES: usize = 20_000;
+    let (pixels, labels) = images("mnist", "train");
+    let inputs: Vec<f32> = pixels[..IMAGES * IMAGE_LEN].iter().map(|&p| p as f32 / 255.0).collect();
+    let labels: Vec<u32> = labels[..IMAGES].iter().map(|&l| l as u32).collect();
+    let spec = ffn_core::activation::by_name("relu").unwrap();
+    let loss = ffn_core::loss::by_name("cross_entropy").unwrap();
+    let mut core = CoreModel::new(&SIZES, spec, ffn_core::Init::Xavier, 11, 64);
+    let hyper = ffn_core::Hyper { learning_rate: 2e-3, ..Default::default() };
+    let mut optimizer =
+        ffn_core::optim::Optimizer::new(ffn_core::optim::by_name("adam").unwrap(), hyper, core.params.len());
+    for start in (0..IMAGES).step_by(64) {
+        let end = (start + 64).min(IMAGES);
+        let batch = &inputs[start * IMAGE_LEN..end * IMAGE_LEN];
+        core.train_step(&ffn_core::exec::Serial, batch, &labels[start..end], loss, 0.0, &mut optimizer);
+    }
+    let desc = Description {
+        input_type: InputType::U8,
+        image: None,
+        preprocessing: OwnedPreprocessing::Divide(255.0),
+        classes: (0..10).map(|c| c.to_string()).collect(),
+        features: Vec::new(),
+        // The firmware's build script streams MNIST test images to models of this source.
+        source: "mnist".into(),
+        run: "odd-shaped-model".into(),
+        producer: producer(),
+    };
+    let network = Network::new(&SIZES, Activation::Relu, core.params.to_vec());
+    let quantised = quantize(&network, &desc, &inputs[..2000 * IMAGE_LEN], Calibration::Max).unwrap();
+    encode_int8(&quantised, &desc).unwrap()
+}
+
 pub fn scratch_for(model: &Model<'_>) -> Vec<u32> {
     vec![0u32; model.scratch_bytes().div_ceil(4)]
 }
