@@ -9,6 +9,7 @@ pub mod config;
 pub mod data;
 pub mod export;
 pub mod flags;
+pub mod huge_pages;
 pub mod report;
 pub mod reproduce;
 pub mod run;

@@ -11,6 +11,7 @@
 //! training and 6 000 validation images).
 
 use crate::data::{self, Batches, CLASSES, Dataset, DatasetName, IMAGE_LEN, LoadOptions};
+use crate::huge_pages;
 use crate::run::EVAL_BATCH;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
@@ -93,6 +94,9 @@ pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) -> Result<(
         // Room for the validation pass in chunks of the size `train` uses.
         let mut model = Model::new(&sizes, relu, Init::Xavier, args.seed, batch.max(EVAL_BATCH));
         let mut optimizer = Optimizer::new(rmsprop, hyper, model.params.len());
+        for buffer in [&model.params[..], &model.grads[..], &optimizer.state[..]] {
+            huge_pages::collapse(buffer);
+        }
         let mut rng = rng_for(args.seed, SHUFFLE_STREAM);
         let mut order: Vec<usize> = (0..train.labels.len()).collect();
         let mut batches = Batches::new();

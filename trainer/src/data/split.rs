@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use crate::huge_pages;
 use ffn_core::exec::Executor;
 use ffn_core::kernels::Kernels;
 use ffn_core::kernels::elementwise::{gather_scaled_rows, scale_bytes};
@@ -100,8 +101,8 @@ impl Split {
         );
         let split = Split { width, values, labels };
         match &split.values {
-            Values::Bytes(b) => advise_huge_pages(b),
-            Values::Floats(f) => advise_huge_pages(f),
+            Values::Bytes(b) => huge_pages::advise(b),
+            Values::Floats(f) => huge_pages::advise(f),
         }
         split
     }
@@ -200,30 +201,6 @@ impl Split {
     pub fn gather(width: usize, bytes: &[u8], labels: &[u8], order: &[usize]) -> Self {
         let values = Values::Bytes(take(bytes, width, order));
         Split::new(width, values, order.iter().map(|&i| u32::from(labels[i])).collect())
-    }
-}
-
-/// Asks Linux to back `buffer` with 2 MB pages where it may (before its
-/// pages are first written). Training gathers random images from the whole
-/// split, and with 4 KB pages nearly every image cost a page walk (the
-/// gather's time is in `benches/RESULTS.md`).
-fn advise_huge_pages<T>(buffer: &[T]) {
-    #[cfg(target_os = "linux")]
-    {
-        const HUGE: usize = 2 << 20;
-        let bytes = buffer.as_ptr().cast::<u8>();
-        let address = bytes.addr();
-        let start = address.next_multiple_of(HUGE);
-        let end = (address + std::mem::size_of_val(buffer)) / HUGE * HUGE;
-        if end > start {
-            // The first whole page, reached from the buffer's own pointer (an
-            // address turned back into a pointer would lose its provenance).
-            let first = bytes.wrapping_add(start - address).cast_mut();
-            // SAFETY: advice on whole pages inside a live allocation; it changes
-            // how the kernel backs them, never their contents. Failure (a kernel
-            // without transparent huge pages) leaves the 4 KB pages, which is fine.
-            unsafe { libc::madvise(first.cast::<libc::c_void>(), end - start, libc::MADV_HUGEPAGE) };
-        }
     }
 }
 

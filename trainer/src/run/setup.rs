@@ -9,6 +9,7 @@ use super::{Console, Run, TrainError, output_error};
 use crate::config::TrainConfig;
 use crate::data::{self, Augmenter, Batches, Dataset, info::DATA_INFO_FILE};
 use crate::flags::DataFacts;
+use crate::huge_pages;
 use crate::wandb::{self, WandbRun, WandbSettings};
 use ffn_core::kernels::bf16;
 use ffn_core::model::Model;
@@ -104,6 +105,9 @@ pub(super) fn prepare(mut config: TrainConfig, dataset: Option<Dataset>) -> Resu
         optimizer.state.copy_from_slice(&ck.optimizer_state);
         optimizer.scalars = ck.optimizer_scalars;
         optimizer.step = ck.optimizer_step;
+    }
+    for buffer in [&model.params[..], &model.grads[..], &optimizer.state[..]] {
+        huge_pages::collapse(buffer);
     }
     Ok(Some(Prepared { config, dataset, model, optimizer, checkpoint, load_seconds, pool, level_note }))
 }
