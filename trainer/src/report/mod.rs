@@ -75,7 +75,10 @@ impl Context<'_> {
     /// Indices of the runs on `dataset` that reached a validation accuracy.
     pub fn scored(&self, mnist: bool) -> Vec<usize> {
         (0..self.runs.len())
-            .filter(|&i| self.runs[i].is_mnist() == mnist && self.runs[i].val_accuracy().is_some())
+            .filter(|&i| {
+                let run = &self.runs[i];
+                (if mnist { run.is_mnist() } else { run.is_fashion() }) && run.val_accuracy().is_some()
+            })
             .collect()
     }
 

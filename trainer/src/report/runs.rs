@@ -64,6 +64,17 @@ impl Run {
         self.dataset() == "mnist"
     }
 
+    /// A run on the user's own data (`--data`, no `dataset`).
+    pub fn is_own_data(&self) -> bool {
+        self.text("data").is_some()
+    }
+
+    /// A Fashion-MNIST run: what the course's questions compare (never own
+    /// data, whose accuracies do not compare with Fashion-MNIST's).
+    pub fn is_fashion(&self) -> bool {
+        !self.is_mnist() && !self.is_own_data()
+    }
+
     /// `finished`, `stopped`, `failed`, `interrupted`, or `running` while
     /// there is no summary yet.
     pub fn state(&self) -> &str {

@@ -37,7 +37,7 @@ pub fn all(ctx: &Context) -> Vec<Section> {
 pub fn header(ctx: &Context) -> String {
     let date = humantime::format_rfc3339_seconds(ctx.options.generated);
     let (fashion, mnist) =
-        (ctx.runs.iter().filter(|r| !r.is_mnist()).count(), ctx.runs.iter().filter(|r| r.is_mnist()).count());
+        (ctx.runs.iter().filter(|r| r.is_fashion()).count(), ctx.runs.iter().filter(|r| r.is_mnist()).count());
     // States in a fixed order, so the same runs give the same page.
     const ORDER: [&str; 5] = ["finished", "stopped", "failed", "interrupted", "running"];
     let mut states: std::collections::BTreeMap<(usize, &str), usize> = Default::default();

@@ -255,7 +255,7 @@ fn toward_target(run: &crate::report::runs::Run, best: f64) -> String {
 
 /// Sentences about runs that did not finish normally.
 fn run_outcomes(ctx: &Context) -> Vec<String> {
-    let fashion: Vec<&crate::report::runs::Run> = ctx.runs.iter().filter(|r| !r.is_mnist()).collect();
+    let fashion: Vec<&crate::report::runs::Run> = ctx.runs.iter().filter(|r| r.is_fashion()).collect();
     let mut out = Vec::new();
     let failed: Vec<&&crate::report::runs::Run> = fashion.iter().filter(|r| r.state() == "failed").collect();
     if !failed.is_empty() {
