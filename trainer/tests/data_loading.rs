@@ -481,7 +481,21 @@ fn no_files_and_no_mirror_gives_one_error_listing_every_place() {
         assert!(message.contains(&place.display().to_string()), "{place:?} missing from: {message}");
     }
     assert!(message.contains(&format!("download of http://127.0.0.1:{port}/train-images-idx3-ubyte.gz failed")));
-    assert!(message.contains("FFN_DATA_DIR") && !message.contains('\n'), "{message}");
+    // What is missing, where it looked (a folder per line), what was tried, how to get the files.
+    let lines: Vec<&str> = message.lines().collect();
+    assert!(lines[0].starts_with("fashion_mnist data not found: no folder holds all four files"), "{message}");
+    assert!(lines[1].trim_start().starts_with("looked in: "), "{message}");
+    for place in paths.candidates(FASHION) {
+        assert!(
+            lines.iter().any(|l| l.trim_start().ends_with(&place.display().to_string())),
+            "{place:?} not on a line of its own: {message}"
+        );
+    }
+    assert!(lines.iter().any(|l| l.trim_start().starts_with("tried:") && l.contains("download of")), "{message}");
+    let get = lines.iter().find(|l| l.trim_start().starts_with("get them:")).expect(&message);
+    assert!(get.contains("apt-get install dataset-fashion-mnist"), "{message}");
+    assert!(lines.last().unwrap().contains("FFN_DATA_DIR"), "{message}");
+    assert!(lines.iter().all(|l| l.len() < 300), "no line runs on: {message}");
 
     // A mirror without the files: 404 is reported as such.
     paths.mirror = serve(HashMap::new(), 1);
@@ -490,4 +504,7 @@ fn no_files_and_no_mirror_gives_one_error_listing_every_place() {
     // Downloads forbidden: no attempt.
     let message = data::load_with(FASHION, &no_download(), &paths).unwrap_err().to_string();
     assert!(!message.contains("download of"), "{message}");
+    // MNIST has no Debian package: the message says so instead of naming one.
+    let message = data::load_with(MNIST, &no_download(), &paths).unwrap_err().to_string();
+    assert!(message.contains("Debian has no MNIST package") && !message.contains("apt-get"), "{message}");
 }

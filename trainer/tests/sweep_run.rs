@@ -218,8 +218,11 @@ fn an_interrupted_sweep_resumes_without_redoing_finished_runs() {
     let n = continued.len();
     let said = if n == 1 { "1 run interrupted continue".to_string() } else { format!("{n} runs interrupted continue") };
     assert!(stdout.contains(&format!("{said} from their last epoch checkpoint")), "{stdout}");
+    // The run that was waited for has an epoch behind it; the other may have been stopped
+    // inside its first epoch (a slow machine), and then continues from its epoch-0 checkpoint.
+    assert!(continued.iter().any(|(_, done)| *done >= 1), "no run continued after an epoch:\n{stdout}");
     for (name, done) in &continued {
-        assert!(interrupted.contains(name) && (1..5).contains(done), "{name} after {done}:\n{stdout}");
+        assert!(interrupted.contains(name) && (0..5).contains(done), "{name} after {done}:\n{stdout}");
         assert!(!stdout.contains(&format!("start     {name}")), "{name} restarted:\n{stdout}");
         let shown: Vec<u64> = stdout
             .lines()

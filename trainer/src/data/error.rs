@@ -1,6 +1,8 @@
-//! The one error type of data loading. Every message is one line that names the
-//! file (or the places looked) and says what to do next, because it is what the
-//! user of `train` sees when the data is missing or damaged.
+//! The one error type of data loading. Every message names the file (or the places
+//! looked) and says what to do next, because it is what the user of `train` sees when
+//! the data is missing or damaged. Each is one line, except "not found": it lists up
+//! to a dozen folders, so it says what is missing, where it looked and how to get the
+//! files on lines of their own.
 
 use std::path::PathBuf;
 
@@ -10,8 +12,10 @@ const REPLACE: &str = "replace it with an intact copy of the original file";
 #[derive(thiserror::Error, Debug)]
 pub enum DataError {
     #[error(
-        "{dataset} data not found: no folder holds all four files ({files}); looked in: {looked}{download}; \
-         get them ({how_to_get}) and pass --data_dir DIR or set FFN_DATA_DIR to their folder"
+        "{dataset} data not found: no folder holds all four files ({files})\n  \
+         looked in: {looked}{download}\n  \
+         get them:  {how_to_get}\n  \
+         then pass --data_dir DIR or set FFN_DATA_DIR to their folder"
     )]
     NotFound { dataset: &'static str, files: String, looked: String, download: String, how_to_get: &'static str },
 

@@ -151,9 +151,9 @@ impl SearchPaths {
             return DataError::DataDir { path: dir.clone(), problem };
         }
         let looked = self.candidates(name).into_iter().chain(self.npz_candidates(name));
-        let looked = looked.map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+        let looked = looked.map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n             ");
         let download = match download {
-            Some(e) => format!("; then {} (set FFN_DATA_MIRROR for another mirror)", e.summary()),
+            Some(e) => format!("\n  tried:     {} (set FFN_DATA_MIRROR for another mirror)", e.summary()),
             None => String::new(),
         };
         let how_to_get = name.how_to_get();

@@ -52,11 +52,12 @@ impl DatasetName {
     pub fn how_to_get(self) -> &'static str {
         match self {
             DatasetName::Mnist => {
-                "the four IDX .gz files of yann.lecun.com/exdb/mnist, also in the fgnt/mnist GitHub repository; \
-                 or Keras's mnist.npz in ~/.keras/datasets"
+                "the four IDX .gz files of yann.lecun.com/exdb/mnist (also in the fgnt/mnist GitHub repository), \
+                 or Keras's mnist.npz in ~/.keras/datasets; Debian has no MNIST package"
             }
             DatasetName::FashionMnist => {
-                "`apt-get install dataset-fashion-mnist`, or the four .gz files of github.com/zalandoresearch/fashion-mnist"
+                "`apt-get install dataset-fashion-mnist` (Debian's package, into /usr/share/datasets), \
+                 or the four .gz files of github.com/zalandoresearch/fashion-mnist"
             }
         }
     }
