@@ -296,3 +296,44 @@ fn the_console_check_catches_a_broken_page() {
     let (_, console) = render(&browser, &page, None);
     assert!(console.iter().any(|l| l.contains("Uncaught ReferenceError")), "{console:?}");
 }
+
+/// A report of own data only (a table and an image folder from scikit-learn's
+/// iris and digits) renders without console output, every section drawn.
+#[test]
+fn a_report_of_own_data_renders_in_chromium_without_errors() {
+    let Some(browser) = browser_or_skip() else { return };
+    let data = cli_support::sklearn_data();
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    let train_bin = cli_support::train_bin();
+    let own = |name: &str, args: &[&str]| {
+        let result = Command::new(&train_bin)
+            .args(["--no-wandb", "--threads", "1", "-e", "3", "-nhl", "1", "-sz", "16", "--run_name", name])
+            .args(args)
+            .arg("--output_dir")
+            .arg(runs.join(name))
+            .current_dir(data)
+            .output()
+            .expect("run train");
+        assert!(result.status.success(), "train {name}: {}", String::from_utf8_lossy(&result.stderr));
+    };
+    for (k, lr) in ["0.01", "0.003", "0.001"].iter().enumerate() {
+        own(
+            &format!("iris_{k}"),
+            &["--data", "iris.csv", "-lr", lr, "-l", ["cross_entropy", "mean_squared_error"][k % 2]],
+        );
+    }
+    own("digits_png", &["--data", "digits_png"]);
+    let html = tmp.path().join("own.html");
+    let out = cli_support::program("report").arg(&runs).arg("-o").arg(&html).current_dir(data).output().unwrap();
+    assert!(out.status.success(), "report: {}", String::from_utf8_lossy(&out.stderr));
+    let (dom, console) = render(&browser, &html, None);
+    assert!(console.is_empty(), "console output while loading the report: {console:#?}");
+    assert_eq!(section(&dom, "q1-samples").matches("<image").count(), 10, "the image folder's digits, not the table");
+    for id in ["q5-best-iris-csv", "q6-params-iris-csv", "q7-confusion-iris-csv", "q8-loss-iris-csv", "curves-iris-csv"]
+    {
+        assert!(section(&dom, id).contains("<svg"), "section {id} has no <svg>");
+    }
+    assert!(section(&dom, "q7-confusion-digits-png").contains("<svg"));
+    assert!(!dom.contains("q10-mnist") && !dom.contains("Fashion-MNIST"));
+}

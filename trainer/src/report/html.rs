@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 pub struct Section {
     /// Anchor id, also what the browser test looks for.
-    pub id: &'static str,
+    pub id: String,
     /// The course question it answers, e.g. `Q5`.
     pub question: &'static str,
     pub title: String,

@@ -3,26 +3,29 @@
 //! a wandb-style table (`{"_type": "table", "columns", "data"}`).
 
 use super::images::{TestSet, png_gray};
-use crate::data::{COLS, ROWS};
 use crate::run::metrics::Confusion;
 use serde_json::{Value, json};
 
 /// Pixels between two samples in the grid.
 const GAP: usize = 2;
 
-/// One sample per class side by side (first test image of each class), 8-bit greyscale PNG.
+/// One sample per class side by side (first test image of each class), 8-bit
+/// greyscale PNG (colour images contribute their first channel).
 pub fn sample_grid_png(test: &TestSet) -> Vec<u8> {
+    let (rows, cols, channels) = (test.shape.height, test.shape.width, test.shape.channels.max(1));
     let samples = test.first_of_each_class();
-    let width = samples.len() * (COLS + GAP) - GAP;
-    let mut pixels = vec![0u8; width * ROWS];
+    let width = (samples.len() * (cols + GAP)).saturating_sub(GAP);
+    let mut pixels = vec![0u8; width * rows];
     for (k, index) in samples.iter().enumerate() {
         let Some(image) = index.and_then(|i| test.image(i)) else { continue };
-        for row in 0..ROWS {
-            let at = row * width + k * (COLS + GAP);
-            pixels[at..at + COLS].copy_from_slice(&image[row * COLS..(row + 1) * COLS]);
+        for row in 0..rows {
+            let at = row * width + k * (cols + GAP);
+            for col in 0..cols {
+                pixels[at + col] = image[(row * cols + col) * channels];
+            }
         }
     }
-    png_gray(&pixels, width as u32, ROWS as u32)
+    png_gray(&pixels, width as u32, rows as u32)
 }
 
 /// The confusion matrix as a long table: one row per (actual, predicted) cell.
@@ -51,9 +54,15 @@ mod tests {
 
     #[test]
     fn sample_grid_holds_each_class_sample() {
-        let labels: Vec<u8> = (0..10).rev().collect();
-        let pixels: Vec<u8> = (0..10).flat_map(|k| std::iter::repeat_n(k as u8 * 10, ROWS * COLS)).collect();
-        let test = TestSet { name: crate::data::DatasetName::Mnist, source: Default::default(), pixels, labels };
+        let labels: Vec<u32> = (0..10).rev().collect();
+        let pixels: Vec<u8> = (0..10).flat_map(|k| std::iter::repeat_n(k as u8 * 10, 28 * 28)).collect();
+        let test = TestSet {
+            classes: (0..10).map(|k| k.to_string()).collect(),
+            source: Default::default(),
+            shape: crate::data::info::ImageShape { height: 28, width: 28, channels: 1 },
+            pixels,
+            labels,
+        };
         let png = sample_grid_png(&test);
         let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
         let mut buf = vec![0; reader.output_buffer_size().unwrap()];

@@ -9,6 +9,11 @@ use std::collections::BTreeMap;
 /// Fashion-MNIST and MNIST have ten classes: a run below this validation
 /// accuracy has learned next to nothing (chance is 10 %).
 pub const NEAR_CHANCE: f64 = 0.15;
+
+/// [`NEAR_CHANCE`] for `classes` classes: one and a half times chance.
+pub fn near_chance(classes: usize) -> f64 {
+    if classes == 0 { NEAR_CHANCE } else { 1.5 / classes as f64 }
+}
 /// Differences smaller than this (0.1 point, 6 of the 6,000 validation images) are ties.
 pub const TIE: f64 = 0.001;
 
@@ -35,9 +40,15 @@ pub enum Verdict {
 }
 
 impl Pair {
+    /// The verdict on ten classes.
     pub fn verdict(&self) -> Verdict {
+        self.verdict_at(NEAR_CHANCE)
+    }
+
+    /// The verdict when runs below `near_chance` have learned next to nothing.
+    pub fn verdict_at(&self, near_chance: f64) -> Verdict {
         let [a, b] = self.values;
-        if a < NEAR_CHANCE && b < NEAR_CHANCE {
+        if a < near_chance && b < near_chance {
             Verdict::TieAtChance
         } else if (a - b).abs() < TIE {
             Verdict::Tie
@@ -129,6 +140,7 @@ pub(crate) mod tests {
                 weights_digest: None,
             }),
             confusion: None,
+            data: None,
             relative: Default::default(),
             sweep_index: None,
         }

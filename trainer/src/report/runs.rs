@@ -1,8 +1,10 @@
 //! Finding run folders under the report's inputs and reading what `train`
 //! wrote into them (`config.json`, `metrics.jsonl`, `summary.json`,
-//! `confusion.json`).
+//! `confusion.json`, `data.json`).
 
 use super::ReportError;
+use crate::data::DataInfo;
+use crate::data::info::DATA_INFO_FILE;
 use crate::run::metrics::{Confusion, Summary};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -36,6 +38,9 @@ pub struct Run {
     pub epochs: Vec<Epoch>,
     pub summary: Option<Summary>,
     pub confusion: Option<Confusion>,
+    /// What the run's data was (`data.json`: shape, class names, source);
+    /// runs written before it existed have none.
+    pub data: Option<DataInfo>,
     /// The run folder relative to the input folder it was found under.
     pub relative: PathBuf,
     /// Its position in its sweep (`sweep-state.json` beside `runs/`): file
@@ -52,8 +57,29 @@ impl Run {
         self.config.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
     }
 
+    /// The built-in dataset (`fashion_mnist`, `mnist`), or `None` for own data
+    /// (`--data`). Runs written before either was recorded trained on Fashion-MNIST.
+    pub fn builtin(&self) -> Option<&str> {
+        match self.text("dataset") {
+            Some(name) => Some(name),
+            None if self.text("data").is_some() => None,
+            None => Some("fashion_mnist"),
+        }
+    }
+
+    /// What the run trained on, as the report groups runs: the built-in
+    /// dataset's name, or own data's source (`data.json`, else `--data`).
     pub fn dataset(&self) -> &str {
-        self.text("dataset").unwrap_or("fashion_mnist")
+        self.builtin().unwrap_or_else(|| match &self.data {
+            Some(info) if !info.source.is_empty() => info.source.as_str(),
+            _ => self.text("data").unwrap_or("own data"),
+        })
+    }
+
+    /// Whether the samples are images (built-in datasets, IDX files, image
+    /// folders, arrays of 2-D samples): only then does the report show them.
+    pub fn is_image_data(&self) -> bool {
+        self.builtin().is_some() || self.data.as_ref().is_some_and(|d| d.image.is_some())
     }
 
     pub fn loss(&self) -> &str {
@@ -62,17 +88,6 @@ impl Run {
 
     pub fn is_mnist(&self) -> bool {
         self.dataset() == "mnist"
-    }
-
-    /// A run on the user's own data (`--data`, no `dataset`).
-    pub fn is_own_data(&self) -> bool {
-        self.text("data").is_some()
-    }
-
-    /// A Fashion-MNIST run: what the course's questions compare (never own
-    /// data, whose accuracies do not compare with Fashion-MNIST's).
-    pub fn is_fashion(&self) -> bool {
-        !self.is_mnist() && !self.is_own_data()
     }
 
     /// `finished`, `stopped`, `failed`, `interrupted`, or `running` while
@@ -213,6 +228,7 @@ pub fn load(dir: &Path) -> Result<Run, String> {
         .ok()
         .flatten()
         .filter(|c| c.classes.len() == c.matrix.len() && c.matrix.iter().all(|r| r.len() == c.classes.len()));
+    let data = read_json::<DataInfo>(&dir.join(DATA_INFO_FILE)).ok().flatten();
     let name = config
         .get("run_name")
         .and_then(Value::as_str)
@@ -227,6 +243,7 @@ pub fn load(dir: &Path) -> Result<Run, String> {
         epochs,
         summary,
         confusion,
+        data,
         relative: PathBuf::new(),
         sweep_index: None,
     })
@@ -279,6 +296,37 @@ mod tests {
         let found = find(&[tmp.join("swp")]).unwrap();
         let names: Vec<&str> = found.runs.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["c_r002", "a_r000", "b_r001"]);
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
+
+    #[test]
+    fn runs_are_grouped_by_their_built_in_dataset_or_own_data() {
+        let tmp = std::env::temp_dir().join(format!("ffn-report-datasets-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let write = |name: &str, config: &str, data: Option<&str>| {
+            let dir = tmp.join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("config.json"), config).unwrap();
+            if let Some(data) = data {
+                std::fs::write(dir.join(DATA_INFO_FILE), data).unwrap();
+            }
+            load(&dir).unwrap()
+        };
+        // Before `dataset` was recorded every run was Fashion-MNIST.
+        let old = write("old", r#"{"run_name":"old"}"#, None);
+        assert_eq!((old.builtin(), old.dataset(), old.is_image_data()), (Some("fashion_mnist"), "fashion_mnist", true));
+        let mnist = write("mnist", r#"{"dataset":"mnist","data":null}"#, None);
+        assert_eq!((mnist.builtin(), mnist.dataset()), (Some("mnist"), "mnist"));
+        let table = r#"{"input_len":4,"preprocessing":{"kind":"identity"},"image":null,"classes":["a","b"],"source":"iris.csv"}"#;
+        let iris = write("iris", r#"{"dataset":null,"data":"data/iris.csv"}"#, Some(table));
+        assert_eq!((iris.builtin(), iris.dataset(), iris.is_image_data()), (None, "iris.csv", false));
+        assert_eq!(iris.data.as_ref().map(|d| d.classes.len()), Some(2));
+        let folder = r#"{"input_len":64,"preprocessing":{"kind":"identity"},"image":{"height":8,"width":8,"channels":1},"classes":["0","1"],"source":"digits_png"}"#;
+        let png = write("png", r#"{"dataset":null,"data":"digits_png"}"#, Some(folder));
+        assert_eq!((png.dataset(), png.is_image_data()), ("digits_png", true));
+        // Without data.json (an older own-data run), the --data path names it.
+        let bare = write("bare", r#"{"dataset":null,"data":"x.npy"}"#, None);
+        assert_eq!((bare.dataset(), bare.is_image_data()), ("x.npy", false));
         std::fs::remove_dir_all(&tmp).unwrap();
     }
 

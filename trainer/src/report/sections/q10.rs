@@ -17,7 +17,7 @@ pub fn render(ctx: &Context) -> Section {
     let mut mnist: Vec<usize> = (0..ctx.runs.len()).filter(|&i| ctx.runs[i].is_mnist()).collect();
     if mnist.is_empty() {
         return Section {
-            id: "q10-mnist",
+            id: "q10-mnist".into(),
             question: "Q10",
             title,
             body: empty("No MNIST run found (dataset = mnist)."),
@@ -113,12 +113,12 @@ pub fn render(ctx: &Context) -> Section {
         body.push_str(&format!("<h4>#{} {} — test {}</h4>", r + 1, esc(&run.name), pct_opt(run.test_accuracy())));
         body.push_str(&run_curves(run));
     }
-    Section { id: "q10-mnist", question: "Q10", title, body }
+    Section { id: "q10-mnist".into(), question: "Q10", title, body }
 }
 
 /// How the best Fashion-MNIST configuration did on MNIST, when it was run there.
 fn transfer(ctx: &Context, mnist: &[usize]) -> Option<String> {
-    let best = ctx.best(&ctx.scored(false))?;
+    let best = ctx.best(&ctx.scored(crate::report::COURSE_DATASET))?;
     let strip = |i: usize| -> Vec<(&str, String)> {
         hyper(&ctx.runs[i]).into_iter().filter(|(k, _)| !matches!(*k, "dataset" | "train_limit" | "seed")).collect()
     };

@@ -135,5 +135,5 @@ pub fn render(ctx: &Context) -> Section {
     let legend: Vec<String> = STATES.iter().map(|(s, c)| format!("<span style=\"color:{c}\">■</span> {s}")).collect();
     body.push_str(&figure(&bars(&chart, 0.0, max, 260.0, 120.0), "Runs per sweep by how they ended."));
     body.push_str(&format!("<p class=\"meta\">{}</p>", legend.join(" &nbsp; ")));
-    Section { id: "q4-sweeps", question: "Q4", title: "The sweeps".into(), body }
+    Section { id: "q4-sweeps".into(), question: "Q4", title: "The sweeps".into(), body }
 }

@@ -3,26 +3,28 @@
 //! configuration to recommend.
 
 use super::{command_line, command_line_without, empty, wide_figure};
-use crate::report::Context;
 use crate::report::charts::parallel::parallel;
 use crate::report::html::{Section, cell_bar, table};
 use crate::report::observations::{self, by_level, pct};
 use crate::report::params::Table;
 use crate::report::stats::{self, mean};
 use crate::report::svg::esc;
+use crate::report::{Context, DatasetView};
 
 /// The course project's target accuracy for the recommendation.
 const TARGET: f64 = 0.95;
 
-pub fn render(ctx: &Context) -> Section {
-    let title = "What worked: parameters, importance and observations".to_string();
-    let scored = ctx.scored(false);
+pub fn render(ctx: &Context, view: &DatasetView) -> Section {
+    let title = view.title("What worked: parameters, importance and observations");
+    let id = view.id("q6-params");
+    let scored = ctx.scored(&view.key);
     if scored.len() < 3 {
         let body = empty(&format!(
-            "{} Fashion-MNIST runs with a validation accuracy: at least 3 are needed to compare configurations.",
-            scored.len()
+            "{} {} runs with a validation accuracy: at least 3 are needed to compare configurations.",
+            scored.len(),
+            view.label
         ));
-        return Section { id: "q6-params", question: "Q6", title, body };
+        return Section { id, question: "Q6", title, body };
     }
     let configs: Vec<_> = scored.iter().map(|&i| &ctx.runs[i].config).collect();
     let metric: Vec<f64> = scored.iter().map(|&i| ctx.runs[i].val_accuracy().unwrap_or(0.0)).collect();
@@ -30,14 +32,15 @@ pub fn render(ctx: &Context) -> Section {
     let table_data = Table::new(&configs, metric, names);
     if table_data.params.is_empty() {
         let body =
-            empty(&format!("All {} Fashion-MNIST runs share one configuration: nothing to compare.", scored.len()));
-        return Section { id: "q6-params", question: "Q6", title, body };
+            empty(&format!("All {} {} runs share one configuration: nothing to compare.", scored.len(), view.label));
+        return Section { id, question: "Q6", title, body };
     }
     let importance = stats::importance(&table_data);
     let mut body = String::new();
     body.push_str(&format!(
-        "<p>{} Fashion-MNIST runs, {} hyper-parameters that vary. Each line is a run, coloured by validation accuracy (yellow = best).</p><p class=\"brush-info\">Drag along any axis to select the runs that pass through a range.</p>",
+        "<p>{} {} runs, {} hyper-parameters that vary. Each line is a run, coloured by validation accuracy (yellow = best).</p><p class=\"brush-info\">Drag along any axis to select the runs that pass through a range.</p>",
         table_data.len(),
+        esc(&view.label),
         table_data.params.len()
     ));
     body.push_str(&wide_figure(
@@ -97,7 +100,7 @@ pub fn render(ctx: &Context) -> Section {
     for line in observations::observations(&table_data, &importance) {
         body.push_str(&format!("<li>{}</li>", esc(&line)));
     }
-    for line in run_outcomes(ctx) {
+    for line in run_outcomes(ctx, &view.key) {
         body.push_str(&format!("<li>{}</li>", esc(&line)));
     }
     body.push_str("</ul>");
@@ -125,11 +128,13 @@ pub fn render(ctx: &Context) -> Section {
                 esc(&disagree.join("; "))
             ));
         }
-        body.push_str(&format!("<p>{}</p>", esc(&toward_target(run, table_data.metric[rec.best_run]))));
+        if view.course {
+            body.push_str(&format!("<p>{}</p>", esc(&toward_target(run, table_data.metric[rec.best_run]))));
+        }
         body.push_str(&seed_repeats(ctx, &scored));
         body.push_str("</div>");
     }
-    Section { id: "q6-params", question: "Q6", title, body }
+    Section { id, question: "Q6", title, body }
 }
 
 /// The runs of one configuration over several seeds.
@@ -253,11 +258,11 @@ fn toward_target(run: &crate::report::runs::Run, best: f64) -> String {
     s
 }
 
-/// Sentences about runs that did not finish normally.
-fn run_outcomes(ctx: &Context) -> Vec<String> {
-    let fashion: Vec<&crate::report::runs::Run> = ctx.runs.iter().filter(|r| r.is_fashion()).collect();
+/// Sentences about the runs on `dataset` that did not finish normally.
+fn run_outcomes(ctx: &Context, dataset: &str) -> Vec<String> {
+    let runs: Vec<&crate::report::runs::Run> = ctx.runs.iter().filter(|r| r.dataset() == dataset).collect();
     let mut out = Vec::new();
-    let failed: Vec<&&crate::report::runs::Run> = fashion.iter().filter(|r| r.state() == "failed").collect();
+    let failed: Vec<&&crate::report::runs::Run> = runs.iter().filter(|r| r.state() == "failed").collect();
     if !failed.is_empty() {
         let mut reasons: Vec<String> =
             failed.iter().filter_map(|r| r.summary.as_ref().and_then(|s| s.reason.clone())).collect();
@@ -270,10 +275,9 @@ fn run_outcomes(ctx: &Context) -> Vec<String> {
             reasons.into_iter().take(3).collect::<Vec<_>>().join("; ")
         ));
     }
-    let stopped = fashion.iter().filter(|r| r.state() == "stopped").count();
+    let stopped = runs.iter().filter(|r| r.state() == "stopped").count();
     if stopped > 0 {
-        let epochs: Vec<f64> =
-            fashion.iter().filter(|r| r.state() == "stopped").map(|r| r.epochs.len() as f64).collect();
+        let epochs: Vec<f64> = runs.iter().filter(|r| r.state() == "stopped").map(|r| r.epochs.len() as f64).collect();
         out.push(format!(
             "{stopped} runs were stopped early by the sweep's early termination, after {:.1} epochs on average.",
             mean(&epochs).unwrap_or(0.0)

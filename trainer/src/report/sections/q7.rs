@@ -3,13 +3,13 @@
 //! and F1, and the most confused pairs with the test images involved.
 
 use super::{command_line, empty, figure, hyper_line, pct_opt};
-use crate::report::Context;
 use crate::report::charts::gallery::{Tile, gallery};
 use crate::report::charts::heatmap::heatmap;
 use crate::report::html::{Section, cell_bar, table};
-use crate::report::images::{TestSet, image_uri};
+use crate::report::images::TestSet;
 use crate::report::observations::pct;
 use crate::report::svg::esc;
+use crate::report::{Context, DatasetView};
 use crate::run::metrics::Confusion;
 
 /// Confused (true, predicted) cells shown with their images.
@@ -43,12 +43,14 @@ pub fn confused_pairs(c: &Confusion) -> Vec<(usize, usize, u64)> {
     cells
 }
 
-pub fn render(ctx: &Context) -> Section {
-    let title = "The best model on the test set".to_string();
-    let with_matrix: Vec<usize> = ctx.scored(false).into_iter().filter(|&i| ctx.runs[i].confusion.is_some()).collect();
+pub fn render(ctx: &Context, view: &DatasetView) -> Section {
+    let title = view.title("The best model on the test set");
+    let id = view.id("q7-confusion");
+    let scored = ctx.scored(&view.key);
+    let with_matrix: Vec<usize> = scored.iter().copied().filter(|&i| ctx.runs[i].confusion.is_some()).collect();
     let Some(best) = ctx.best(&with_matrix) else {
-        let body = empty("No Fashion-MNIST run has a test confusion matrix (confusion.json) yet.");
-        return Section { id: "q7-confusion", question: "Q7", title, body };
+        let body = empty(&format!("No {} run has a test confusion matrix (confusion.json) yet.", view.label));
+        return Section { id, question: "Q7", title, body };
     };
     let run = &ctx.runs[best];
     let Some(c) = run.confusion.as_ref() else { unreachable!("filtered on confusion") };
@@ -60,17 +62,18 @@ pub fn render(ctx: &Context) -> Section {
         pct(test_acc),
         esc(&run.name),
         pct_opt(run.val_accuracy()),
-        if ctx.best(&ctx.scored(false)) == Some(best) {
+        if ctx.best(&scored) == Some(best) {
             String::new()
         } else {
             " among the runs that saved a confusion matrix".into()
         }
     );
     body.push_str(&format!(
-        "<p class=\"meta\">{} — {} of {} test images right. Reproduce: <code>{}</code></p>",
+        "<p class=\"meta\">{} — {} of {} test {}s right. Reproduce: <code>{}</code></p>",
         esc(&hyper_line(run)),
         hits,
         total,
+        view.sample(),
         esc(&command_line(run))
     ));
     body.push_str(&figure(
@@ -99,7 +102,7 @@ pub fn render(ctx: &Context) -> Section {
         .collect();
     body.push_str("<h3>Per class</h3>");
     body.push_str(&table(
-        &["class", "test images", "precision", "recall", "F1", "most often mistaken for"],
+        &["class", &format!("test {}s", view.sample()), "precision", "recall", "F1", "most often mistaken for"],
         &rows,
         "perclass",
     ));
@@ -138,12 +141,12 @@ pub fn render(ctx: &Context) -> Section {
                 esc(&c.classes[i]),
                 esc(&c.classes[j]),
                 100.0 * n as f64 / stats[i].0.max(1) as f64,
-                examples(ctx.test_set(false), c, i, j)
+                if view.images { examples(ctx.test_set(&view.key), c, i, j) } else { String::new() }
             ));
         }
         body.push_str("</div>");
     }
-    Section { id: "q7-confusion", question: "Q7", title, body }
+    Section { id, question: "Q7", title, body }
 }
 
 fn examples(test: Option<&TestSet>, c: &Confusion, i: usize, j: usize) -> String {
@@ -153,7 +156,7 @@ fn examples(test: Option<&TestSet>, c: &Confusion, i: usize, j: usize) -> String
         .iter()
         .filter_map(|&idx| {
             Some(Tile {
-                href: image_uri(test.image(idx as usize)?),
+                href: test.image_uri(idx as usize)?,
                 caption: format!("#{idx}"),
                 title: format!("test image #{idx}: a {} taken for a {}", c.classes[i], c.classes[j]),
             })

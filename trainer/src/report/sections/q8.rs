@@ -3,21 +3,23 @@
 //! differ only in the loss compared pair by pair.
 
 use super::{empty, figure};
-use crate::report::Context;
 use crate::report::charts::lines::{Series, YKind, lines};
 use crate::report::charts::strip::{Group, strip};
 use crate::report::html::{Section, table};
 use crate::report::observations::pct;
-use crate::report::pairs::{NEAR_CHANCE, Pair, TIE, Verdict, matched_pairs};
+use crate::report::pairs::{Pair, TIE, Verdict, matched_pairs, near_chance};
 use crate::report::runs::Run;
 use crate::report::stats::{mean, median};
 use crate::report::svg::{esc, palette};
+use crate::report::{Context, DatasetView};
 
 const LOSSES: &[(&str, &str)] = &[("cross_entropy", "cross-entropy"), ("mean_squared_error", "squared error")];
 
-/// One sentence on the matched pairs: who wins how often, ties stated.
-fn pairs_sentence(pairs: &[Pair]) -> String {
-    let count = |v: Verdict| pairs.iter().filter(|p| p.verdict() == v).count();
+/// One sentence on the matched pairs: who wins how often, ties stated
+/// (`classes` sets what chance is).
+fn pairs_sentence(pairs: &[Pair], classes: usize) -> String {
+    let floor = near_chance(classes);
+    let count = |v: Verdict| pairs.iter().filter(|p| p.verdict_at(floor) == v).count();
     let (ce, se, chance, close) =
         (count(Verdict::First), count(Verdict::Second), count(Verdict::TieAtChance), count(Verdict::Tie));
     let cut = pairs.iter().filter(|p| p.cut).count();
@@ -40,7 +42,11 @@ fn pairs_sentence(pairs: &[Pair]) -> String {
     ));
     let mut why = Vec::new();
     if chance > 0 {
-        why.push(format!("{chance} with neither run above {:.0}%, chance being 10%", NEAR_CHANCE * 100.0));
+        why.push(format!(
+            "{chance} with neither run above {:.0}%, chance being {:.0}%",
+            floor * 100.0,
+            100.0 / classes.max(1) as f64
+        ));
     }
     if close > 0 {
         why.push(format!("{close} within {:.1} point", TIE * 100.0));
@@ -51,7 +57,7 @@ fn pairs_sentence(pairs: &[Pair]) -> String {
     s.push('.');
     let decided: Vec<f64> = pairs
         .iter()
-        .filter(|p| matches!(p.verdict(), Verdict::First | Verdict::Second))
+        .filter(|p| matches!(p.verdict_at(floor), Verdict::First | Verdict::Second))
         .map(|p| p.values[0] - p.values[1])
         .collect();
     if let Some(m) = mean(&decided) {
@@ -64,11 +70,11 @@ fn pairs_sentence(pairs: &[Pair]) -> String {
 }
 
 /// Every matched pair, for the reader to check the sentence.
-fn pairs_table(pairs: &[Pair]) -> String {
+fn pairs_table(pairs: &[Pair], classes: usize) -> String {
     let rows: Vec<Vec<String>> = pairs
         .iter()
         .map(|p| {
-            let result = match p.verdict() {
+            let result = match p.verdict_at(near_chance(classes)) {
                 Verdict::First => "cross-entropy",
                 Verdict::Second => "squared error",
                 Verdict::TieAtChance => "tie (both at chance)",
@@ -86,24 +92,31 @@ fn pairs_table(pairs: &[Pair]) -> String {
     table(&["runs (cross-entropy / squared error)", "epoch", "cross-entropy", "squared error", "ahead"], &rows, "pairs")
 }
 
-pub fn render(ctx: &Context) -> Section {
-    let title = "Cross-entropy vs squared error".to_string();
-    let scored = ctx.scored(false);
+/// `None` for own data whose runs did not use both losses: the comparison
+/// is the course's question, asked of Fashion-MNIST whatever its runs did.
+pub fn render(ctx: &Context, view: &DatasetView) -> Option<Section> {
+    let title = view.title("Cross-entropy vs squared error");
+    let id = view.id("q8-loss");
+    let scored = ctx.scored(&view.key);
     let per_loss: Vec<Vec<usize>> =
         LOSSES.iter().map(|(l, _)| scored.iter().copied().filter(|&i| ctx.runs[i].loss() == *l).collect()).collect();
+    if !view.course && per_loss.iter().any(Vec::is_empty) {
+        return None;
+    }
     if per_loss.iter().all(Vec::is_empty) {
-        return Section {
-            id: "q8-loss",
+        return Some(Section {
+            id,
             question: "Q8",
             title,
-            body: empty("No Fashion-MNIST run has a validation accuracy yet."),
-        };
+            body: empty(&format!("No {} run has a validation accuracy yet.", view.label)),
+        });
     }
     let mut body = String::new();
     let missing: Vec<&str> = LOSSES.iter().zip(&per_loss).filter(|(_, r)| r.is_empty()).map(|((_, n), _)| *n).collect();
     if !missing.is_empty() {
         body.push_str(&empty(&format!(
-            "No Fashion-MNIST run used {}: the comparison below is one-sided.",
+            "No {} run used {}: the comparison below is one-sided.",
+            view.label,
             missing.join(", ")
         )));
     }
@@ -117,18 +130,22 @@ pub fn render(ctx: &Context) -> Section {
         .filter(|(_, a)| !a.is_empty())
         .map(|((_, name), a)| {
             let best = a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            vec![
+            let mut row = vec![
                 esc(name),
                 a.len().to_string(),
                 pct(mean(a).unwrap_or(0.0)),
                 pct(median(a).unwrap_or(0.0)),
                 pct(best),
-                format!("{:.0}%", 100.0 * a.iter().filter(|&&v| v >= 0.85).count() as f64 / a.len() as f64),
-            ]
+            ];
+            // 85 % is a landmark on Fashion-MNIST only.
+            if view.course {
+                row.push(format!("{:.0}%", 100.0 * a.iter().filter(|&&v| v >= 0.85).count() as f64 / a.len() as f64));
+            }
+            row
         })
         .collect();
-    let fashion: Vec<&Run> = scored.iter().map(|&i| &ctx.runs[i]).collect();
-    let pairs = matched_pairs(&fashion, "loss", [LOSSES[0].0, LOSSES[1].0]);
+    let scored_runs: Vec<&Run> = scored.iter().map(|&i| &ctx.runs[i]).collect();
+    let pairs = matched_pairs(&scored_runs, "loss", [LOSSES[0].0, LOSSES[1].0]);
     if let ([ce, mse], true) = (&accs[..], !accs.iter().any(Vec::is_empty)) {
         let (ce_best, mse_best) = (
             ce.iter().copied().fold(f64::NEG_INFINITY, f64::max),
@@ -143,14 +160,19 @@ pub fn render(ctx: &Context) -> Section {
             pct(median(mse).unwrap_or(0.0))
         );
         if !pairs.is_empty() {
-            verdict.push_str(&pairs_sentence(&pairs));
+            verdict.push_str(&pairs_sentence(&pairs, view.classes));
         }
         body.push_str(&format!("<p class=\"lead\">{}</p>", esc(&verdict)));
     }
-    body.push_str(&table(&["loss", "runs", "mean", "median", "best", "runs ≥ 85%"], &rows, "losses"));
+    let headers: &[&str] = if view.course {
+        &["loss", "runs", "mean", "median", "best", "runs ≥ 85%"]
+    } else {
+        &["loss", "runs", "mean", "median", "best"]
+    };
+    body.push_str(&table(headers, &rows, "losses"));
     if !pairs.is_empty() {
         body.push_str("<h3>Runs that differ only in the loss</h3>");
-        body.push_str(&pairs_table(&pairs));
+        body.push_str(&pairs_table(&pairs, view.classes));
     }
 
     // Learning curves of the best run of each loss.
@@ -215,7 +237,7 @@ pub fn render(ctx: &Context) -> Section {
         .collect();
     body.push_str("<h3>Final validation accuracy of every run, by loss</h3>");
     body.push_str(&figure(&strip(&groups, "validation accuracy"), "Each dot is a run; the box spans the middle half of the runs, the thick line is the median, the whisker the range."));
-    Section { id: "q8-loss", question: "Q8", title, body }
+    Some(Section { id, question: "Q8", title, body })
 }
 
 #[cfg(test)]
@@ -243,7 +265,7 @@ mod tests {
         use Verdict::*;
         assert_eq!(verdicts, [First, Second, TieAtChance, Tie, TieAtChance]);
         assert_eq!(
-            pairs_sentence(&pairs),
+            pairs_sentence(&pairs, 10),
             " 5 configurations were run with both losses and nothing else changed. Compared at the last epoch both \
              runs of a pair reached, cross-entropy is ahead in 1 pair, squared error in 1 pair, and 3 pairs tie (2 \
              with neither run above 15%, chance being 10%; 1 within 0.1 point). Over the pairs that do not tie, \
