@@ -6,7 +6,8 @@
 needs numpy, scikit-learn and Pillow (e.g. a venv: `python3 -m venv .venv &&
 .venv/bin/pip install scikit-learn pillow`). It writes, from `load_digits` (1,797
 8x8 images, 16 grey levels, ten classes) and `load_iris` (150 rows, four features,
-three named species):
+three named species), plus two more tables for the small-data defaults sweep
+(sweeps/small-data.yaml):
 
     OUT_DIR/digits.csv          64 pixel columns + `label` (0-9), with a header
     OUT_DIR/digits.npz          x (1797, 8, 8) int64, y (1797,) int64
@@ -14,6 +15,9 @@ three named species):
     OUT_DIR/iris.csv            four named columns + `species` (setosa, ...), with a header
     OUT_DIR/iris.npz            X (150, 4) float64, y (150,) species names
     OUT_DIR/iris_x.npy, iris_y.npy  the same as a pair of arrays
+    OUT_DIR/wine.csv            `load_wine`: 178 rows, 13 named features + `label` (0-2)
+    OUT_DIR/breast_cancer.csv   `load_breast_cancer`: 569 rows, 30 named features +
+                                `label` (malignant, benign)
 
 Nothing is downloaded: both datasets ship inside scikit-learn.
 """
@@ -23,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from sklearn.datasets import load_digits, load_iris
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 
 
 def write_csv(path, header, rows, labels):
@@ -53,7 +57,12 @@ def main(out):
     np.savez(out / "iris.npz", X=iris.data, y=species)
     np.save(out / "iris_x.npy", iris.data)
     np.save(out / "iris_y.npy", species)
-    print(f"wrote digits ({len(x)} samples) and iris ({len(species)} samples) to {out}")
+    for name, load in [("wine", load_wine), ("breast_cancer", load_breast_cancer)]:
+        table = load()
+        labels = np.array([table.target_names[t] for t in table.target])
+        columns = [n.replace(" ", "_").replace("/", "_") for n in table.feature_names]
+        write_csv(out / f"{name}.csv", columns + ["label"], table.data, labels)
+    print(f"wrote digits ({len(x)} samples), iris ({len(species)} samples), wine and breast_cancer to {out}")
 
 
 if __name__ == "__main__":

@@ -62,8 +62,8 @@ const PROBABILITY: Kind = Kind::Float { min: 0.0, max: 1.0, min_exclusive: false
 
 /// Every flag of `train`. The defaults here are the project's defaults: for the
 /// built-in datasets the configuration with the best validation accuracy in our
-/// own sweeps (see the README, "Defaults"); own data gets the same values until
-/// the size rules of [`own_data`] are chosen.
+/// own sweeps (see the README, "Defaults"); own data derives its epochs, batch
+/// size and width from its size ([`own_data`]).
 pub const FLAGS: &[Flag] = &[
     Flag {
         long: "wandb_project",

@@ -76,7 +76,7 @@ fn a_failed_start_leaves_no_folder_and_the_next_run_gets_the_name() {
         .expect("runs/")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, ["iris_hl_2_sz_768_bs_256_ac_ReLU_o_adam_lr_0.001_ep_1"]);
+    assert_eq!(names, ["iris_hl_2_sz_256_bs_16_ac_ReLU_o_adam_lr_0.001_ep_1"]);
 }
 
 fn config(cwd: &Path, args: &[&str]) -> serde_json::Value {

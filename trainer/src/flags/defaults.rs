@@ -95,7 +95,7 @@ impl DataFacts {
 }
 
 /// The flag values while defaults are being resolved.
-pub struct Resolving<'a>(&'a Map<String, Value>);
+pub struct Resolving<'a>(pub(super) &'a Map<String, Value>);
 
 impl Resolving<'_> {
     /// A resolved whole-number flag.

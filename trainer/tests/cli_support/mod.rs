@@ -157,16 +157,25 @@ pub fn sklearn_data() -> &'static Path {
     .path()
 }
 
-/// Runs `scripts/sklearn_datasets.py OUT` with `$FFN_SKLEARN_PYTHON`, else the
-/// workspace's `.venv/bin/python` (`scripts/setup.sh` installs scikit-learn there).
+/// Runs `scripts/sklearn_datasets.py OUT`.
 fn sklearn_datasets(out: &Path) {
+    sklearn_script("sklearn_datasets.py", &[out.as_os_str()]);
+}
+
+/// Runs `scripts/SCRIPT ARGS` with `$FFN_SKLEARN_PYTHON`, else the workspace's
+/// `.venv/bin/python` (`scripts/setup.sh` installs scikit-learn there), with
+/// one BLAS thread (the tests run binaries beside it); returns its stdout.
+pub fn sklearn_script(script: &str, args: &[&std::ffi::OsStr]) -> String {
     let python = std::env::var_os("FFN_SKLEARN_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace().join(".venv/bin/python"));
-    let script = workspace().join("scripts/sklearn_datasets.py");
-    let result = Command::new(&python).arg(&script).arg(out).output();
-    match result {
-        Ok(o) if o.status.success() => {}
+    let script = workspace().join("scripts").join(script);
+    let mut cmd = Command::new(&python);
+    for key in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"] {
+        cmd.env(key, "1");
+    }
+    match cmd.arg(&script).args(args).output() {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
         Ok(o) => panic!(
             "{} {} failed: {}\n(scripts/setup.sh installs scikit-learn and Pillow into .venv; or set \
              FFN_SKLEARN_PYTHON)",
