@@ -273,3 +273,20 @@ fn every_registered_name_is_accepted_by_train() {
     }
     assert!(checked >= ffn_core::optim::REGISTRY.len() + 6, "only {checked} names checked");
 }
+
+#[test]
+fn either_spelling_of_a_long_flag_works() {
+    // The course spells its flags with `_`, ffn has a few with `-` (`--no-wandb`); a user
+    // mixing them up gets what they meant, not "unexpected argument".
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (args, key, expected) in [
+        (vec!["--no_wandb"], "no-wandb", json!(true)),
+        (vec!["--no-wandb"], "no-wandb", json!(true)),
+        (vec!["--batch-size", "64"], "batch_size", json!(64)),
+        (vec!["--label-smoothing=0.05"], "label_smoothing", json!(0.05)),
+        (vec!["--lr-schedule", "constant"], "lr_schedule", json!("constant")),
+    ] {
+        let config = dry_run(tmp.path(), &args).unwrap_or_else(|r| panic!("train {args:?}: {}", r.describe()));
+        assert!(same(&config[key], &expected), "train {args:?}: {key} = {} not {expected}", config[key]);
+    }
+}

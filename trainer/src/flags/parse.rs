@@ -122,6 +122,11 @@ pub fn command() -> Command {
         );
     for f in FLAGS {
         let mut arg = Arg::new(f.long).long(f.long).help(help_of(f));
+        // The course's flags are spelt with `_`, a few of ffn's with `-`: either spelling works.
+        let other = if f.long.contains('_') { f.long.replace('_', "-") } else { f.long.replace('-', "_") };
+        if other != f.long {
+            arg = arg.alias(other);
+        }
         arg = match f.kind {
             Kind::Switch => arg.action(ArgAction::SetTrue),
             kind => {
