@@ -218,6 +218,11 @@ fn an_interrupted_sweep_resumes_without_redoing_finished_runs() {
     let n = continued.len();
     let said = if n == 1 { "1 run interrupted continue".to_string() } else { format!("{n} runs interrupted continue") };
     assert!(stdout.contains(&format!("{said} from their last epoch checkpoint")), "{stdout}");
+    let over = interrupted.len() - n;
+    if over > 0 {
+        let runs = if over == 1 { "1 run".to_string() } else { format!("{over} runs") };
+        assert!(stdout.contains(&format!("{runs} interrupted start over (no checkpoint)")), "{stdout}");
+    }
     // The run that was waited for has an epoch behind it; the other may have been stopped
     // inside its first epoch (a slow machine), and then continues from its epoch-0 checkpoint.
     assert!(continued.iter().any(|(_, done)| *done >= 1), "no run continued after an epoch:\n{stdout}");
@@ -245,8 +250,11 @@ fn an_interrupted_sweep_resumes_without_redoing_finished_runs() {
         }
         if interrupted.iter().any(|n| n == name) {
             assert_eq!(attempts, 2, "{name}");
+            // A run stopped before its first epoch ended has no checkpoint and starts
+            // over, as the resume line said; every other one continues from its own.
             let log = std::fs::read_to_string(out.join("runs").join(name).join("train.log")).unwrap();
-            assert!(log.contains("resuming"), "{name} continued from its checkpoint:\n{log}");
+            let said_continue = continued.iter().any(|(n, _)| n == name);
+            assert_eq!(log.contains("resuming"), said_continue, "{name} (continued: {said_continue}):\n{log}");
         }
     }
     // Same configurations as before the interrupt (the search is seeded per run index).

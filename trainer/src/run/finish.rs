@@ -38,6 +38,10 @@ pub(super) fn finish(mut run: Run, outcome: Outcome) -> Result<Outcome, TrainErr
             }
         }
         Outcome::Failed(why) => eprintln!("train: error: {why}"),
+        Outcome::Interrupted(_) if !run.dir.join(super::checkpoint::FILE_NAME).is_file() => eprintln!(
+            "train: {} before the run's first checkpoint: nothing to resume; run the same command again",
+            summary.reason.as_deref().unwrap_or("interrupted").split(';').next().unwrap_or("interrupted"),
+        ),
         Outcome::Interrupted(_) => eprintln!(
             "train: {}; the last checkpoint is in {}: continue with: train --resume {}",
             summary.reason.as_deref().unwrap_or("interrupted"),
