@@ -27,7 +27,7 @@ use ffn_trainer::data::info::DataInfo;
 use ffn_trainer::data::{DatasetName, IMAGE_LEN};
 use ffn_trainer::export::describe::description;
 use firmware_support::{
-    BOARDS, Run, default_model_path, host_classes, images, odd_shaped_model, run_firmware, scratch_for,
+    Run, default_model_path, host_classes, images, odd_shaped_model, run_firmware, run_on_every_board, scratch_for,
     skip_without_tools, table_model,
 };
 
@@ -98,13 +98,7 @@ fn int8_firmware_on_six_cores_matches_host() {
     }
     let model = std::fs::read(default_model_path()).unwrap();
     let (pixels, labels) = images("fashion-mnist", "t10k");
-    let runs: Vec<Run> = std::thread::scope(|scope| {
-        let handles: Vec<_> = BOARDS
-            .iter()
-            .map(|(board, _)| scope.spawn(move || run_firmware(board, &[], &[], Some(FIRMWARE_IMAGES))))
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("a board's run panicked")).collect()
-    });
+    let runs = run_on_every_board(&[], FIRMWARE_IMAGES);
     let samples: Vec<f32> = pixels[..FIRMWARE_IMAGES * IMAGE_LEN].iter().map(|&p| p as f32).collect();
     let host = host_classes(&model, &samples);
     for run in &runs {
@@ -130,16 +124,7 @@ fn odd_shaped_int8_model_on_six_cores_matches_host() {
     let model_path = tmp.path().join("odd.int8.ffn");
     std::fs::write(&model_path, &model).unwrap();
     let (pixels, labels) = images("mnist", "t10k");
-    let runs: Vec<Run> = std::thread::scope(|scope| {
-        let handles: Vec<_> = BOARDS
-            .iter()
-            .map(|(board, _)| {
-                let env = [("FFN_MODEL", model_path.as_path())];
-                scope.spawn(move || run_firmware(board, &[], &env, Some(FIRMWARE_IMAGES)))
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("a board's run panicked")).collect()
-    });
+    let runs = run_on_every_board(&[("FFN_MODEL", model_path.as_path())], FIRMWARE_IMAGES);
     let samples: Vec<f32> = pixels[..FIRMWARE_IMAGES * IMAGE_LEN].iter().map(|&p| p as f32).collect();
     let host = host_classes(&model, &samples);
     for run in &runs {

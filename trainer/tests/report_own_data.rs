@@ -8,7 +8,7 @@
 
 mod cli_support;
 
-use cli_support::{command, read_json, run, sklearn_data};
+use cli_support::{command, confusion_total, read_json, run, sklearn_data};
 use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -74,14 +74,7 @@ fn a_sweep_over_a_csv_resumes_reproduces_and_is_reported_with_its_class_names() 
         assert_eq!((config["data"].as_str(), config["label_column"].as_str()), (Some("iris.csv"), Some("species")));
         // The test set is the whole of iris.tsv, not a hold-out of iris.csv.
         let confusion = read_json(&dir.join("confusion.json"));
-        let total: u64 = confusion["matrix"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|r| r.as_array().unwrap())
-            .map(|v| v.as_u64().unwrap())
-            .sum();
-        assert_eq!(total, 150, "{}", dir.display());
+        assert_eq!(confusion_total(&confusion), 150, "{}", dir.display());
         digests.push(summary["weights_digest"].clone());
     }
 

@@ -9,7 +9,7 @@
 
 mod cli_support;
 
-use cli_support::{assert_clean_error, read_json, run, sklearn_data};
+use cli_support::{assert_clean_error, confusion_total, read_json, run, sklearn_data};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -48,14 +48,7 @@ fn check_run(dir: &Path, e: &Expected) -> Value {
     assert_eq!(info["input_len"].as_u64(), Some(e.inputs), "{}", dir.display());
     let confusion = read_json(&dir.join("confusion.json"));
     assert_eq!(confusion["classes"], summary["classes"]);
-    let rows: u64 = confusion["matrix"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|r| r.as_array().unwrap())
-        .map(|v| v.as_u64().unwrap())
-        .sum();
-    assert_eq!(rows, e.test_rows, "{}: test rows", dir.display());
+    assert_eq!(confusion_total(&confusion), e.test_rows, "{}: test rows", dir.display());
     let config = read_json(&dir.join("config.json"));
     assert_eq!(config["dataset"], Value::Null, "own data has no built-in dataset");
     summary

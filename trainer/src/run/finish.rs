@@ -6,6 +6,15 @@ use super::{Outcome, Run, TrainError, count, output_error};
 
 pub(super) fn finish(mut run: Run, outcome: Outcome) -> Result<Outcome, TrainError> {
     let wall_seconds = run.wall_seconds();
+    // A run stopped before its first checkpoint (during set-up) has nothing to resume.
+    let resumable = run.dir.join(super::checkpoint::FILE_NAME).is_file();
+    let stopped_by = |signal: &str| {
+        if resumable {
+            format!("{signal}; resume with --resume")
+        } else {
+            format!("{signal} before the run's first checkpoint: nothing to resume")
+        }
+    };
     let summary = Summary {
         state: outcome.state().into(),
         epochs_done: run.history.len(),
@@ -16,8 +25,8 @@ pub(super) fn finish(mut run: Run, outcome: Outcome) -> Result<Outcome, TrainErr
         wall_seconds,
         reason: match &outcome {
             Outcome::Failed(why) => Some(why.clone()),
-            Outcome::Interrupted(130) => Some("interrupted by Ctrl-C (SIGINT); resume with --resume".into()),
-            Outcome::Interrupted(_) => Some("terminated (SIGTERM); resume with --resume".into()),
+            Outcome::Interrupted(130) => Some(stopped_by("interrupted by Ctrl-C (SIGINT)")),
+            Outcome::Interrupted(_) => Some(stopped_by("terminated (SIGTERM)")),
             Outcome::Stopped => Some("stopped early by the sweep (hyperband)".into()),
             Outcome::Finished => None,
         },
@@ -38,10 +47,9 @@ pub(super) fn finish(mut run: Run, outcome: Outcome) -> Result<Outcome, TrainErr
             }
         }
         Outcome::Failed(why) => eprintln!("train: error: {why}"),
-        Outcome::Interrupted(_) if !run.dir.join(super::checkpoint::FILE_NAME).is_file() => eprintln!(
-            "train: {} before the run's first checkpoint: nothing to resume; run the same command again",
-            summary.reason.as_deref().unwrap_or("interrupted").split(';').next().unwrap_or("interrupted"),
-        ),
+        Outcome::Interrupted(_) if !resumable => {
+            eprintln!("train: {}; run the same command again", summary.reason.as_deref().unwrap_or("interrupted"))
+        }
         Outcome::Interrupted(_) => eprintln!(
             "train: {}; the last checkpoint is in {}: continue with: train --resume {}",
             summary.reason.as_deref().unwrap_or("interrupted"),

@@ -131,6 +131,12 @@ pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
+/// The samples a `confusion.json` counts: the sum of its matrix.
+pub fn confusion_total(confusion: &serde_json::Value) -> u64 {
+    let rows = confusion["matrix"].as_array().expect("confusion.json has a matrix");
+    rows.iter().flat_map(|r| r.as_array().expect("a matrix row")).map(|v| v.as_u64().expect("a count")).sum()
+}
+
 /// Two config values are equal, numbers by value (`1e-3` = `0.001`, `0` = `0.0`).
 pub fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     match (a.as_f64(), b.as_f64()) {

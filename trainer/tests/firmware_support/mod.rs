@@ -240,6 +240,15 @@ pub fn flash_bytes(elf: &Path) -> Option<usize> {
     )
 }
 
+/// [`run_firmware`] on every board of [`BOARDS`] at once, in their order.
+pub fn run_on_every_board(env: &[(&str, &Path)], images: usize) -> Vec<Run> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            BOARDS.iter().map(|(board, _)| scope.spawn(move || run_firmware(board, &[], env, Some(images)))).collect();
+        handles.into_iter().map(|h| h.join().expect("a board's run panicked")).collect()
+    })
+}
+
 /// Builds the firmware for `board` with `env` (model, samples) through
 /// `firmware/run.sh` (which serialises builds and runs each in its own folder)
 /// and runs it in QEMU.
