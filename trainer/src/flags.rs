@@ -541,6 +541,9 @@ pub const FLAGS: &[Flag] = &[
     },
 ];
 
+/// The augmentation flags (all off means no augmentation).
+pub const AUGMENTATION: [&str; 6] = ["shift", "rotate", "zoom", "elastic", "flip", "erase"];
+
 pub fn flag(long: &str) -> Option<&'static Flag> {
     FLAGS.iter().find(|f| f.long == long)
 }

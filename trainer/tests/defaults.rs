@@ -105,7 +105,7 @@ fn best_repeated(dataset: &str, min_runs: usize) -> (Vec<Value>, Seeds) {
 }
 
 /// `train`'s resolved configuration for `args` matches `best` on every key.
-fn assert_defaults_are(args: &[&str], best: &[Value], seeds: &Seeds) {
+fn assert_defaults_are(args: &[&str], best: &[Value], seeds: &Seeds) -> Value {
     let tmp = tempfile::tempdir().expect("tempdir");
     let defaults = dry_run(tmp.path(), args).unwrap_or_else(|r| panic!("{}", r.describe()));
     for (key, want) in KEYS.iter().chain(&AUGMENT_KEYS).zip(best) {
@@ -117,14 +117,13 @@ fn assert_defaults_are(args: &[&str], best: &[Value], seeds: &Seeds) {
     }
     assert_eq!(defaults["seed"], 1);
     assert!(seeds.contains_key(&1), "the default seed's run is among the repeats");
+    defaults
 }
 
 #[test]
 fn defaults_are_the_best_mean_validation_configuration_of_our_seed_repeats() {
     let (best, seeds) = best_repeated("fashion_mnist", 50);
-    assert_defaults_are(&[], &best, &seeds);
-    let tmp = tempfile::tempdir().expect("tempdir");
-    assert_eq!(dry_run::<&str>(tmp.path(), &[]).expect("dry run")["dataset"], "fashion_mnist");
+    assert_eq!(assert_defaults_are(&[], &best, &seeds)["dataset"], "fashion_mnist");
 }
 
 /// MNIST's recipe (its ±1-pixel shifts) won on MNIST's own seed repeats: the
