@@ -54,8 +54,7 @@ fn finished_runs(results: &Path, dataset: &str) -> Vec<(Vec<Value>, u64, f64, f6
             let (config, summary) =
                 (read_json(&run.path().join("config.json")), read_json(&run.path().join("summary.json")));
             let config = config.as_object().expect("config object");
-            if config.get("dataset").and_then(Value::as_str) != Some(dataset) || summary["state"] != "finished"
-            {
+            if config.get("dataset").and_then(Value::as_str) != Some(dataset) || summary["state"] != "finished" {
                 continue;
             }
             // Run folders from before `--dropout` ran without it: the report's rule.

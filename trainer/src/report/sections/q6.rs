@@ -3,14 +3,14 @@
 //! configuration to recommend.
 
 use super::{command_line, command_line_without, empty, wide_figure};
+use crate::flags::AUGMENTATION;
 use crate::report::charts::parallel::parallel;
 use crate::report::html::{Section, cell_bar, table};
 use crate::report::observations::{self, by_level, pct};
 use crate::report::params::Table;
+use crate::report::runs::Run;
 use crate::report::stats::{self, mean};
 use crate::report::svg::esc;
-use crate::flags::AUGMENTATION;
-use crate::report::runs::Run;
 use crate::report::{Context, DatasetView};
 
 /// The course project's target accuracy for the recommendation.
@@ -116,7 +116,7 @@ pub fn render(ctx: &Context, view: &DatasetView) -> Section {
             pct(table_data.metric[rec.best_run]),
             esc(&command_line(run))
         ));
-        let augmentation = augmentation_effect(ctx, &scored);
+        let augmentation = augmentation_effect(&scored.iter().map(|&i| &ctx.runs[i]).collect::<Vec<_>>());
         // Where augmented runs have twins, their table answers for the
         // augmentation flags better than averages over unlike runs.
         let disagree: Vec<String> = rec
@@ -255,21 +255,23 @@ fn transforms(run: &Run) -> String {
 /// What augmentation did here: each augmented run against its twin without
 /// augmentation (the same configuration and seed). Empty when no augmented
 /// run has a twin.
-fn augmentation_effect(ctx: &Context, scored: &[usize]) -> String {
-    let twin_key = |i: usize| config_key(&ctx.runs[i], &AUGMENTATION);
-    let plain: Vec<usize> = scored.iter().copied().filter(|&i| transforms(&ctx.runs[i]).is_empty()).collect();
+fn augmentation_effect(runs: &[&Run]) -> String {
+    let twin_key = |run: &Run| config_key(run, &AUGMENTATION);
+    let plain: Vec<&Run> = runs.iter().copied().filter(|r| transforms(r).is_empty()).collect();
     let mut rows = Vec::new();
     let mut diffs = Vec::new();
-    for &i in scored {
-        let run = &ctx.runs[i];
+    for &run in runs {
         let (what, Some(val)) = (transforms(run), run.val_accuracy()) else { continue };
         if what.is_empty() {
             continue;
         }
-        let Some(twin) = plain.iter().copied().find(|&j| twin_key(j) == twin_key(i)) else { continue };
-        let Some(twin_val) = ctx.runs[twin].val_accuracy() else { continue };
+        let Some(twin) = plain.iter().find(|r| twin_key(r) == twin_key(run)) else { continue };
+        let Some(twin_val) = twin.val_accuracy() else { continue };
         diffs.push(val - twin_val);
-        rows.push((val - twin_val, vec![esc(&what), pct2(val), pct2(twin_val), format!("{:+.2}", (val - twin_val) * 100.0)]));
+        rows.push((
+            val - twin_val,
+            vec![esc(&what), pct2(val), pct2(twin_val), format!("{:+.2}", (val - twin_val) * 100.0)],
+        ));
     }
     if rows.is_empty() {
         return String::new();
@@ -335,7 +337,11 @@ fn toward_target(run: &crate::report::runs::Run, best: f64) -> String {
                 on.join(", ")
             )
         };
-        s.push_str(&format!(" Train accuracy ({}) is {:.1} points above validation: {next}.", pct(*t), (t - v) * 100.0));
+        s.push_str(&format!(
+            " Train accuracy ({}) is {:.1} points above validation: {next}.",
+            pct(*t),
+            (t - v) * 100.0
+        ));
     }
     s
 }
@@ -366,4 +372,42 @@ fn run_outcomes(ctx: &Context, dataset: &str) -> Vec<String> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::pairs::tests::run;
+
+    fn with(mut run: Run, key: &str, value: f64) -> Run {
+        run.config.insert(key.into(), value.into());
+        run
+    }
+
+    #[test]
+    fn augmented_runs_are_compared_with_their_twin_only() {
+        let plain = run("cross_entropy", 0.1, &[0.91]);
+        let shifted = with(run("cross_entropy", 0.1, &[0.90]), "shift", 1.0);
+        let flipped = with(run("cross_entropy", 0.1, &[0.9120]), "flip", 0.5);
+        // No twin: another learning rate.
+        let lonely = with(run("cross_entropy", 0.2, &[0.99]), "erase", 0.3);
+        let text = augmentation_effect(&[&plain, &shifted, &flipped, &lonely]);
+        assert!(text.contains("2 runs trained with augmentation"), "{text}");
+        assert!(text.contains("1 of them did better"), "{text}");
+        assert!(text.contains("the best transform gained +0.20 points"), "{text}");
+        assert!(text.contains("(mean -0.40 points)"), "{text}");
+        assert!(!text.contains("erase"), "{text}");
+        assert!(text.find("flip 0.5").unwrap() < text.find("shift 1").unwrap(), "best first: {text}");
+        // Another seed is not a twin either.
+        let other_seed = with(plain.clone(), "seed", 2.0);
+        assert_eq!(augmentation_effect(&[&other_seed, &shifted]), "");
+    }
+
+    #[test]
+    fn a_loss_to_every_transform_is_said_as_such() {
+        let plain = run("cross_entropy", 0.1, &[0.91]);
+        let shifted = with(run("cross_entropy", 0.1, &[0.90]), "shift", 1.0);
+        let text = augmentation_effect(&[&plain, &shifted]);
+        assert!(text.contains("every transform cost validation accuracy, the least 1.00 points"), "{text}");
+    }
 }
