@@ -8,6 +8,7 @@ pub mod choices;
 pub mod defaults;
 pub mod own_data;
 mod parse;
+pub mod recipes;
 
 pub use defaults::{DataFacts, DataRule, DefaultRule, SizeRule, to_values};
 pub use parse::{Parsed, check, command, given, parse_args, translate_args};
@@ -62,8 +63,9 @@ const PROBABILITY: Kind = Kind::Float { min: 0.0, max: 1.0, min_exclusive: false
 
 /// Every flag of `train`. The defaults here are the project's defaults: for the
 /// built-in datasets the configuration with the best validation accuracy in our
-/// own sweeps (see the README, "Defaults"); own data derives its epochs, batch
-/// size and width from its size ([`own_data`]).
+/// own sweeps (see the README, "Defaults"); MNIST has a recipe of its own for
+/// a few flags ([`recipes`]); own data derives its epochs, batch size and width
+/// from its size ([`own_data`]).
 pub const FLAGS: &[Flag] = &[
     Flag {
         long: "wandb_project",
@@ -269,10 +271,10 @@ pub const FLAGS: &[Flag] = &[
         long: "shift",
         short: None,
         kind: Kind::Int { min: 0 },
-        default: DefaultRule::Value("0"),
+        default: DefaultRule::Data(&recipes::SHIFT),
         help: "Augmentation: shift each training image by a random whole number of pixels in -N..=N on each axis",
         hyper: true,
-        extra: None,
+        extra: Some("0"),
     },
     Flag {
         long: "rotate",
@@ -479,7 +481,7 @@ pub const FLAGS: &[Flag] = &[
         short: None,
         kind: Kind::Switch,
         default: DefaultRule::None,
-        help: "Turn ffn's extras off (cosine schedule, warm-up, label smoothing, dropout), as the course project trained; a flag given explicitly still counts",
+        help: "Turn ffn's extras off (cosine schedule, warm-up, label smoothing, dropout, MNIST's shifts), as the course project trained; a flag given explicitly still counts",
         hyper: false,
         extra: None,
     },
@@ -538,6 +540,9 @@ pub const FLAGS: &[Flag] = &[
         extra: None,
     },
 ];
+
+/// The augmentation flags (all off means no augmentation).
+pub const AUGMENTATION: [&str; 6] = ["shift", "rotate", "zoom", "elastic", "flip", "erase"];
 
 pub fn flag(long: &str) -> Option<&'static Flag> {
     FLAGS.iter().find(|f| f.long == long)

@@ -1,6 +1,7 @@
 //! `train`'s defaults are the configuration our sweeps chose (issue 4), read
 //! from the committed `results/`: among the Fashion-MNIST configurations run
-//! with at least three seeds, the one with the best mean validation accuracy.
+//! with at least three seeds, the one with the best mean validation accuracy;
+//! MNIST's recipe (`-d mnist`, issue 24) the same among MNIST's.
 //! (One validation split of 6,000 images measures accuracy to about ±0.4
 //! points, so single runs are not compared; see sweeps/ffn-seeds.yaml.)
 
@@ -44,8 +45,8 @@ const MIN_SEEDS: usize = 3;
 /// seed → (val_accuracy, test_accuracy) of one configuration.
 type Seeds = BTreeMap<u64, (f64, f64)>;
 
-/// (configuration, seed, val_accuracy, test_accuracy) of every finished Fashion-MNIST run.
-fn finished_runs(results: &Path) -> Vec<(Vec<Value>, u64, f64, f64)> {
+/// (configuration, seed, val_accuracy, test_accuracy) of every finished run on `dataset`.
+fn finished_runs(results: &Path, dataset: &str) -> Vec<(Vec<Value>, u64, f64, f64)> {
     let mut runs = Vec::new();
     for sweep in std::fs::read_dir(results).expect("results/").flatten() {
         let Ok(folders) = std::fs::read_dir(sweep.path().join("runs")) else { continue };
@@ -53,8 +54,7 @@ fn finished_runs(results: &Path) -> Vec<(Vec<Value>, u64, f64, f64)> {
             let (config, summary) =
                 (read_json(&run.path().join("config.json")), read_json(&run.path().join("summary.json")));
             let config = config.as_object().expect("config object");
-            if config.get("dataset").and_then(Value::as_str) != Some("fashion_mnist") || summary["state"] != "finished"
-            {
+            if config.get("dataset").and_then(Value::as_str) != Some(dataset) || summary["state"] != "finished" {
                 continue;
             }
             // Run folders from before `--dropout` ran without it: the report's rule.
@@ -77,10 +77,12 @@ fn finished_runs(results: &Path) -> Vec<(Vec<Value>, u64, f64, f64)> {
     runs
 }
 
-#[test]
-fn defaults_are_the_best_mean_validation_configuration_of_our_seed_repeats() {
-    let runs = finished_runs(&workspace().join("results"));
-    assert!(runs.len() > 50, "results/ holds the sweeps' runs ({} found)", runs.len());
+/// The configuration with the best mean validation accuracy among those run
+/// on `dataset` with at least [`MIN_SEEDS`] seeds, and its seeds; every
+/// repeated configuration is printed.
+fn best_repeated(dataset: &str, min_runs: usize) -> (Vec<Value>, Seeds) {
+    let runs = finished_runs(&workspace().join("results"), dataset);
+    assert!(runs.len() >= min_runs, "results/ holds the sweeps' {dataset} runs ({} found)", runs.len());
     let mut by_config: BTreeMap<String, (Vec<Value>, Seeds)> = BTreeMap::new();
     for (key, seed, val, test) in runs {
         let entry = by_config.entry(serde_json::to_string(&key).unwrap()).or_insert_with(|| (key, BTreeMap::new()));
@@ -89,24 +91,46 @@ fn defaults_are_the_best_mean_validation_configuration_of_our_seed_repeats() {
     let mean = |seeds: &Seeds| seeds.values().map(|(v, _)| v).sum::<f64>() / seeds.len() as f64;
     let repeated: Vec<_> = by_config.values().filter(|(_, seeds)| seeds.len() >= MIN_SEEDS).collect();
     assert!(repeated.len() >= 2, "at least two configurations were repeated over {MIN_SEEDS} seeds");
-    let (best, seeds) = repeated.iter().max_by(|a, b| mean(&a.1).total_cmp(&mean(&b.1))).expect("non-empty");
     for (config, runs) in &repeated {
         println!(
-            "mean val {:.4} over seeds {:?}: {}",
+            "{dataset}: mean val {:.4} over seeds {:?}: {}",
             mean(runs),
             runs.keys().collect::<Vec<_>>(),
             Value::from(config.clone())
         );
     }
+    let (best, seeds) = repeated.iter().max_by(|a, b| mean(&a.1).total_cmp(&mean(&b.1))).expect("non-empty");
+    (best.clone(), seeds.clone())
+}
 
+/// `train`'s resolved configuration for `args` matches `best` on every key.
+fn assert_defaults_are(args: &[&str], best: &[Value], seeds: &Seeds) -> Value {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let defaults = dry_run::<&str>(tmp.path(), &[]).unwrap_or_else(|r| panic!("{}", r.describe()));
+    let defaults = dry_run(tmp.path(), args).unwrap_or_else(|r| panic!("{}", r.describe()));
     for (key, want) in KEYS.iter().chain(&AUGMENT_KEYS).zip(best) {
-        assert!(same(&defaults[*key], want), "default {key}: {} but the best configuration has {want}", defaults[*key]);
+        assert!(
+            same(&defaults[*key], want),
+            "{args:?}: default {key} is {} but the best configuration has {want}",
+            defaults[*key]
+        );
     }
-    assert_eq!(defaults["dataset"], "fashion_mnist");
     assert_eq!(defaults["seed"], 1);
     assert!(seeds.contains_key(&1), "the default seed's run is among the repeats");
+    defaults
+}
+
+#[test]
+fn defaults_are_the_best_mean_validation_configuration_of_our_seed_repeats() {
+    let (best, seeds) = best_repeated("fashion_mnist", 50);
+    assert_eq!(assert_defaults_are(&[], &best, &seeds)["dataset"], "fashion_mnist");
+}
+
+/// MNIST's recipe (its ±1-pixel shifts) won on MNIST's own seed repeats: the
+/// shared recipe with and without them, seeds 1–3 each.
+#[test]
+fn mnist_recipe_is_the_best_mean_validation_configuration_of_its_seed_repeats() {
+    let (best, seeds) = best_repeated("mnist", 8);
+    assert_defaults_are(&["-d", "mnist"], &best, &seeds);
 }
 
 /// The report recommends the same configuration (its "Seed repeats" part).

@@ -19,6 +19,8 @@ pub struct Sweep {
     /// The configuration's `description`: why the sweep was set up that way.
     pub description: Option<String>,
     pub config_file: Option<PathBuf>,
+    /// The configuration's `parameters`: the space it searched.
+    pub parameters: Option<Yaml>,
 }
 
 /// Name of the group of runs that were not started by a sweep.
@@ -89,6 +91,7 @@ fn config_in(dir: &Path) -> Option<(PathBuf, Yaml)> {
 }
 
 fn describe(sweep: &mut Sweep, config: &Yaml) {
+    sweep.parameters = config.get("parameters").cloned();
     sweep.description = config.get("description").and_then(Yaml::as_str).map(|d| d.trim().to_string());
     sweep.method = config.get("method").and_then(Yaml::as_str).map(str::to_string);
     sweep.metric = config.get("metric").map(|m| {

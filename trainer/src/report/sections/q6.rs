@@ -3,10 +3,12 @@
 //! configuration to recommend.
 
 use super::{command_line, command_line_without, empty, wide_figure};
+use crate::flags::AUGMENTATION;
 use crate::report::charts::parallel::parallel;
 use crate::report::html::{Section, cell_bar, table};
 use crate::report::observations::{self, by_level, pct};
 use crate::report::params::Table;
+use crate::report::runs::Run;
 use crate::report::stats::{self, mean};
 use crate::report::svg::esc;
 use crate::report::{Context, DatasetView};
@@ -114,10 +116,14 @@ pub fn render(ctx: &Context, view: &DatasetView) -> Section {
             pct(table_data.metric[rec.best_run]),
             esc(&command_line(run))
         ));
+        let augmentation = augmentation_effect(&scored.iter().map(|&i| &ctx.runs[i]).collect::<Vec<_>>());
+        // Where augmented runs have twins, their table answers for the
+        // augmentation flags better than averages over unlike runs.
         let disagree: Vec<String> = rec
             .marginal
             .iter()
             .filter(|m| m.1 != m.3)
+            .filter(|m| augmentation.is_empty() || !AUGMENTATION.contains(&m.0.as_str()))
             .map(|m| format!("{} = {} ({} on average; the best run uses {})", m.0, m.1, pct(m.2), m.3))
             .collect();
         if disagree.is_empty() {
@@ -132,6 +138,7 @@ pub fn render(ctx: &Context, view: &DatasetView) -> Section {
             body.push_str(&format!("<p>{}</p>", esc(&toward_target(run, table_data.metric[rec.best_run]))));
         }
         body.push_str(&seed_repeats(ctx, &scored));
+        body.push_str(&augmentation);
         body.push_str("</div>");
     }
     Section { id, question: "Q6", title, body }
@@ -172,17 +179,12 @@ fn pct2(x: f64) -> String {
 fn seed_repeats(ctx: &Context, scored: &[usize]) -> String {
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     for &i in scored {
-        let config = &ctx.runs[i].config;
-        let key = crate::flags::FLAGS
-            .iter()
-            .filter(|f| f.hyper && f.long != "seed")
-            .map(|f| match crate::report::params::config_value(config, f.long) {
-                serde_json::Value::Number(n) => format!("{}", n.as_f64().unwrap_or(f64::NAN)),
-                other => other.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join("|");
+        let key = config_key(&ctx.runs[i], &["seed"]);
+        let seed = |j: usize| crate::report::params::config_value(&ctx.runs[j].config, "seed");
         match groups.iter_mut().find(|(k, _)| *k == key) {
+            // The same configuration and seed give the same bits: a run
+            // repeated in another sweep is one draw, not two.
+            Some((_, runs)) if runs.iter().any(|&j| seed(j) == seed(i)) => {}
             Some((_, runs)) => runs.push(i),
             None => groups.push((key, vec![i])),
         }
@@ -224,6 +226,77 @@ fn seed_repeats(ctx: &Context, scored: &[usize]) -> String {
     )
 }
 
+/// A run's hyper-parameters less `left_out`, as one comparable string
+/// (numbers as f64, so `0` and `0.0` are one value).
+fn config_key(run: &Run, left_out: &[&str]) -> String {
+    crate::flags::FLAGS
+        .iter()
+        .filter(|f| f.hyper && !left_out.contains(&f.long))
+        .map(|f| match crate::report::params::config_value(&run.config, f.long) {
+            serde_json::Value::Number(n) => format!("{}", n.as_f64().unwrap_or(f64::NAN)),
+            other => other.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// The augmentation a run trained with, e.g. `shift 1, flip 0.5`; empty for none.
+fn transforms(run: &Run) -> String {
+    AUGMENTATION
+        .iter()
+        .filter_map(|&k| {
+            let v = crate::report::params::config_value(&run.config, k).as_f64().unwrap_or(0.0);
+            (v != 0.0).then(|| format!("{k} {v}"))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What augmentation did here: each augmented run against its twin without
+/// augmentation (the same configuration and seed). Empty when no augmented
+/// run has a twin.
+fn augmentation_effect(runs: &[&Run]) -> String {
+    let twin_key = |run: &Run| config_key(run, &AUGMENTATION);
+    let plain: Vec<&Run> = runs.iter().copied().filter(|r| transforms(r).is_empty()).collect();
+    let mut rows = Vec::new();
+    let mut diffs = Vec::new();
+    for &run in runs {
+        let (what, Some(val)) = (transforms(run), run.val_accuracy()) else { continue };
+        if what.is_empty() {
+            continue;
+        }
+        let Some(twin) = plain.iter().find(|r| twin_key(r) == twin_key(run)) else { continue };
+        let Some(twin_val) = twin.val_accuracy() else { continue };
+        diffs.push(val - twin_val);
+        rows.push((
+            val - twin_val,
+            vec![esc(&what), pct2(val), pct2(twin_val), format!("{:+.2}", (val - twin_val) * 100.0)],
+        ));
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let helped = diffs.iter().filter(|&&d| d > 0.0).count();
+    let best = rows[0].0;
+    let verdict = if best > 0.0 {
+        format!("the best transform gained {:+.2} points", best * 100.0)
+    } else {
+        format!("every transform cost validation accuracy, the least {:.2} points", -best * 100.0)
+    };
+    format!(
+        "<h3>Augmentation</h3><p>{} runs trained with augmentation beside the same configuration and seed without it; \
+         {helped} of them did better on validation, and {verdict} (mean {:+.2} points).</p>{}",
+        rows.len(),
+        mean(&diffs).unwrap_or(0.0) * 100.0,
+        table(
+            &["augmentation", "val", "twin without it", "difference (points)"],
+            &rows.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
+            "augmentation"
+        )
+    )
+}
+
 /// How far the best run is from the course's 95 %, and whether it was still improving.
 fn toward_target(run: &crate::report::runs::Run, best: f64) -> String {
     let mut s = if best >= TARGET {
@@ -249,8 +322,23 @@ fn toward_target(run: &crate::report::runs::Run, best: f64) -> String {
     if let (Some(t), Some(v)) = (trains.last(), vals.last())
         && t - v > 0.03
     {
+        let value = |k: &str| crate::report::params::config_value(&run.config, k).as_f64().unwrap_or(0.0);
+        let on: Vec<String> = ["dropout", "label_smoothing", "weight_decay"]
+            .iter()
+            .filter(|k| value(k) > 0.0)
+            .map(|k| format!("{} {}", k.replace('_', " "), value(k)))
+            .collect();
+        let next = if on.is_empty() {
+            "more regularisation (dropout, label smoothing, weight decay) is the next thing to try".to_string()
+        } else {
+            format!(
+                "the gap is generalisation, not fitting, and it remains with {} already on; the augmentation runs below \
+                 (where there are any) show whether transformed images close it",
+                on.join(", ")
+            )
+        };
         s.push_str(&format!(
-            " Train accuracy ({}) is {:.1} points above validation: more regularisation (weight decay, label smoothing) is the next thing to try.",
+            " Train accuracy ({}) is {:.1} points above validation: {next}.",
             pct(*t),
             (t - v) * 100.0
         ));
@@ -284,4 +372,42 @@ fn run_outcomes(ctx: &Context, dataset: &str) -> Vec<String> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::pairs::tests::run;
+
+    fn with(mut run: Run, key: &str, value: f64) -> Run {
+        run.config.insert(key.into(), value.into());
+        run
+    }
+
+    #[test]
+    fn augmented_runs_are_compared_with_their_twin_only() {
+        let plain = run("cross_entropy", 0.1, &[0.91]);
+        let shifted = with(run("cross_entropy", 0.1, &[0.90]), "shift", 1.0);
+        let flipped = with(run("cross_entropy", 0.1, &[0.9120]), "flip", 0.5);
+        // No twin: another learning rate.
+        let lonely = with(run("cross_entropy", 0.2, &[0.99]), "erase", 0.3);
+        let text = augmentation_effect(&[&plain, &shifted, &flipped, &lonely]);
+        assert!(text.contains("2 runs trained with augmentation"), "{text}");
+        assert!(text.contains("1 of them did better"), "{text}");
+        assert!(text.contains("the best transform gained +0.20 points"), "{text}");
+        assert!(text.contains("(mean -0.40 points)"), "{text}");
+        assert!(!text.contains("erase"), "{text}");
+        assert!(text.find("flip 0.5").unwrap() < text.find("shift 1").unwrap(), "best first: {text}");
+        // Another seed is not a twin either.
+        let other_seed = with(plain.clone(), "seed", 2.0);
+        assert_eq!(augmentation_effect(&[&other_seed, &shifted]), "");
+    }
+
+    #[test]
+    fn a_loss_to_every_transform_is_said_as_such() {
+        let plain = run("cross_entropy", 0.1, &[0.91]);
+        let shifted = with(run("cross_entropy", 0.1, &[0.90]), "shift", 1.0);
+        let text = augmentation_effect(&[&plain, &shifted]);
+        assert!(text.contains("every transform cost validation accuracy, the least 1.00 points"), "{text}");
+    }
 }

@@ -1,0 +1,19 @@
+//! Built-in datasets' recipes of their own: a flag whose best value on one
+//! dataset is not its best on the other.
+//!
+//! Chosen on validation accuracy only (issue 24), as the shared defaults were:
+//! `tests/defaults.rs` re-derives every entry here from the committed
+//! `results/` (the configuration with at least three seeds and the best mean
+//! validation accuracy on that dataset).
+//!
+//! MNIST trains with random ±1-pixel shifts. In `results/aug-mnist*` the
+//! shared recipe with shifts reached 99.05–99.17 % validation accuracy over
+//! seeds 1–3 against 98.47 % without (`results/mnist`), and shifts beat
+//! shifts with rotations or elastic distortion. On Fashion-MNIST every
+//! transform cost validation accuracy at 30 epochs (`results/aug-fashion`
+//! on the `learning` branch, and the PyTorch reference notes), so it keeps 0.
+
+use super::defaults::DataRule;
+use crate::data::DatasetName;
+
+pub static SHIFT: DataRule = DataRule { builtin: "0", recipes: &[(DatasetName::Mnist, "1")], own: None };
