@@ -8,6 +8,7 @@
 mod cli_support;
 
 use cli_support::{dry_run, read_json, same, workspace};
+use ffn_trainer::flags::AUGMENTATION;
 use ffn_trainer::report::params::config_value;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -36,10 +37,9 @@ const KEYS: [&str; 19] = [
     "label_smoothing",
     "dropout",
 ];
-/// The augmentation flags: part of a configuration too (a run with shifts is
-/// not a seed repeat of one without), though the report's recommendation
-/// leaves them out while they are off.
-const AUGMENT_KEYS: [&str; 6] = ["shift", "rotate", "zoom", "elastic", "flip", "erase"];
+/// The augmentation flags are part of a configuration too (a run with shifts
+/// is not a seed repeat of one without).
+const AUGMENT_KEYS: [&str; 6] = AUGMENTATION;
 const MIN_SEEDS: usize = 3;
 
 /// seed → (val_accuracy, test_accuracy) of one configuration.
