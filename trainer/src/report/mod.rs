@@ -126,6 +126,14 @@ pub struct Context<'a> {
     pub own_images: BTreeMap<String, Result<TestSet, String>>,
 }
 
+/// The run of `runs` with the highest validation accuracy among `among`.
+pub fn best_of(runs: &[Run], among: &[usize]) -> Option<usize> {
+    among.iter().copied().max_by(|&a, &b| {
+        let (x, y) = (runs[a].val_accuracy(), runs[b].val_accuracy());
+        x.unwrap_or(f64::NEG_INFINITY).total_cmp(&y.unwrap_or(f64::NEG_INFINITY))
+    })
+}
+
 impl Context<'_> {
     /// Indices of the runs on `dataset` ([`Run::dataset`]) that reached a validation accuracy.
     pub fn scored(&self, dataset: &str) -> Vec<usize> {
@@ -136,10 +144,7 @@ impl Context<'_> {
 
     /// The run with the highest validation accuracy among `among`.
     pub fn best(&self, among: &[usize]) -> Option<usize> {
-        among.iter().copied().max_by(|&a, &b| {
-            let (x, y) = (self.runs[a].val_accuracy(), self.runs[b].val_accuracy());
-            x.unwrap_or(f64::NEG_INFINITY).total_cmp(&y.unwrap_or(f64::NEG_INFINITY))
-        })
+        best_of(&self.runs, among)
     }
 
     /// The test images of `dataset` ([`Run::dataset`]), when it is image data and they were found.

@@ -12,7 +12,7 @@ use crate::report::runs::Run;
 use crate::report::stats::{mean, median};
 use crate::report::svg::{esc, palette};
 use crate::report::sweeps::Sweep;
-use crate::report::{Context, DatasetView};
+use crate::report::{Context, DatasetView, best_of};
 
 const LOSSES: &[(&str, &str)] = &[("cross_entropy", "cross-entropy"), ("mean_squared_error", "squared error")];
 
@@ -107,17 +107,13 @@ fn matched_searches(sweeps: &[Sweep], runs: &[Run], dataset: &str) -> String {
     let spaces: Vec<(&Sweep, serde_yaml::Mapping, String)> =
         sweeps.iter().filter_map(|s| space_and_loss(s).map(|(space, loss)| (s, space, loss))).collect();
     let best = |sweep: &Sweep| {
-        let scored: Vec<&Run> = sweep
+        let scored: Vec<usize> = sweep
             .runs
             .iter()
-            .map(|&i| &runs[i])
-            .filter(|r| r.dataset() == dataset && r.val_accuracy().is_some())
-            .collect();
-        let best = scored
-            .iter()
             .copied()
-            .max_by(|a, b| a.val_accuracy().unwrap_or(0.0).total_cmp(&b.val_accuracy().unwrap_or(0.0)));
-        best.map(|b| (scored.len(), b))
+            .filter(|&i| runs[i].dataset() == dataset && runs[i].val_accuracy().is_some())
+            .collect();
+        best_of(runs, &scored).map(|b| (scored.len(), &runs[b]))
     };
     let mut rows = Vec::new();
     let mut even = Vec::new();
