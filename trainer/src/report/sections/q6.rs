@@ -226,18 +226,15 @@ fn seed_repeats(ctx: &Context, scored: &[usize]) -> String {
     )
 }
 
-/// A run's hyper-parameters less `left_out`, as one comparable string
-/// (numbers as f64, so `0` and `0.0` are one value).
+/// A run's hyper-parameters less `left_out` ([`crate::reproduce::flags`]),
+/// as one comparable string, numbers as f64 so that `0` and `0.0` are one
+/// value.
 fn config_key(run: &Run, left_out: &[&str]) -> String {
-    crate::flags::FLAGS
-        .iter()
-        .filter(|f| f.hyper && !left_out.contains(&f.long))
-        .map(|f| match crate::report::params::config_value(&run.config, f.long) {
-            serde_json::Value::Number(n) => format!("{}", n.as_f64().unwrap_or(f64::NAN)),
-            other => other.to_string(),
-        })
+    crate::reproduce::flags(&run.config, left_out)
+        .into_iter()
+        .map(|(flag, value)| format!("{flag}={}", value.parse::<f64>().map_or(value, |x| x.to_string())))
         .collect::<Vec<_>>()
-        .join("|")
+        .join(",")
 }
 
 /// The augmentation a run trained with, e.g. `shift 1, flip 0.5`; empty for none.
