@@ -7,11 +7,13 @@
 //! over built-in and own runs keeps them apart by dataset.
 
 mod cli_support;
+mod sweep_support;
 
 use cli_support::{command, confusion_total, read_json, run, sklearn_data};
 use serde_json::Value;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use sweep_support::wait_for;
 
 const IRIS: [&str; 3] = ["setosa", "versicolor", "virginica"];
 
@@ -127,14 +129,6 @@ fn a_sweep_over_a_csv_resumes_reproduces_and_is_reported_with_its_class_names() 
     assert!(q7.contains(" of 150 test samples right"), "a table's rows are samples, not images");
     // Chance on three classes is a third, not the course's 10 %.
     assert!(!section(&page, &ours[3]).contains("chance being 10%"));
-}
-
-fn wait_for(mut ready: impl FnMut() -> bool, limit: Duration) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(start.elapsed() < limit, "timed out");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]

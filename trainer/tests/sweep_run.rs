@@ -6,8 +6,8 @@ mod sweep_support;
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
-use sweep_support::{read_json, sweep_command, train_bin};
+use std::time::Duration;
+use sweep_support::{read_json, sweep_command, train_bin, wait_for};
 
 fn data_dir() -> String {
     sweep_support::data_dir()
@@ -142,14 +142,6 @@ fn a_grid_sweep_with_hyperband_runs_stops_and_summarises() {
     let status = sweep_cmd(&yaml, &out, &["--export", only.to_str().unwrap(), "--export_only"]).output().unwrap();
     assert_eq!(status.status.code(), Some(2), "{}", text(&status));
     assert!(String::from_utf8_lossy(&status.stderr).contains("holds sweep hb-test (zzzzzzzz)"), "{}", text(&status));
-}
-
-fn wait_for(mut ready: impl FnMut() -> bool, limit: Duration) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(start.elapsed() < limit, "timed out");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[test]

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 pub fn workspace() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("trainer/ sits in the workspace")
@@ -32,4 +33,14 @@ pub fn read_json(path: &Path) -> serde_json::Value {
 pub fn data_dir() -> String {
     let dir = std::env::var_os("FFN_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("../shared/data"));
     dir.canonicalize().unwrap_or_else(|e| panic!("{}: {e} (set FFN_DATA_DIR)", dir.display())).display().to_string()
+}
+
+/// Polls `ready` until it holds; fails the test after `limit` (a sweep that
+/// never gets there).
+pub fn wait_for(mut ready: impl FnMut() -> bool, limit: Duration) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < limit, "timed out");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
