@@ -46,6 +46,13 @@ impl AlignedBuffer {
     }
 }
 
+impl Default for AlignedBuffer {
+    /// No floats.
+    fn default() -> Self {
+        AlignedBuffer::zeroed(0)
+    }
+}
+
 impl Deref for AlignedBuffer {
     type Target = [f32];
     fn deref(&self) -> &[f32] {

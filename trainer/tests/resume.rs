@@ -231,6 +231,48 @@ fn killed_augmented_runs_resume_to_the_same_model() {
     interrupt_and_resume(tmp.path(), &reference, "KILL", None);
 }
 
+/// A run killed inside its first epoch has only the checkpoint its start
+/// wrote: `--resume` says it continues after epoch 0 (as `sweep` does for
+/// such a run) and ends with the uninterrupted run's bits.
+#[test]
+fn a_run_killed_in_its_first_epoch_resumes_after_epoch_0() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // The whole training split at batch 16: a first epoch of about a second,
+    // against the few milliseconds between the checkpoint appearing and the kill.
+    let flags = ["-e", "2", "--seed", "7", "-nhl", "3", "-sz", "96", "-b", "16", "--dropout", "0.1"];
+    let with_dir = |dir: &Path| {
+        let mut a: Vec<String> = flags.map(String::from).to_vec();
+        a.extend(["--output_dir".to_string(), dir.display().to_string()]);
+        a
+    };
+    let reference = tmp.path().join("reference");
+    let r = run("train", tmp.path(), &with_dir(&reference));
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    let dir = tmp.path().join("killed-first");
+    let mut child = command("train", tmp.path())
+        .args(with_dir(&dir))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("train starts");
+    let start = Instant::now();
+    while !dir.join(ffn_trainer::run::checkpoint::FILE_NAME).is_file() {
+        assert!(child.try_wait().expect("waits").is_none(), "train ended before its first checkpoint");
+        assert!(start.elapsed() < Duration::from_secs(120), "no checkpoint after 2 minutes");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    signal(&child, "KILL");
+    child.wait().expect("train ends");
+    let done = Checkpoint::load(&dir).expect("the checkpoint is readable").epochs_done;
+    assert_eq!(done, metrics_lines(&dir), "the checkpoint and metrics.jsonl agree");
+    let r = run("train", tmp.path(), &["--resume".to_string(), dir.display().to_string()]);
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    eprintln!("killed after {done} epochs");
+    assert!(r.stdout.contains(&format!("resuming {} after epoch {done}", dir.display())), "{}", r.stdout);
+    assert_eq!(sha256(&dir.join("model.ffn")), sha256(&reference.join("model.ffn")));
+    assert_eq!(learning_curve(&dir), learning_curve(&reference));
+}
+
 #[test]
 fn divergence_fails_cleanly_and_keeps_the_last_good_checkpoint() {
     let tmp = tempfile::tempdir().expect("tempdir");

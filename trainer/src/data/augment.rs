@@ -129,15 +129,15 @@ impl Augmenter {
         &self.settings
     }
 
-    /// Row `k` of `dst` = sample `rows[k]` of `split`, transformed with the
+    /// Row `k` of `dst` (`rows.len()` images) = sample `rows[k]` of `split`, transformed with the
     /// randomness of global step `step` (the split's inputs: 8-bit images
     /// are scaled to [0, 1] first), cut into blocks of rows, one per thread
     /// of `executor` (the batch gatherer's: the pool before a large batch's
     /// step, one thread beside a small one's).
-    pub fn gather(&self, dst: &mut Vec<f32>, split: &Split, rows: &[usize], step: u64, executor: &dyn Executor) {
+    pub fn gather(&self, dst: &mut [f32], split: &Split, rows: &[usize], step: u64, executor: &dyn Executor) {
         let width = split.width();
         assert_eq!(width, self.shape.len(), "the augmenter was made for images of {} values", self.shape.len());
-        dst.resize(rows.len() * width, 0.0);
+        assert_eq!(dst.len(), rows.len() * width, "room for {} images", rows.len());
         let mut rng = rng_for(self.seed, AUGMENT_STREAM.wrapping_add(step));
         let seeds: Vec<u64> = rows.iter().map(|_| rng.next_u64()).collect();
         let threads = executor.threads();
@@ -305,7 +305,7 @@ mod tests {
 
     fn gather(augment: Augment, split: &Split, rows: &[usize], step: u64) -> Vec<f32> {
         let augmenter = Augmenter::new(augment, SHAPE, 7).expect("not the identity");
-        let mut out = Vec::new();
+        let mut out = vec![0.0; rows.len() * SHAPE.len()];
         // Cut between two threads, as before a large batch's step.
         augmenter.gather(&mut out, split, rows, step, &ffn_pool::Pool::new(2));
         out
@@ -392,7 +392,7 @@ mod tests {
             assert_eq!(bits(&a), bits(&gather(all, &split, &rows, 11)), "batch {batch}");
             assert_ne!(bits(&a), bits(&gather(all, &split, &rows, 12)));
             let other_seed = Augmenter::new(all, SHAPE, 8).unwrap();
-            let mut b = Vec::new();
+            let mut b = vec![0.0; rows.len() * SHAPE.len()];
             other_seed.gather(&mut b, &split, &rows, 11, &Serial);
             assert_ne!(bits(&a), bits(&b));
             assert!(a.iter().all(|v| (0.0..=1.0).contains(v)));
@@ -407,7 +407,7 @@ mod tests {
         let rows: Vec<usize> = (0..100).collect();
         let whole = gather(all, &split, &rows, 4);
         let augmenter = Augmenter::new(all, SHAPE, 7).unwrap();
-        let mut first = Vec::new();
+        let mut first = vec![0.0; SHAPE.len()];
         augmenter.gather(&mut first, &split, &rows[..1], 4, &Serial);
         assert_eq!(bits(&first), bits(&whole[..SHAPE.len()]));
     }

@@ -11,15 +11,22 @@
 
 use std::ops::ControlFlow;
 
+use ffn_core::aligned::AlignedBuffer;
 use ffn_core::exec::{Executor, Serial};
 
 use super::Split;
 use super::augment::Augmenter;
 
 /// One batch's inputs (row-major, the split's width each) and labels.
+///
+/// The inputs start on a cache line, as the model's own buffers do: the
+/// first layer's products and weight gradient read them in 64-byte vectors,
+/// and a `Vec` of a batch's size starts 16 bytes past a line (the allocator's
+/// header), so each such load touched two lines (`benches/RESULTS.md`).
 #[derive(Default)]
 struct Batch {
-    images: Vec<f32>,
+    room: AlignedBuffer,
+    len: usize,
     labels: Vec<u32>,
 }
 
@@ -35,12 +42,21 @@ impl Batch {
         step: usize,
         executor: &dyn Executor,
     ) {
+        self.len = indices.len() * split.width();
+        if self.room.len() < self.len {
+            self.room = AlignedBuffer::zeroed(self.len);
+        }
+        let images = &mut self.room[..self.len];
         match augmenter {
-            Some(a) => a.gather(&mut self.images, split, indices, step as u64, executor),
-            None => split.gather_inputs(&mut self.images, indices, executor),
+            Some(a) => a.gather(images, split, indices, step as u64, executor),
+            None => split.gather_inputs(images, indices, executor),
         }
         self.labels.clear();
         self.labels.extend(indices.iter().map(|&i| split.labels[i]));
+    }
+
+    fn images(&self) -> &[f32] {
+        &self.room[..self.len]
     }
 }
 
@@ -99,7 +115,7 @@ impl Batches {
                 }
                 gathered = true;
             };
-            let images = &current.images[..];
+            let images = current.images();
             if step(Step { index, images, labels: &current.labels, gather_next: &mut gather_next }).is_break() {
                 return;
             }
@@ -190,7 +206,7 @@ mod tests {
         let mut steps = 0;
         batches.for_each(&data, &order, 16, first, |step| {
             let indices = &order[step.index * 16..(step.index * 16 + 16).min(n)];
-            let mut want = Vec::new();
+            let mut want = vec![0.0; indices.len() * IMAGE_LEN];
             augmenter.gather(&mut want, &data, indices, (first + step.index) as u64, &Serial);
             assert_eq!(step.images.len(), want.len());
             assert!(step.images.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "batch {}", step.index);

@@ -5,10 +5,10 @@
 //! (`gather_scaled_rows`, a quarter of the memory of the scaled copy); everything
 //! else (tables, float arrays) as the network's `f32` inputs, already standardised.
 
-use std::borrow::Cow;
-use std::ops::Range;
+use std::ops::{Deref, Range};
 
 use crate::huge_pages;
+use ffn_core::aligned::AlignedBuffer;
 use ffn_core::exec::Executor;
 use ffn_core::kernels::Kernels;
 use ffn_core::kernels::elementwise::{gather_scaled_rows, scale_bytes};
@@ -86,6 +86,25 @@ impl Default for Split {
     }
 }
 
+/// A split's samples as the network's inputs: float data borrowed, 8-bit
+/// data scaled into a buffer on a cache line (as a batch's are, see
+/// `batches.rs`: the evaluation's first layer reads it in 64-byte vectors).
+pub enum Inputs<'a> {
+    Borrowed(&'a [f32]),
+    Scaled(AlignedBuffer),
+}
+
+impl Deref for Inputs<'_> {
+    type Target = [f32];
+
+    fn deref(&self) -> &[f32] {
+        match self {
+            Inputs::Borrowed(values) => values,
+            Inputs::Scaled(buffer) => buffer,
+        }
+    }
+}
+
 impl Split {
     /// A split of `values` (`width` per sample, one sample per label).
     ///
@@ -139,32 +158,33 @@ impl Split {
 
     /// All samples as the network's inputs (row-major): borrowed for float data,
     /// scaled from the bytes (the bits a batch gather gives) for 8-bit data.
-    pub fn inputs(&self) -> Cow<'_, [f32]> {
+    pub fn inputs(&self) -> Inputs<'_> {
         self.inputs_of(0..self.len())
     }
 
     /// Sample `i` as the network's inputs.
-    pub fn input(&self, i: usize) -> Cow<'_, [f32]> {
+    pub fn input(&self, i: usize) -> Inputs<'_> {
         self.inputs_of(i..i + 1)
     }
 
     /// The samples `rows` as the network's inputs (row-major).
-    pub fn inputs_of(&self, rows: Range<usize>) -> Cow<'_, [f32]> {
+    pub fn inputs_of(&self, rows: Range<usize>) -> Inputs<'_> {
         let span = rows.start * self.width..rows.end * self.width;
         match &self.values {
-            Values::Floats(f) => Cow::Borrowed(&f[span]),
+            Values::Floats(f) => Inputs::Borrowed(&f[span]),
             Values::Bytes(b) => {
-                let mut out = vec![0.0; span.len()];
+                let mut out = AlignedBuffer::zeroed(span.len());
                 scale_bytes(Kernels::detect(), &mut out, &b[span]);
-                Cow::Owned(out)
+                Inputs::Scaled(out)
             }
         }
     }
 
-    /// Row `k` of `dst` = the inputs of sample `rows[k]`: a shuffled batch
-    /// (8-bit rows scaled on `executor`'s threads).
-    pub(crate) fn gather_inputs(&self, dst: &mut Vec<f32>, rows: &[usize], executor: &dyn Executor) {
-        dst.resize(rows.len() * self.width, 0.0);
+    /// Row `k` of `dst` (`rows.len()` rows of the split's width) = the inputs
+    /// of sample `rows[k]`: a shuffled batch (8-bit rows scaled on
+    /// `executor`'s threads).
+    pub(crate) fn gather_inputs(&self, dst: &mut [f32], rows: &[usize], executor: &dyn Executor) {
+        assert_eq!(dst.len(), rows.len() * self.width, "room for {} rows of {}", rows.len(), self.width);
         match &self.values {
             Values::Bytes(b) => gather_scaled_rows(Kernels::detect(), executor, dst, b, rows, self.width),
             Values::Floats(f) => {
@@ -254,7 +274,7 @@ mod tests {
     fn inputs_of_bytes_are_the_gathered_bits() {
         let bytes: Vec<u8> = (0..=255).collect();
         let split = Split::new(1, Values::Bytes(bytes.clone()), vec![0; 256]);
-        let mut gathered = Vec::new();
+        let mut gathered = vec![0.0; 256];
         split.gather_inputs(&mut gathered, &(0..256).collect::<Vec<_>>(), &ffn_core::exec::Serial);
         for (p, (a, b)) in bytes.iter().zip(split.inputs().iter().zip(&gathered)) {
             assert_eq!((a.to_bits(), b.to_bits()), ((*p as f32 / 255.0).to_bits(), a.to_bits()));
@@ -265,9 +285,9 @@ mod tests {
     fn float_splits_borrow_and_gather_rows() {
         let values: Vec<f32> = (0..12).map(|i| i as f32).collect();
         let split = Split::new(3, Values::Floats(values), vec![0, 1, 0, 1]);
-        assert!(matches!(split.inputs(), Cow::Borrowed(_)));
+        assert!(matches!(split.inputs(), Inputs::Borrowed(_)));
         assert_eq!(split.raw(0), None);
-        let mut batch = Vec::new();
+        let mut batch = vec![0.0; 6];
         split.gather_inputs(&mut batch, &[3, 1], &ffn_core::exec::Serial);
         assert_eq!(batch, [9.0, 10.0, 11.0, 3.0, 4.0, 5.0]);
         assert_eq!(&*split.inputs_of(1..2), &[3.0, 4.0, 5.0]);

@@ -119,7 +119,7 @@ fn evaluation_data(
     let samples = opts.calibration_samples.min(data.train.len());
     let preprocessing = &data.info.preprocessing;
     Ok(EvaluationData {
-        calibration: data.train.inputs_of(0..samples).into_owned(),
+        calibration: data.train.inputs_of(0..samples).to_vec(),
         calibration_samples: samples,
         validation: Samples::from_split(&data.validation, preprocessing),
         test: Samples::from_split(&data.test, preprocessing),

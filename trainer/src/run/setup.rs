@@ -313,7 +313,10 @@ fn greet(run: &mut Run, name: &str, load_seconds: f64, resuming: bool) {
             ));
         }
     }
-    if let Some(done) = run.history.last().map(|m| m.epoch) {
+    // A run stopped inside its first epoch resumes from the checkpoint its
+    // start wrote, after epoch 0 (as `sweep` says it continues).
+    if resuming {
+        let done = run.history.last().map_or(0, |m| m.epoch);
         run.console.say(&format!("resuming {} after epoch {done}", run.dir.display()));
     }
 }
