@@ -274,6 +274,27 @@ fn every_registered_name_is_accepted_by_train() {
     assert!(checked >= ffn_core::optim::REGISTRY.len() + 6, "only {checked} names checked");
 }
 
+/// The README's flag table names every registered optimizer, activation and
+/// loss in its row (the registries are the CLI's; the README is a copy).
+#[test]
+fn the_readme_flag_table_names_every_registered_choice() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).expect("README");
+    let row = |short: &str| {
+        let start = format!("| `{short}` |");
+        readme
+            .lines()
+            .find(|l| l.starts_with(&start))
+            .unwrap_or_else(|| panic!("no README row for {short}"))
+            .to_string()
+    };
+    let optimizers = ffn_core::optim::REGISTRY.iter().map(|s| ("-o", s.name));
+    let activations = ffn_core::activation::REGISTRY.iter().map(|s| ("-a", s.name));
+    let losses = ffn_core::loss::REGISTRY.iter().map(|s| ("-l", s.name));
+    for (short, name) in optimizers.chain(activations).chain(losses) {
+        assert!(row(short).contains(&format!("`{name}`")), "README's {short} row lacks `{name}`: {}", row(short));
+    }
+}
+
 #[test]
 fn either_spelling_of_a_long_flag_works() {
     // The course spells its flags with `_`, ffn has a few with `-` (`--no-wandb`); a user
