@@ -261,7 +261,7 @@ pub const FLAGS: &[Flag] = &[
         long: "dropout",
         short: None,
         kind: UNIT_OPEN_TOP,
-        default: DefaultRule::Value("0.2"),
+        default: DefaultRule::Data(&recipes::DROPOUT),
         help: "Probability of dropping each hidden unit in training (inverted dropout; evaluation keeps all)",
         hyper: true,
         extra: Some("0"),

@@ -12,8 +12,15 @@
 //! shifts with rotations or elastic distortion. On Fashion-MNIST every
 //! transform cost validation accuracy at 30 epochs (`results/aug-fashion`
 //! on the `learning` branch, and the PyTorch reference notes), so it keeps 0.
+//!
+//! With shifts, MNIST trains with dropout 0.1 instead of the shared 0.2:
+//! 99.17, 99.15 and 99.15 % validation accuracy over seeds 1–3
+//! (`results/mnist-reg*`) against 99.05, 99.12 and 99.17 % with 0.2
+//! (`results/aug-mnist*`); 0.3, and 1,024 units, were below both.
 
 use super::defaults::DataRule;
 use crate::data::DatasetName;
+
+pub static DROPOUT: DataRule = DataRule { builtin: "0.2", recipes: &[(DatasetName::Mnist, "0.1")], own: None };
 
 pub static SHIFT: DataRule = DataRule { builtin: "0", recipes: &[(DatasetName::Mnist, "1")], own: None };
