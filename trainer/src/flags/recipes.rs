@@ -13,15 +13,16 @@
 //! transform cost validation accuracy at 30 epochs (`results/aug-fashion`
 //! on the `learning` branch, and the PyTorch reference notes), so it keeps 0.
 //!
-//! With shifts, MNIST trains with dropout 0.1 instead of the shared 0.2:
-//! 99.17, 99.15 and 99.15 % validation accuracy over seeds 1–3
-//! (`results/mnist-reg*`) against 99.05, 99.12 and 99.17 % with 0.2
-//! (`results/aug-mnist*`). On seed 1, dropout 0.3 and 1,024 units scored
-//! 98.97–99.10 % (`results/mnist-reg`).
+//! With shifts, MNIST trains with dropout 0.05 instead of the shared 0.2:
+//! 99.20, 99.18 and 99.23 % validation accuracy over seeds 1–3
+//! (`results/mnist-reg-low*`) against 99.17, 99.15 and 99.15 % with 0.1
+//! (`results/mnist-reg*`) and 99.05, 99.12 and 99.17 % with 0.2
+//! (`results/aug-mnist*`). On seed 1, no dropout scored 99.13 %, and
+//! dropout 0.3 or 1,024 units 98.97–99.10 %.
 
 use super::defaults::DataRule;
 use crate::data::DatasetName;
 
-pub static DROPOUT: DataRule = DataRule { builtin: "0.2", recipes: &[(DatasetName::Mnist, "0.1")], own: None };
+pub static DROPOUT: DataRule = DataRule { builtin: "0.2", recipes: &[(DatasetName::Mnist, "0.05")], own: None };
 
 pub static SHIFT: DataRule = DataRule { builtin: "0", recipes: &[(DatasetName::Mnist, "1")], own: None };
