@@ -76,15 +76,22 @@ fn metrics_lines(run_dir: &Path) -> usize {
     std::fs::read_to_string(run_dir.join("metrics.jsonl")).map(|s| s.lines().count()).unwrap_or(0)
 }
 
-fn wait_for_epochs(child: &mut Child, run_dir: &Path, epochs: usize) {
+/// Polls `ready` every `poll` while `child` trains; fails if train ends
+/// first or nothing comes within 2 minutes (`what`: what is awaited).
+fn wait_while_training(child: &mut Child, what: &str, poll: Duration, mut ready: impl FnMut() -> bool) {
     let start = Instant::now();
-    while metrics_lines(run_dir) < epochs {
+    while !ready() {
         if let Ok(Some(status)) = child.try_wait() {
-            panic!("train ended ({status}) before epoch {epochs} was checkpointed");
+            panic!("train ended ({status}) before {what}");
         }
-        assert!(start.elapsed() < Duration::from_secs(120), "no checkpoint of epoch {epochs} after 2 minutes");
-        std::thread::sleep(Duration::from_millis(20));
+        assert!(start.elapsed() < Duration::from_secs(120), "no {what} after 2 minutes");
+        std::thread::sleep(poll);
     }
+}
+
+fn wait_for_epochs(child: &mut Child, run_dir: &Path, epochs: usize) {
+    let what = format!("checkpoint of epoch {epochs}");
+    wait_while_training(child, &what, Duration::from_millis(20), || metrics_lines(run_dir) >= epochs);
 }
 
 /// How long the run's first epoch took, from its metrics line.
@@ -255,12 +262,8 @@ fn a_run_killed_in_its_first_epoch_resumes_after_epoch_0() {
         .stderr(Stdio::null())
         .spawn()
         .expect("train starts");
-    let start = Instant::now();
-    while !dir.join(ffn_trainer::run::checkpoint::FILE_NAME).is_file() {
-        assert!(child.try_wait().expect("waits").is_none(), "train ended before its first checkpoint");
-        assert!(start.elapsed() < Duration::from_secs(120), "no checkpoint after 2 minutes");
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    let checkpoint = dir.join(ffn_trainer::run::checkpoint::FILE_NAME);
+    wait_while_training(&mut child, "first checkpoint", Duration::from_millis(2), || checkpoint.is_file());
     signal(&child, "KILL");
     child.wait().expect("train ends");
     let done = Checkpoint::load(&dir).expect("the checkpoint is readable").epochs_done;
