@@ -10,14 +10,15 @@ use serde_json::{Map, Value};
 
 /// Flags added after runs were already recorded, with what those older runs
 /// did (the feature was off), not today's default.
-const ADDED_LATER: &[(&str, f64)] = &[
-    ("dropout", 0.0),
-    ("shift", 0.0),
-    ("rotate", 0.0),
-    ("zoom", 0.0),
-    ("elastic", 0.0),
-    ("flip", 0.0),
-    ("erase", 0.0),
+const ADDED_LATER: &[(&str, &str)] = &[
+    ("dropout", "0"),
+    ("shift", "0"),
+    ("rotate", "0"),
+    ("zoom", "0"),
+    ("elastic", "0"),
+    ("flip", "0"),
+    ("erase", "0"),
+    ("pixel_scaling", "unit"),
 ];
 
 /// `config[key]`, or for a flag added later what runs without it did.
@@ -28,7 +29,8 @@ pub fn config_value(config: &Map<String, Value>, key: &str) -> Value {
             let Some(&(_, off)) = ADDED_LATER.iter().find(|(name, _)| *name == key) else { return Value::Null };
             // A whole-number flag (`--shift`) refuses `0.0`.
             match crate::flags::flag(key).map(|f| f.kind) {
-                Some(crate::flags::Kind::Int { .. }) => Value::from(off as i64),
+                Some(crate::flags::Kind::Int { .. }) => off.parse::<i64>().map_or(Value::Null, Value::from),
+                Some(crate::flags::Kind::Float { .. }) => off.parse::<f64>().map_or(Value::Null, Value::from),
                 _ => Value::from(off),
             }
         }

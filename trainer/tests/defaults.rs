@@ -16,7 +16,7 @@ use std::path::Path;
 
 /// The hyper-parameters that make a configuration (everything `train` is
 /// given except the seed).
-const KEYS: [&str; 19] = [
+const KEYS: [&str; 20] = [
     "epochs",
     "batch_size",
     "loss",
@@ -36,6 +36,7 @@ const KEYS: [&str; 19] = [
     "warmup",
     "label_smoothing",
     "dropout",
+    "pixel_scaling",
 ];
 /// The augmentation flags are part of a configuration too (a run with shifts
 /// is not a seed repeat of one without).
