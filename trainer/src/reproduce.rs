@@ -19,6 +19,7 @@ const ADDED_LATER: &[(&str, &str)] = &[
     ("flip", "0"),
     ("erase", "0"),
     ("pixel_scaling", "unit"),
+    ("precision", "f32"),
 ];
 
 /// `config[key]`, or for a flag added later what runs without it did.

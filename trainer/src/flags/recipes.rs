@@ -26,5 +26,3 @@ use crate::data::DatasetName;
 pub static DROPOUT: DataRule = DataRule { builtin: "0.2", recipes: &[(DatasetName::Mnist, "0.05")], own: None };
 
 pub static SHIFT: DataRule = DataRule { builtin: "0", recipes: &[(DatasetName::Mnist, "1")], own: None };
-
-pub static PIXEL_SCALING: DataRule = DataRule { builtin: "unit", recipes: &[], own: None };
