@@ -94,6 +94,7 @@ mod tests {
                 "--lr_schedule=constant",
                 "--label_smoothing=0.0",
                 "--dropout=0.0",
+                "--pixel_scaling=unit",
                 "--shift=0",
                 "--rotate=0.0",
                 "--zoom=0.0",
@@ -101,7 +102,8 @@ mod tests {
                 "--flip=0.0",
                 "--erase=0.0",
                 "--seed=1",
-                "--train_limit=20000"
+                "--train_limit=20000",
+                "--precision=f32"
             ]
         );
         let with_data = json!({"epochs": 5, "data_dir": "/data/fashion"});
@@ -111,18 +113,21 @@ mod tests {
                 "train",
                 "--epochs=5",
                 "--dropout=0.0",
+                "--pixel_scaling=unit",
                 "--shift=0",
                 "--rotate=0.0",
                 "--zoom=0.0",
                 "--elastic=0.0",
                 "--flip=0.0",
                 "--erase=0.0",
+                "--precision=f32",
                 "--data_dir=/data/fashion"
             ]
         );
         let no_limit = json!({"epochs": 5, "train_limit": null, "dropout": 0.2, "shift": 1, "rotate": 0.0,
                               "zoom": 0.0, "elastic": 0.0, "flip": 0.5, "erase": 0.0});
-        let kept = flags(no_limit.as_object().unwrap(), &["epochs", "rotate", "zoom", "elastic", "erase"]);
+        let left_out = ["epochs", "rotate", "zoom", "elastic", "erase", "pixel_scaling", "precision"];
+        let kept = flags(no_limit.as_object().unwrap(), &left_out);
         assert_eq!(kept, [("dropout", "0.2"), ("shift", "1"), ("flip", "0.5")].map(|(k, v)| (k, v.to_string())));
     }
 }
