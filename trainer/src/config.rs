@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::data::pixels::PixelScaling;
 use crate::data::{self, DataSource, DatasetName, FileSource, ImageSize, LoadOptions};
 use crate::flags::choices::{by_name, by_name_or_null};
 use crate::flags::{self, DataFacts, FLAGS, Parsed};
@@ -91,6 +92,9 @@ pub struct TrainConfig {
     pub test_fraction: Option<f64>,
     pub seed: u64,
     pub train_limit: Option<usize>,
+    /// Absent from run folders written before the flag existed: those divided bytes by 255.
+    #[serde(with = "by_name", default)]
+    pub pixel_scaling: PixelScaling,
     /// Absent from run folders written before the flag existed: those trained in f32.
     #[serde(with = "by_name", default = "f32_precision")]
     pub precision: Precision,
@@ -397,6 +401,7 @@ const NAMED_WHEN_CHANGED: &[(&str, &str)] = &[
     ("elastic", "el"),
     ("flip", "fl"),
     ("erase", "er"),
+    ("pixel_scaling", "px"),
     ("precision", ""),
 ];
 

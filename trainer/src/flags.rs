@@ -266,6 +266,15 @@ pub const FLAGS: &[Flag] = &[
         hyper: true,
         extra: Some("0"),
     },
+    Flag {
+        long: "pixel_scaling",
+        short: None,
+        kind: Kind::Choice(choices::PIXEL_SCALING),
+        default: DefaultRule::Value("unit"),
+        help: "How 8-bit inputs (image pixels) reach the network (float data is always standardised)",
+        hyper: true,
+        extra: Some("unit"),
+    },
     // Augmentation of training images (image data only: data/augment.rs).
     Flag {
         long: "shift",

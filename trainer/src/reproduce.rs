@@ -10,14 +10,16 @@ use serde_json::{Map, Value};
 
 /// Flags added after runs were already recorded, with what those older runs
 /// did (the feature was off), not today's default.
-const ADDED_LATER: &[(&str, f64)] = &[
-    ("dropout", 0.0),
-    ("shift", 0.0),
-    ("rotate", 0.0),
-    ("zoom", 0.0),
-    ("elastic", 0.0),
-    ("flip", 0.0),
-    ("erase", 0.0),
+const ADDED_LATER: &[(&str, &str)] = &[
+    ("dropout", "0"),
+    ("shift", "0"),
+    ("rotate", "0"),
+    ("zoom", "0"),
+    ("elastic", "0"),
+    ("flip", "0"),
+    ("erase", "0"),
+    ("pixel_scaling", "unit"),
+    ("precision", "f32"),
 ];
 
 /// `config[key]`, or for a flag added later what runs without it did.
@@ -28,7 +30,8 @@ pub fn config_value(config: &Map<String, Value>, key: &str) -> Value {
             let Some(&(_, off)) = ADDED_LATER.iter().find(|(name, _)| *name == key) else { return Value::Null };
             // A whole-number flag (`--shift`) refuses `0.0`.
             match crate::flags::flag(key).map(|f| f.kind) {
-                Some(crate::flags::Kind::Int { .. }) => Value::from(off as i64),
+                Some(crate::flags::Kind::Int { .. }) => off.parse::<i64>().map_or(Value::Null, Value::from),
+                Some(crate::flags::Kind::Float { .. }) => off.parse::<f64>().map_or(Value::Null, Value::from),
                 _ => Value::from(off),
             }
         }
@@ -91,6 +94,7 @@ mod tests {
                 "--lr_schedule=constant",
                 "--label_smoothing=0.0",
                 "--dropout=0.0",
+                "--pixel_scaling=unit",
                 "--shift=0",
                 "--rotate=0.0",
                 "--zoom=0.0",
@@ -98,7 +102,8 @@ mod tests {
                 "--flip=0.0",
                 "--erase=0.0",
                 "--seed=1",
-                "--train_limit=20000"
+                "--train_limit=20000",
+                "--precision=f32"
             ]
         );
         let with_data = json!({"epochs": 5, "data_dir": "/data/fashion"});
@@ -108,18 +113,21 @@ mod tests {
                 "train",
                 "--epochs=5",
                 "--dropout=0.0",
+                "--pixel_scaling=unit",
                 "--shift=0",
                 "--rotate=0.0",
                 "--zoom=0.0",
                 "--elastic=0.0",
                 "--flip=0.0",
                 "--erase=0.0",
+                "--precision=f32",
                 "--data_dir=/data/fashion"
             ]
         );
         let no_limit = json!({"epochs": 5, "train_limit": null, "dropout": 0.2, "shift": 1, "rotate": 0.0,
                               "zoom": 0.0, "elastic": 0.0, "flip": 0.5, "erase": 0.0});
-        let kept = flags(no_limit.as_object().unwrap(), &["epochs", "rotate", "zoom", "elastic", "erase"]);
+        let left_out = ["epochs", "rotate", "zoom", "elastic", "erase", "pixel_scaling", "precision"];
+        let kept = flags(no_limit.as_object().unwrap(), &left_out);
         assert_eq!(kept, [("dropout", "0.2"), ("shift", "1"), ("flip", "0.5")].map(|(k, v)| (k, v.to_string())));
     }
 }

@@ -158,6 +158,8 @@ impl Augmenter {
         } else {
             self.transform_rows(dst, split, rows, &seeds);
         }
+        // After the transform: its border of zeros is black, not the mean image.
+        split.map_pixels(dst);
     }
 
     fn transform_rows(&self, out: &mut [f32], split: &Split, rows: &[usize], seeds: &[u64]) {
@@ -313,6 +315,24 @@ mod tests {
 
     fn bits(values: &[f32]) -> Vec<u32> {
         values.iter().map(|v| v.to_bits()).collect()
+    }
+
+    /// Standardised pixels are standardised after the transform: the augmented
+    /// image of the standardised split is the augmented `/255` image mapped,
+    /// so what a shift brings in from outside is black, not the mean image.
+    #[test]
+    fn standardized_pixels_are_mapped_after_the_transform() {
+        let unit = fashion(16);
+        let bytes = unit.bytes().expect("8-bit").to_vec();
+        let (mean, std) = crate::data::pixels::statistics(&bytes, SHAPE.len());
+        let mut standardized = unit.clone();
+        standardized.standardize_pixels(&mean, &std);
+        let rows: Vec<usize> = (0..16).collect();
+        let augment = Augment { shift: 2, flip: 0.5, ..Augment::default() };
+        let mut mapped = gather(augment, &unit, &rows, 3);
+        crate::data::pixels::PixelMap::new(&mean, &std).apply(&mut mapped);
+        assert_eq!(bits(&gather(augment, &standardized, &rows, 3)), bits(&mapped));
+        assert_ne!(bits(&mapped), bits(&gather(augment, &unit, &rows, 3)));
     }
 
     #[test]

@@ -35,6 +35,10 @@ pub enum Preprocessing {
     /// Tables: `(x − mean[i]) / std[i]` with the training split's statistics
     /// (a constant column has `std` 1, so it becomes 0).
     Standardize { mean: Vec<f32>, std: Vec<f32> },
+    /// 8-bit data under `--pixel_scaling standardize`: `(byte − mean[i]) / std[i]`
+    /// with the training split's statistics in grey levels (`std` at least
+    /// [`super::pixels::MIN_STD`]). The network reads bytes, as with `Divide`.
+    StandardizeBytes { mean: Vec<f32>, std: Vec<f32> },
     /// Values are used as they are.
     Identity,
 }

@@ -32,6 +32,7 @@ mod name;
 mod npy;
 mod npz;
 mod own;
+pub mod pixels;
 mod source;
 mod split;
 mod standardize;
@@ -48,7 +49,7 @@ pub use folder::ImageSize;
 pub use gz::read_gz;
 pub use holdout::{DEFAULT_TEST_FRACTION, TEST_STREAM};
 pub use idx::{CLASSES, COLS, IMAGE_LEN, IMAGES_MAGIC, Images, LABELS_MAGIC, ROWS, parse_idx_images, parse_idx_labels};
-pub use info::DataInfo;
+pub use info::{DataInfo, Preprocessing};
 pub use locate::{
     DEFAULT_MIRROR, FILES, Place, SearchPaths, TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, has_all_files,
     locate,
@@ -77,6 +78,32 @@ impl Dataset {
     /// The class names, by class index.
     pub fn class_names(&self) -> Vec<&str> {
         self.info.classes.iter().map(String::as_str).collect()
+    }
+
+    /// `--pixel_scaling`: with `standardize`, 8-bit data reaches the network
+    /// standardised per input with the training split's statistics; float
+    /// data is standardised when loaded, whatever it says.
+    pub fn scale_pixels(&mut self, scaling: pixels::PixelScaling) {
+        if scaling != pixels::PixelScaling::Standardize {
+            return;
+        }
+        if let Some(bytes) = self.train.bytes() {
+            let (mean, std) = pixels::statistics(bytes, self.train.width());
+            self.standardize_pixels(mean, std);
+        }
+    }
+
+    /// 8-bit data reaches the network as `(byte − mean[i]) / std[i]`
+    /// (statistics in grey levels, recorded in `info`), as a model trained
+    /// with `--pixel_scaling standardize` reads it; float data is left as it is.
+    pub fn standardize_pixels(&mut self, mean: Vec<f32>, std: Vec<f32>) {
+        if self.train.bytes().is_none() {
+            return;
+        }
+        for split in [&mut self.train, &mut self.validation, &mut self.test] {
+            split.standardize_pixels(&mean, &std);
+        }
+        self.info.preprocessing = Preprocessing::StandardizeBytes { mean, std };
     }
 }
 

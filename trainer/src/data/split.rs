@@ -7,6 +7,7 @@
 
 use std::ops::{Deref, Range};
 
+use super::pixels::PixelMap;
 use crate::huge_pages;
 use ffn_core::aligned::AlignedBuffer;
 use ffn_core::exec::Executor;
@@ -78,11 +79,13 @@ pub struct Split {
     values: Values,
     /// Class index of each sample.
     pub labels: Vec<u32>,
+    /// 8-bit data under `--pixel_scaling standardize`: the map from `/255` to the network's inputs.
+    pixels: Option<PixelMap>,
 }
 
 impl Default for Split {
     fn default() -> Self {
-        Split { width: 0, values: Values::Floats(Vec::new()), labels: Vec::new() }
+        Split { width: 0, values: Values::Floats(Vec::new()), labels: Vec::new(), pixels: None }
     }
 }
 
@@ -118,7 +121,7 @@ impl Split {
             values.len(),
             labels.len()
         );
-        let split = Split { width, values, labels };
+        let split = Split { width, values, labels, pixels: None };
         match &split.values {
             Values::Bytes(b) => huge_pages::advise(b),
             Values::Floats(f) => huge_pages::advise(f),
@@ -175,6 +178,7 @@ impl Split {
             Values::Bytes(b) => {
                 let mut out = AlignedBuffer::zeroed(span.len());
                 scale_bytes(Kernels::detect(), &mut out, &b[span]);
+                self.map_pixels(&mut out);
                 Inputs::Scaled(out)
             }
         }
@@ -186,12 +190,31 @@ impl Split {
     pub(crate) fn gather_inputs(&self, dst: &mut [f32], rows: &[usize], executor: &dyn Executor) {
         assert_eq!(dst.len(), rows.len() * self.width, "room for {} rows of {}", rows.len(), self.width);
         match &self.values {
-            Values::Bytes(b) => gather_scaled_rows(Kernels::detect(), executor, dst, b, rows, self.width),
+            Values::Bytes(b) => {
+                gather_scaled_rows(Kernels::detect(), executor, dst, b, rows, self.width);
+                self.map_pixels(dst);
+            }
             Values::Floats(f) => {
                 for (out, &r) in dst.chunks_exact_mut(self.width).zip(rows) {
                     out.copy_from_slice(&f[r * self.width..(r + 1) * self.width]);
                 }
             }
+        }
+    }
+
+    /// 8-bit data: the network's inputs become `(byte − mean[j]) / std[j]`
+    /// (statistics in grey levels) instead of `byte / 255`.
+    pub(crate) fn standardize_pixels(&mut self, mean: &[f32], std: &[f32]) {
+        if matches!(self.values, Values::Bytes(_)) {
+            self.pixels = Some(PixelMap::new(mean, std));
+        }
+    }
+
+    /// Rows of `/255`-scaled bytes of this split (a batch, an augmented batch)
+    /// made the network's inputs: standardised when the split is.
+    pub(crate) fn map_pixels(&self, rows: &mut [f32]) {
+        if let Some(map) = &self.pixels {
+            map.apply(rows);
         }
     }
 
@@ -279,6 +302,31 @@ mod tests {
         for (p, (a, b)) in bytes.iter().zip(split.inputs().iter().zip(&gathered)) {
             assert_eq!((a.to_bits(), b.to_bits()), ((*p as f32 / 255.0).to_bits(), a.to_bits()));
         }
+    }
+
+    /// Standardised bytes: a gathered batch, the whole split and a float
+    /// split standardised by the same statistics agree; float splits ignore it.
+    #[test]
+    fn standardized_bytes_are_gathered_as_the_split_gives_them() {
+        let bytes: Vec<u8> = (0..=255).chain((0..=255).rev()).collect();
+        let mut split = Split::new(2, Values::Bytes(bytes.clone()), vec![0; 256]);
+        let (mean, std) = super::super::pixels::statistics(&bytes, 2);
+        split.standardize_pixels(&mean, &std);
+        let rows: Vec<usize> = (0..256).rev().collect();
+        let mut gathered = vec![0.0; 512];
+        split.gather_inputs(&mut gathered, &rows, &ffn_core::exec::Serial);
+        let inputs = split.inputs();
+        for (k, &r) in rows.iter().enumerate() {
+            for j in 0..2 {
+                let (g, x) = (gathered[k * 2 + j], inputs[r * 2 + j]);
+                assert_eq!(g.to_bits(), x.to_bits(), "row {r} input {j}");
+                let want = (bytes[r * 2 + j] as f32 - mean[j]) / std[j];
+                assert!((x - want).abs() < 1e-5, "row {r} input {j}: {x} against {want}");
+            }
+        }
+        let mut floats = Split::new(2, Values::Floats(vec![1.0, 2.0]), vec![0]);
+        floats.standardize_pixels(&mean, &std);
+        assert_eq!(&*floats.inputs(), &[1.0, 2.0]);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Standardising tabular features with the training split's statistics:
+//! Standardising features (tables; 8-bit inputs with `--pixel_scaling standardize`)
+//! with the training split's statistics:
 //! `(x − mean) / std` per column (population std, as scikit-learn's `StandardScaler`).
 //!
 //! Sums run in `f64` over fixed blocks of rows, added in block order: the statistics
@@ -9,20 +10,20 @@ const BLOCK_ROWS: usize = 1 << 14;
 
 /// Per-column mean and standard deviation of `values` (`width` per row). A column
 /// that does not vary beyond `f32` rounding of its mean gets `std` 1, so it becomes 0.
-pub(crate) fn statistics(values: &[f32], width: usize) -> (Vec<f32>, Vec<f32>) {
+pub(crate) fn statistics<T: Copy + Into<f64> + Sync>(values: &[T], width: usize) -> (Vec<f32>, Vec<f32>) {
     let rows = values.len() / width.max(1);
     if rows == 0 {
         return (vec![0.0; width], vec![1.0; width]);
     }
     let sums = blocks(values, width, |block, out| {
         for row in block.chunks_exact(width) {
-            out.iter_mut().zip(row).for_each(|(s, &x)| *s += f64::from(x));
+            out.iter_mut().zip(row).for_each(|(s, &x)| *s += x.into());
         }
     });
     let mean: Vec<f64> = sums.iter().map(|s| s / rows as f64).collect();
     let squares = blocks(values, width, |block, out| {
         for row in block.chunks_exact(width) {
-            out.iter_mut().zip(row).zip(&mean).for_each(|((s, &x), m)| *s += (f64::from(x) - m).powi(2));
+            out.iter_mut().zip(row).zip(&mean).for_each(|((s, &x), m)| *s += (x.into() - m).powi(2));
         }
     });
     let std = squares
@@ -41,8 +42,8 @@ pub(crate) fn statistics(values: &[f32], width: usize) -> (Vec<f32>, Vec<f32>) {
 }
 
 /// Per-column sums of `sum` over blocks of rows, computed on every core and added in block order.
-fn blocks(values: &[f32], width: usize, sum: impl Fn(&[f32], &mut [f64]) + Sync) -> Vec<f64> {
-    let blocks: Vec<&[f32]> = values.chunks(BLOCK_ROWS * width).collect();
+fn blocks<T: Sync>(values: &[T], width: usize, sum: impl Fn(&[T], &mut [f64]) + Sync) -> Vec<f64> {
+    let blocks: Vec<&[T]> = values.chunks(BLOCK_ROWS * width).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(blocks.len()).max(1);
     let mut partial = vec![vec![0.0f64; width]; blocks.len()];
     let per_thread = blocks.len().div_ceil(threads);
@@ -104,6 +105,6 @@ mod tests {
     fn zero_mean_constant_and_empty_columns() {
         let (mean, std) = statistics(&[0.0, 0.0, 0.0, 0.0], 2);
         assert_eq!((mean, std), (vec![0.0, 0.0], vec![1.0, 1.0]));
-        assert_eq!(statistics(&[], 2), (vec![0.0, 0.0], vec![1.0, 1.0]));
+        assert_eq!(statistics::<f32>(&[], 2), (vec![0.0, 0.0], vec![1.0, 1.0]));
     }
 }

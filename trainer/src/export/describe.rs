@@ -58,10 +58,12 @@ impl RunFolder {
     }
 }
 
-/// `ffn export --input_type`'s default: `u8` for 8-bit images, `f32` for the rest.
+/// `ffn export --input_type`'s default: `u8` for 8-bit images and standardised
+/// 8-bit data, `f32` for the rest.
 pub fn default_input_type(info: &DataInfo) -> InputType {
     match (&info.image, &info.preprocessing) {
         (Some(_), Preprocessing::Divide { divisor }) if *divisor == 255.0 => InputType::U8,
+        (_, Preprocessing::StandardizeBytes { .. }) => InputType::U8,
         _ => InputType::F32,
     }
 }
@@ -71,7 +73,7 @@ pub fn description(info: &DataInfo, input_type: InputType, run: &str) -> Descrip
     let preprocessing = match &info.preprocessing {
         Preprocessing::Identity => OwnedPreprocessing::Identity,
         Preprocessing::Divide { divisor } => OwnedPreprocessing::Divide(*divisor),
-        Preprocessing::Standardize { mean, std } => {
+        Preprocessing::Standardize { mean, std } | Preprocessing::StandardizeBytes { mean, std } => {
             OwnedPreprocessing::Standardize { mean: mean.clone(), std: std.clone() }
         }
     };

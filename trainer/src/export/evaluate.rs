@@ -32,7 +32,7 @@ impl Samples {
             data::Values::Floats(floats) => Values::F32(match preprocessing {
                 Preprocessing::Identity => floats.clone(),
                 Preprocessing::Divide { divisor } => floats.iter().map(|x| x * divisor).collect(),
-                Preprocessing::Standardize { mean, std } => {
+                Preprocessing::Standardize { mean, std } | Preprocessing::StandardizeBytes { mean, std } => {
                     floats.iter().enumerate().map(|(k, x)| x * std[k % inputs] + mean[k % inputs]).collect()
                 }
             }),

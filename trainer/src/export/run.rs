@@ -102,7 +102,7 @@ fn evaluation_data(
 ) -> anyhow::Result<EvaluationData> {
     let dataset =
         opts.dataset.or_else(|| DatasetName::from_name(&description.source)).or_else(|| folder.dataset_name());
-    let data = match dataset.filter(|_| inputs == data::IMAGE_LEN) {
+    let mut data = match dataset.filter(|_| inputs == data::IMAGE_LEN) {
         Some(dataset) => {
             let load = LoadOptions { data_dir: opts.data_dir.clone(), seed: folder.seed, ..LoadOptions::default() };
             data::load(dataset, &load).with_context(|| format!("cannot load {dataset} for calibration and testing"))?
@@ -115,6 +115,10 @@ fn evaluation_data(
             description.source
         ),
     };
+    // 8-bit data standardised in training: calibrate on the inputs the network saw.
+    if let OwnedPreprocessing::Standardize { mean, std } = &description.preprocessing {
+        data.standardize_pixels(mean.clone(), std.clone());
+    }
     anyhow::ensure!(!data.test.is_empty(), "the test set of {} is empty", description.source);
     let samples = opts.calibration_samples.min(data.train.len());
     let preprocessing = &data.info.preprocessing;

@@ -5,6 +5,7 @@
 //! all read them from here, so a new registry entry appears everywhere at once.
 
 use crate::data::DatasetName;
+use crate::data::pixels::PixelScaling;
 use crate::run::precision::Precision;
 use crate::run::schedule::Schedule;
 use ffn_core::{ActivationSpec, Init, LossSpec, OptimizerSpec};
@@ -94,6 +95,7 @@ pub const WEIGHT_INIT: Choices = Choices::of::<Init>();
 pub const DATASET: Choices = Choices::of::<DatasetName>();
 pub const LR_SCHEDULE: Choices = Choices::of::<Schedule>();
 pub const PRECISION: Choices = Choices::of::<Precision>();
+pub const PIXEL_SCALING: Choices = Choices::of::<PixelScaling>();
 
 impl Named for &'static OptimizerSpec {
     const KIND: &'static str = "optimizer";
@@ -163,6 +165,16 @@ impl Named for Precision {
     const KIND: &'static str = "precision";
     fn all() -> Vec<Self> {
         Precision::ALL.to_vec()
+    }
+    fn choice(self) -> Choice {
+        Choice { name: self.name(), aliases: &[], help: self.help() }
+    }
+}
+
+impl Named for PixelScaling {
+    const KIND: &'static str = "pixel scaling";
+    fn all() -> Vec<Self> {
+        PixelScaling::ALL.to_vec()
     }
     fn choice(self) -> Choice {
         Choice { name: self.name(), aliases: &[], help: self.help() }

@@ -65,10 +65,11 @@ pub(super) fn prepare(mut config: TrainConfig, dataset: Option<Dataset>) -> Resu
         return Ok(None);
     }
     let load_started = Instant::now();
-    let dataset = match dataset {
+    let mut dataset = match dataset {
         Some(dataset) => dataset,
         None => load(&config)?,
     };
+    dataset.scale_pixels(config.pixel_scaling);
     let load_seconds = load_started.elapsed().as_secs_f64();
     config.validate(&DataFacts::of(&dataset)).map_err(TrainError::Config)?;
     if !config.augment().is_identity() && dataset.info.image.is_none() {

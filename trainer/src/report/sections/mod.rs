@@ -192,15 +192,15 @@ mod tests {
     #[test]
     fn commands_spell_out_what_older_runs_ran_with_and_can_leave_flags_out() {
         let old = run(json!({"hidden_size": 128, "seed": 3, "train_limit": 500}));
-        let off = "--shift 0 --rotate 0.0 --zoom 0.0 --elastic 0.0 --flip 0.0 --erase 0.0";
+        let off = "--pixel_scaling unit --shift 0 --rotate 0.0 --zoom 0.0 --elastic 0.0 --flip 0.0 --erase 0.0";
         assert_eq!(
             command_line(&old),
-            format!("train --hidden_size 128 --dropout 0.0 {off} --seed 3 --train_limit 500")
+            format!("train --hidden_size 128 --dropout 0.0 {off} --seed 3 --train_limit 500 --precision f32")
         );
         let new = run(json!({"hidden_size": 768, "dropout": 0.2, "seed": 2, "train_limit": 500}));
         assert_eq!(
             command_line_without(&new, &["seed"]),
-            format!("train --hidden_size 768 --dropout 0.2 {off} --train_limit 500")
+            format!("train --hidden_size 768 --dropout 0.2 {off} --train_limit 500 --precision f32")
         );
     }
 }

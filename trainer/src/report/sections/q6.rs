@@ -190,7 +190,19 @@ fn seed_repeats(ctx: &Context, scored: &[usize]) -> String {
         }
     }
     let repeated: Vec<Vec<usize>> = groups.into_iter().map(|(_, runs)| runs).filter(|runs| runs.len() >= 2).collect();
-    let mut repeated: Vec<Repeats> = repeated.iter().filter_map(|runs| Repeats::of(ctx, runs)).collect();
+    // Every configuration is compared over the same seeds, when they share at
+    // least two: more seeds of one must not move its mean and not the others'.
+    let seed_of = |i: usize| crate::report::params::config_value(&ctx.runs[i].config, "seed").as_u64();
+    let seeds: Vec<Vec<Option<u64>>> = repeated.iter().map(|runs| runs.iter().map(|&i| seed_of(i)).collect()).collect();
+    let shared: Vec<Option<u64>> = seeds
+        .first()
+        .map_or(Vec::new(), |first| first.iter().copied().filter(|s| seeds.iter().all(|g| g.contains(s))).collect());
+    let compared: Vec<Vec<usize>> = if shared.len() >= 2 {
+        repeated.iter().map(|runs| runs.iter().copied().filter(|&i| shared.contains(&seed_of(i))).collect()).collect()
+    } else {
+        repeated
+    };
+    let mut repeated: Vec<Repeats> = compared.iter().filter_map(|runs| Repeats::of(ctx, runs)).collect();
     if repeated.is_empty() {
         return String::new();
     }
@@ -214,13 +226,14 @@ fn seed_repeats(ctx: &Context, scored: &[usize]) -> String {
     format!(
         "<h3>Seed repeats</h3><p>{} configurations ran with several seeds. Between seeds, one configuration's validation \
          accuracy moved by up to {:.2} points, while the configurations' means lie within {:.2} points of each other, \
-         so the best mean depends least on one draw: <b>{}</b> validation accuracy on average over {} seeds (test \
+         so the best mean depends least on one draw: <b>{}</b> validation accuracy on average over {} seeds{} (test \
          accuracy is shown, not used to choose):</p><p><code>{}</code></p>{}",
         repeated.len(),
         widest * 100.0,
         means_span * 100.0,
         pct2(best.mean_val),
         best.runs.len(),
+        if shared.len() >= 2 { ", the seeds every configuration here ran with" } else { "" },
         esc(&command),
         table(&["first run", "seeds", "mean val", "val range", "mean test"], &rows, "seeds")
     )
