@@ -87,7 +87,19 @@ proptest! {
         for a in &args {
             let value = a.split_once('=').map_or(a.as_str(), |(_, v)| v);
             let is_name = FLAGS.iter().any(|f| f.short == Some(a.as_str()) || a.strip_prefix("--") == Some(f.long));
-            if !is_name {
+            // `--switch=true|false` (how the wandb agent passes a switch) becomes
+            // the bare switch, or nothing: off is the switch's default.
+            let name = a.split_once('=').map(|(n, _)| n);
+            let switch = FLAGS.iter().find(|f| {
+                matches!(f.kind, Kind::Switch) && name.is_some_and(|n| n.strip_prefix("--") == Some(f.long) || f.short == Some(n))
+            });
+            let on = matches!(value, "true" | "True" | "1");
+            if let Some(f) = switch.filter(|_| on || matches!(value, "false" | "False" | "0")) {
+                if on {
+                    let bare = format!("--{}", f.long);
+                    prop_assert!(rest.any(|t| *t == bare), "{a:?} lost in {translated:?}");
+                }
+            } else if !is_name {
                 prop_assert!(rest.any(|t| t.ends_with(value)), "{a:?} lost in {translated:?}");
             }
         }
