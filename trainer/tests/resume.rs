@@ -54,8 +54,11 @@ fn args(out: &Path, extra: &[&str]) -> Vec<String> {
 }
 
 /// Every transform of the augmentation, at batch 128 (gathered over the
-/// pool, before the step): a resumed run must redraw each image's transform.
+/// pool, before the step), on standardised pixels: a resumed run must redraw
+/// each image's transform and standardise with the same statistics.
 const AUGMENTED: &[&str] = &[
+    "--pixel_scaling",
+    "standardize",
     "--shift",
     "1",
     "--rotate",
@@ -229,8 +232,9 @@ fn killed_runs_resume_to_the_same_model() {
     interrupt_and_resume(tmp.path(), &reference, "TERM", Some(143));
 }
 
-/// Augmentation draws from (seed, global step), so the checkpoint needs no
-/// state of its own: kill -9 and `--resume` still give the uninterrupted bits.
+/// Augmentation draws from (seed, global step) and the pixel statistics come
+/// from the training split, so the checkpoint needs no state of its own:
+/// kill -9 and `--resume` still give the uninterrupted bits.
 #[test]
 fn killed_augmented_runs_resume_to_the_same_model() {
     let tmp = tempfile::tempdir().expect("tempdir");
