@@ -280,3 +280,36 @@ fn predict_names_the_models_classes_and_goes_on_after_a_bad_image() {
         assert!(result.contains("| 0 0.") && !result.contains("Trouser"), "{line}");
     }
 }
+
+/// Nothing a user made is replaced unasked: exporting again gives the same
+/// bytes (no change); an output path holding another file is refused with
+/// nothing written, and `--overwrite` moves that file aside, never deleting it.
+#[test]
+fn export_never_replaces_another_file_unasked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run_dir(tmp.path());
+    let data_dir = fashion_dir();
+    let export = |extra: &[&str]| {
+        let mut args = vec![dir.to_str().unwrap(), "--data_dir", data_dir.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        run("export", tmp.path(), &args)
+    };
+    let int8 = dir.join("model.int8.ffn");
+    let r = export(&[]);
+    assert_eq!(r.code, Some(0), "{}", r.describe());
+    let exported = std::fs::read(&int8).unwrap();
+    let again = export(&[]);
+    assert_eq!(again.code, Some(0), "the same bytes again are no change: {}", again.describe());
+    assert_eq!(std::fs::read(&int8).unwrap(), exported);
+
+    std::fs::write(&int8, b"my own notes").unwrap();
+    let refused = export(&["--calibration", "max"]);
+    assert_clean_error(&refused, "ffn export", Some(1), &["model.int8.ffn", "holds another file", "--overwrite"]);
+    assert_eq!(std::fs::read(&int8).unwrap(), b"my own notes", "refused: nothing written");
+
+    let moved = export(&["--overwrite"]);
+    assert_eq!(moved.code, Some(0), "{}", moved.describe());
+    assert!(moved.stdout.contains("model.int8.ffn.old-1"), "says where the file went: {}", moved.stdout);
+    assert_eq!(std::fs::read(dir.join("model.int8.ffn.old-1")).unwrap(), b"my own notes");
+    assert_eq!(std::fs::read(&int8).unwrap(), exported);
+}

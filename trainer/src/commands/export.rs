@@ -45,6 +45,10 @@ pub struct Args {
     /// stm32f4-discovery, rp2040, lm3s6965 or microbit-v1 (default: say it for every one).
     #[arg(long, value_parser = parse_board)]
     board: Option<&'static Board>,
+    /// An output path that holds another file (an earlier export): move that file aside to PATH.old-N
+    /// (never deleted) instead of refusing.
+    #[arg(long)]
+    overwrite: bool,
 }
 
 fn parse_board(s: &str) -> Result<&'static Board, String> {
@@ -96,6 +100,7 @@ pub fn main(program: &str, args: impl IntoIterator<Item = OsString>) {
         input_type: args.input_type,
         max_int8_loss: args.max_int8_loss,
         board: args.board,
+        overwrite: args.overwrite,
     };
     match run(&options) {
         Ok(report) => {

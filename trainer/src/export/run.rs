@@ -14,7 +14,7 @@ use crate::data::{self, DatasetName, LoadOptions};
 use anyhow::{Context, bail};
 use ffn_infer_embedded::format::{Description, Network, OwnedPreprocessing, encode_f32, encode_int8};
 use ffn_infer_embedded::{ElementType, InputType};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Calibrations `auto` tries, picking the best on the validation split.
 const AUTO_CALIBRATIONS: [Calibration; 3] =
@@ -41,6 +41,9 @@ pub struct ExportOptions {
     pub max_int8_loss: f64,
     /// Check this board only (`--board`), else every board of [`boards::BOARDS`].
     pub board: Option<&'static Board>,
+    /// An output path that holds another file: move that file aside to
+    /// `PATH.old-N` (never deleted) instead of refusing.
+    pub overwrite: bool,
 }
 
 /// One column of the side-by-side table.
@@ -92,6 +95,12 @@ struct EvaluationData {
     calibration_samples: usize,
     validation: Samples,
     test: Samples,
+}
+
+/// The first free `PATH.old-N`, where `--overwrite` moves an earlier file.
+fn aside(path: &Path) -> PathBuf {
+    let free = (1..).map(|i| PathBuf::from(format!("{}.old-{i}", path.display()))).find(|p| !p.exists());
+    free.expect("some suffix is free")
 }
 
 fn evaluation_data(
@@ -233,6 +242,26 @@ pub fn run(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
             opts.max_int8_loss,
             data.calibration_samples
         );
+    }
+    // Nothing a user made is replaced unasked: an output path holding other
+    // bytes (an earlier export, the user's own file) is refused before anything
+    // is written, or with --overwrite moved aside. The same bytes again are no change.
+    let replaced: Vec<&PathBuf> = [&f32, &int8]
+        .into_iter()
+        .filter_map(|v| v.written_to.as_ref().filter(|path| std::fs::read(path).is_ok_and(|old| old != v.bytes)))
+        .collect();
+    if let Some(path) = replaced.first().filter(|_| !opts.overwrite) {
+        bail!(
+            "{} holds another file: choose another --int8/--f32 path, or pass --overwrite to move it aside (to {}); \
+             nothing written",
+            path.display(),
+            aside(path).display()
+        );
+    }
+    for path in replaced {
+        let to = aside(path);
+        std::fs::rename(path, &to).with_context(|| format!("cannot move {} aside", path.display()))?;
+        println!("moved the file that was in {} to {}", path.display(), to.display());
     }
     for variant in [&f32, &int8] {
         if let Some(path) = &variant.written_to {
