@@ -2,7 +2,7 @@
 //! never half of one.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` through a temporary sibling and a rename.
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -19,6 +19,13 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// The first free `PATH.old-N` (N from 1): where `--overwrite` moves what was
+/// at `path`, which is never deleted.
+pub fn aside(path: &Path) -> PathBuf {
+    let free = (1..).map(|i| PathBuf::from(format!("{}.old-{i}", path.display()))).find(|p| !p.exists());
+    free.expect("some suffix is free")
 }
 
 /// [`write`](fn@write) for pretty JSON.

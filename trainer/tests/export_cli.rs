@@ -3,7 +3,7 @@
 
 mod cli_support;
 
-use cli_support::{assert_clean_error, fashion_dir, run};
+use cli_support::{assert_clean_error, export_accuracies, fashion_dir, run};
 use ffn_core::model::Model as CoreModel;
 use ffn_infer_embedded::format::{Network, encode_f32};
 use ffn_infer_embedded::{Activation, ElementType, InputType, Model, Scratch};
@@ -79,15 +79,6 @@ fn percent_after(stdout: &str, prefix: &str) -> f64 {
     line.split_whitespace().find_map(|w| w.strip_suffix("%")?.parse().ok()).unwrap_or_else(|| panic!("{line}"))
 }
 
-/// The two percentages of the `test accuracy` row.
-fn accuracies(stdout: &str) -> (f64, f64) {
-    let line = stdout.lines().find(|l| l.starts_with("test accuracy")).unwrap_or_else(|| panic!("{stdout}"));
-    let values: Vec<f64> =
-        line.split_whitespace().filter_map(|w| w.strip_suffix('%')).map(|v| v.parse().unwrap()).collect();
-    assert_eq!(values.len(), 2, "{line}");
-    (values[0], values[1])
-}
-
 #[test]
 fn export_writes_int8_within_half_a_point_of_f32() {
     let tmp = tempfile::tempdir().unwrap();
@@ -97,7 +88,7 @@ fn export_writes_int8_within_half_a_point_of_f32() {
     let args = [dir.as_os_str(), "--f32".as_ref(), f32_out.as_os_str(), "--data_dir".as_ref(), data_dir.as_os_str()];
     let r = run("export", tmp.path(), &args);
     assert_eq!(r.code, Some(0), "{}", r.describe());
-    let (f32_accuracy, int8_accuracy) = accuracies(&r.stdout);
+    let (f32_accuracy, int8_accuracy) = export_accuracies(&r.stdout);
     // The f32 column is the trainer's model run by infer-embedded: same accuracy as ffn-core.
     assert!(
         (f32_accuracy - trained().core_test_accuracy).abs() < 0.015,
@@ -232,7 +223,7 @@ fn export_refuses_an_int8_model_that_loses_accuracy() {
     args.extend(["--max_int8_loss", "100"]);
     let r = run("export", tmp.path(), &args);
     assert_eq!(r.code, Some(0), "{}", r.describe());
-    let (f32_accuracy, int8_accuracy) = accuracies(&r.stdout);
+    let (f32_accuracy, int8_accuracy) = export_accuracies(&r.stdout);
     assert!(f32_accuracy - int8_accuracy > 1.0, "the careless calibration should lose accuracy: {}", r.stdout);
     assert!(int8_out.exists() && f32_out.exists());
     let r = run("export", tmp.path(), &[dir.to_str().unwrap(), "--max_int8_loss", "150"]);

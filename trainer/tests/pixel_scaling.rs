@@ -5,7 +5,7 @@
 
 mod cli_support;
 
-use cli_support::{fashion_dir, read_json, run};
+use cli_support::{export_accuracies, fashion_dir, read_json, run};
 use ffn_infer_embedded::{InputType, Model};
 use std::path::Path;
 
@@ -29,14 +29,6 @@ fn train(cwd: &Path, out: &Path, scaling: &str) -> serde_json::Value {
     let r = run("train", cwd, &args);
     assert_eq!(r.code, Some(0), "{}", r.describe());
     read_json(&out.join("summary.json"))
-}
-
-/// The two percentages of `export`'s `test accuracy` row (f32, int8).
-fn export_accuracies(stdout: &str) -> (f64, f64) {
-    let line = stdout.lines().find(|l| l.starts_with("test accuracy")).unwrap_or_else(|| panic!("{stdout}"));
-    let values: Vec<f64> =
-        line.split_whitespace().filter_map(|w| w.strip_suffix('%')).map(|v| v.parse().unwrap()).collect();
-    (values[0], values[1])
 }
 
 #[test]

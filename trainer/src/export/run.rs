@@ -14,7 +14,7 @@ use crate::data::{self, DatasetName, LoadOptions};
 use anyhow::{Context, bail};
 use ffn_infer_embedded::format::{Description, Network, OwnedPreprocessing, encode_f32, encode_int8};
 use ffn_infer_embedded::{ElementType, InputType};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Calibrations `auto` tries, picking the best on the validation split.
 const AUTO_CALIBRATIONS: [Calibration; 3] =
@@ -95,12 +95,6 @@ struct EvaluationData {
     calibration_samples: usize,
     validation: Samples,
     test: Samples,
-}
-
-/// The first free `PATH.old-N`, where `--overwrite` moves an earlier file.
-fn aside(path: &Path) -> PathBuf {
-    let free = (1..).map(|i| PathBuf::from(format!("{}.old-{i}", path.display()))).find(|p| !p.exists());
-    free.expect("some suffix is free")
 }
 
 fn evaluation_data(
@@ -255,11 +249,11 @@ pub fn run(opts: &ExportOptions) -> anyhow::Result<ExportReport> {
             "{} holds another file: choose another --int8/--f32 path, or pass --overwrite to move it aside (to {}); \
              nothing written",
             path.display(),
-            aside(path).display()
+            crate::atomic::aside(path).display()
         );
     }
     for path in replaced {
-        let to = aside(path);
+        let to = crate::atomic::aside(path);
         std::fs::rename(path, &to).with_context(|| format!("cannot move {} aside", path.display()))?;
         println!("moved the file that was in {} to {}", path.display(), to.display());
     }

@@ -256,8 +256,7 @@ fn claim_folder(config: &TrainConfig, name: &str) -> Result<PathBuf, TrainError>
     if found.is_empty() {
         return Ok(dir);
     }
-    let aside = (1..).map(|i| PathBuf::from(format!("{}.old-{i}", dir.display()))).find(|p| !p.exists());
-    let aside = aside.expect("some suffix is free");
+    let aside = crate::atomic::aside(&dir);
     if !config.overwrite {
         return Err(TrainError::Config(format!(
             "--output_dir {} holds a run ({}): choose another folder, continue it with --resume {}, or pass \

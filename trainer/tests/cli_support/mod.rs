@@ -196,3 +196,12 @@ pub fn sklearn_script(script: &str, args: &[&std::ffi::OsStr]) -> String {
         ),
     }
 }
+
+/// The two percentages (f32, int8) of `ffn export`'s `test accuracy` row.
+pub fn export_accuracies(stdout: &str) -> (f64, f64) {
+    let line = stdout.lines().find(|l| l.starts_with("test accuracy")).unwrap_or_else(|| panic!("{stdout}"));
+    let values: Vec<f64> =
+        line.split_whitespace().filter_map(|w| w.strip_suffix('%')).map(|v| v.parse().unwrap()).collect();
+    assert_eq!(values.len(), 2, "{line}");
+    (values[0], values[1])
+}
