@@ -177,23 +177,19 @@ fn pct2(x: f64) -> String {
 /// validation split), so a choice between close configurations rests on the
 /// mean. Empty when no configuration was repeated.
 fn seed_repeats(ctx: &Context, scored: &[usize]) -> String {
-    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-    for &i in scored {
-        let key = config_key(&ctx.runs[i], &["seed"]);
-        let seed = |j: usize| crate::report::params::config_value(&ctx.runs[j].config, "seed");
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            // The same configuration and seed give the same bits: a run
-            // repeated in another sweep is one draw, not two.
-            Some((_, runs)) if runs.iter().any(|&j| seed(j) == seed(i)) => {}
-            Some((_, runs)) => runs.push(i),
-            None => groups.push((key, vec![i])),
-        }
-    }
-    let repeated: Vec<Vec<usize>> = groups.into_iter().map(|(_, runs)| runs).filter(|runs| runs.len() >= 2).collect();
+    let groups = draws_by_configuration(&scored.iter().map(|&i| &ctx.runs[i]).collect::<Vec<_>>());
+    let groups: Vec<Vec<usize>> = groups.into_iter().map(|g| g.into_iter().map(|k| scored[k]).collect()).collect();
+    let seed_of = |i: usize| crate::report::params::config_value(&ctx.runs[i].config, "seed").as_u64();
+    let seeds_of = |runs: &[usize]| {
+        let mut seeds: Vec<Option<u64>> = runs.iter().map(|&i| seed_of(i)).collect();
+        seeds.sort();
+        seeds.dedup();
+        seeds
+    };
+    let repeated: Vec<Vec<usize>> = groups.into_iter().filter(|runs| seeds_of(runs).len() >= 2).collect();
     // Every configuration is compared over the same seeds, when they share at
     // least two: more seeds of one must not move its mean and not the others'.
-    let seed_of = |i: usize| crate::report::params::config_value(&ctx.runs[i].config, "seed").as_u64();
-    let seeds: Vec<Vec<Option<u64>>> = repeated.iter().map(|runs| runs.iter().map(|&i| seed_of(i)).collect()).collect();
+    let seeds: Vec<Vec<Option<u64>>> = repeated.iter().map(|runs| seeds_of(runs)).collect();
     let shared: Vec<Option<u64>> = seeds
         .first()
         .map_or(Vec::new(), |first| first.iter().copied().filter(|s| seeds.iter().all(|g| g.contains(s))).collect());
@@ -226,17 +222,38 @@ fn seed_repeats(ctx: &Context, scored: &[usize]) -> String {
     format!(
         "<h3>Seed repeats</h3><p>{} configurations ran with several seeds. Between seeds, one configuration's validation \
          accuracy moved by up to {:.2} points, while the configurations' means lie within {:.2} points of each other, \
-         so the best mean depends least on one draw: <b>{}</b> validation accuracy on average over {} seeds{} (test \
-         accuracy is shown, not used to choose):</p><p><code>{}</code></p>{}",
+         so the best mean depends least on one draw: <b>{}</b> validation accuracy on average over {} runs of {} \
+         seeds{} (test accuracy is shown, not used to choose; a seed run again on other code that gave other bits is \
+         another draw):</p><p><code>{}</code></p>{}",
         repeated.len(),
         widest * 100.0,
         means_span * 100.0,
         pct2(best.mean_val),
         best.runs.len(),
+        seeds_of(&best.runs).len(),
         if shared.len() >= 2 { ", the seeds every configuration here ran with" } else { "" },
         esc(&command),
-        table(&["first run", "seeds", "mean val", "val range", "mean test"], &rows, "seeds")
+        table(&["first run", "runs", "mean val", "val range", "mean test"], &rows, "seeds")
     )
+}
+
+/// `runs` (as indices) grouped by configuration, each group in folder order
+/// with one run per draw. The same configuration and seed give the same bits,
+/// so a run repeated in another sweep is one draw, not two; the same seed on
+/// other code (other bits, so other accuracies) is another draw.
+fn draws_by_configuration(runs: &[&Run]) -> Vec<Vec<usize>> {
+    let draw =
+        |run: &Run| (crate::report::params::config_value(&run.config, "seed"), run.val_accuracy(), run.test_accuracy());
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        let key = config_key(run, &["seed"]);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, group)) if group.iter().any(|&j| draw(runs[j]) == draw(run)) => {}
+            Some((_, group)) => group.push(i),
+            None => groups.push((key, vec![i])),
+        }
+    }
+    groups.into_iter().map(|(_, group)| group).collect()
 }
 
 /// A run's hyper-parameters less `left_out` ([`crate::reproduce::flags`]),
@@ -413,6 +430,17 @@ mod tests {
         // Another seed is not a twin either.
         let other_seed = with(plain.clone(), "seed", 2.0);
         assert_eq!(augmentation_effect(&[&other_seed, &shifted]), "");
+    }
+
+    #[test]
+    fn a_seed_run_again_counts_once_with_the_same_bits_and_twice_with_other_bits() {
+        let first = run("cross_entropy", 0.1, &[0.91]);
+        let copy = first.clone();
+        let other_bits = run("cross_entropy", 0.1, &[0.9125]);
+        let seed_2 = with(run("cross_entropy", 0.1, &[0.915]), "seed", 2.0);
+        let other_config = run("cross_entropy", 0.2, &[0.91]);
+        let groups = draws_by_configuration(&[&first, &copy, &other_config, &other_bits, &seed_2]);
+        assert_eq!(groups, vec![vec![0, 3, 4], vec![2]]);
     }
 
     #[test]
