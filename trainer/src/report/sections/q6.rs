@@ -230,7 +230,7 @@ fn seed_repeats(ctx: &Context, scored: &[usize]) -> String {
         means_span * 100.0,
         pct2(best.mean_val),
         best.runs.len(),
-        seeds_of(&best.runs).len(),
+        seeds_of(best.runs).len(),
         if shared.len() >= 2 { ", the seeds every configuration here ran with" } else { "" },
         esc(&command),
         table(&["first run", "runs", "mean val", "val range", "mean test"], &rows, "seeds")
