@@ -20,6 +20,7 @@ const ADDED_LATER: &[(&str, &str)] = &[
     ("erase", "0"),
     ("pixel_scaling", "unit"),
     ("precision", "f32"),
+    ("no_header", "false"),
 ];
 
 /// `config[key]`, or for a flag added later what runs without it did.
@@ -32,6 +33,7 @@ pub fn config_value(config: &Map<String, Value>, key: &str) -> Value {
             match crate::flags::flag(key).map(|f| f.kind) {
                 Some(crate::flags::Kind::Int { .. }) => off.parse::<i64>().map_or(Value::Null, Value::from),
                 Some(crate::flags::Kind::Float { .. }) => off.parse::<f64>().map_or(Value::Null, Value::from),
+                Some(crate::flags::Kind::Switch) => Value::Bool(off == "true"),
                 _ => Value::from(off),
             }
         }
@@ -129,5 +131,7 @@ mod tests {
         let left_out = ["epochs", "rotate", "zoom", "elastic", "erase", "pixel_scaling", "precision"];
         let kept = flags(no_limit.as_object().unwrap(), &left_out);
         assert_eq!(kept, [("dropout", "0.2"), ("shift", "1"), ("flip", "0.5")].map(|(k, v)| (k, v.to_string())));
+        // A switch added later reads as off, as the runs now record it (one level, not two).
+        assert_eq!(config_value(&Map::new(), "no_header"), Value::Bool(false));
     }
 }
