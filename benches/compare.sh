@@ -3,9 +3,10 @@
 # rmsprop lr 1e-4 β 0.9 ε 1e-8, weight decay 5e-4, cross-entropy) on
 # Fashion-MNIST: ffn (1 thread and all cores), a NumPy float32 version (1
 # thread) and PyTorch on the CPU (1 and 2 threads), at batch 16, 64 and 256,
-# then the table of ratios. Then the default recipe (2×768 ReLU, dropout 0.2,
+# then the table of ratios. Then the 2×768 recipe (ReLU, dropout 0.2,
 # label smoothing 0.1, adam lr 1e-3 with warm-up and cosine decay, Xavier,
-# batch 256): ffn's `train` with its defaults (1 thread and all cores) beside
+# batch 256, /255 pixels; the defaults until 2026-12-08): ffn's `train` with
+# its defaults and -sz 768 --pixel_scaling unit (1 thread and all cores) beside
 # PyTorch in float32 and with torch.autocast("cpu", dtype=torch.bfloat16)
 # (1 and 2 threads). Usage: benches/compare.sh [EPOCHS] [BATCH_SIZES]
 # (defaults 3 and 16,64,256; the default recipe runs EPOCHS epochs at batch

@@ -19,7 +19,7 @@ train=${TRAIN:-target/release/train}
 [[ -x $train ]] || cargo build --release --quiet -p ffn-trainer --bin train
 declare -A recipe=(
     [default]=""
-    [course]="-nhl 4 -sz 128 -b 16 -o rmsprop -lr 0.0001 -w_d 0.0005 -e 10 --lr_schedule constant --warmup 0 --label_smoothing 0 --dropout 0"
+    [course]="-nhl 4 -sz 128 -b 16 -o rmsprop -lr 0.0001 -w_d 0.0005 -e 10 --lr_schedule constant --warmup 0 --label_smoothing 0 --dropout 0 --pixel_scaling unit"
 )
 for precision in ${PRECISIONS:-f32 bf16}; do
     for name in ${RECIPES:-default course}; do

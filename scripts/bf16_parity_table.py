@@ -18,7 +18,7 @@ for summary in sorted(runs.glob("*/summary.json")):
 
 print("| recipe | dataset | seeds (f32/bf16) | f32 mean (min–max) | bf16 mean (min–max) | bf16 − f32 |")
 print("|---|---|---:|---:|---:|---:|")
-for recipe in ("default", "course"):
+for recipe in ("default", "default-2x768", "course"):
     for dataset in ("fashion_mnist", "mnist"):
         f32, bf16 = scores.get((recipe, dataset, "f32"), []), scores.get((recipe, dataset, "bf16"), [])
         if not f32 and not bf16:

@@ -62,7 +62,7 @@ def default_recipe(rows):
     best = lambda prefix: min((by[c]["epoch_s"] for c in by if c.startswith(prefix)), default=None)
     ffn = min(x for x in (best("ffn-f32"), best("ffn-bf16")) if x is not None) if best("ffn") else None
     ratio = lambda other: f"{other / ffn:.2f}×" if ffn and other else "–"
-    print("\nDefault recipe (2×768 ReLU, dropout 0.2, label smoothing 0.1, adam, batch 256), s/epoch:\n")
+    print("\n2×768 recipe (ReLU, dropout 0.2, label smoothing 0.1, adam, batch 256), s/epoch:\n")
     print("| " + " | ".join(columns) + " | ffn best vs PyTorch f32 | vs PyTorch bf16 |")
     print("|" + "---:|" * (len(columns) + 2))
     cells = [f'{by[c]["epoch_s"]:.3f}' if c in by else "–" for c in columns]

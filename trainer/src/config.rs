@@ -499,14 +499,19 @@ mod tests {
 
     #[test]
     fn run_names_show_the_data_and_the_changed_settings() {
-        assert_eq!(config(&[]).run_name.unwrap(), "hl_2_sz_768_bs_256_ac_ReLU_o_adam_lr_0.001");
+        assert_eq!(config(&[]).run_name.unwrap(), "hl_2_sz_1024_bs_256_ac_ReLU_o_adam_lr_0.001");
         let name = config(&["-d", "mnist", "-l", "mean_squared_error", "-e", "3", "--dropout", "0"]).run_name.unwrap();
         assert_eq!(name, "mnist_hl_2_sz_768_bs_256_ac_ReLU_o_adam_lr_0.001_mse_ep_3_do_0");
         let name = config(&["--data", "some/where/sensors.csv.gz"]).run_name.unwrap();
         assert!(name.starts_with("sensors_hl_"), "{name}");
         // Under --no_extras the extras' default is off: off is not a change.
         let name = config(&["--no_extras"]).run_name.unwrap();
-        assert_eq!(name, "hl_2_sz_768_bs_256_ac_ReLU_o_adam_lr_0.001");
+        assert_eq!(name, "hl_2_sz_1024_bs_256_ac_ReLU_o_adam_lr_0.001");
+        // A recipe's own value is no change either; `unit` pixels are one on Fashion-MNIST.
+        let name = config(&["-d", "mnist", "-sz", "1024", "--pixel_scaling", "unit"]).run_name.unwrap();
+        assert_eq!(name, "mnist_hl_2_sz_1024_bs_256_ac_ReLU_o_adam_lr_0.001");
+        let name = config(&["--pixel_scaling", "unit"]).run_name.unwrap();
+        assert_eq!(name, "hl_2_sz_1024_bs_256_ac_ReLU_o_adam_lr_0.001_px_unit");
     }
 
     #[test]

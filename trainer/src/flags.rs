@@ -270,7 +270,7 @@ pub const FLAGS: &[Flag] = &[
         long: "pixel_scaling",
         short: None,
         kind: Kind::Choice(choices::PIXEL_SCALING),
-        default: DefaultRule::Value("unit"),
+        default: DefaultRule::Data(&recipes::PIXEL_SCALING),
         help: "How 8-bit inputs (image pixels) reach the network (float data is always standardised)",
         hyper: true,
         extra: Some("unit"),

@@ -218,7 +218,7 @@ fn course_command_writes_a_wandb_run_that_wandb_reads() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let args =
         ["--wandb_entity", "myname", "--wandb_project", "myprojectname", "--epochs", "1", "--train_limit", "512"];
-    // The run is named from the defaults (e.g. hl_2_sz_768_bs_256_ac_ReLU_o_adam_lr_0.001_ep_1).
+    // The run is named from the defaults (e.g. hl_2_sz_1024_bs_256_ac_ReLU_o_adam_lr_0.001_ep_1).
     let name = dry_run(tmp.path(), &args).unwrap_or_else(|r| panic!("{}", r.describe()))["run_name"].clone();
     let name = name.as_str().expect("run name").to_string();
     assert!(name.starts_with("hl_2_sz_") && name.ends_with("_ep_1"), "{name}");

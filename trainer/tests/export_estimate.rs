@@ -198,7 +198,7 @@ fn estimates_are_within_ten_percent_of_qemu() {
 fn board_says_when_the_model_does_not_fit() {
     let tmp = tempfile::tempdir().unwrap();
     let tmp = tmp.path();
-    // The default architecture (2×768): about 1.2 MB in int8.
+    // 2×768 (the default width until 2026-12-08): about 1.2 MB in int8.
     let run = train(tmp, 2, 768);
     let int8 = tmp.join("big.int8.ffn");
     let r = export(tmp, &run, &["--int8", int8.to_str().unwrap(), "--board", "microbit-v1"]);

@@ -310,6 +310,8 @@ fn divergence_fails_cleanly_and_keeps_the_last_good_checkpoint() {
             "4000",
             "--dropout",
             "0",
+            "--pixel_scaling",
+            "unit",
             "--output_dir",
             dir.to_str().expect("utf-8 path"),
         ],

@@ -23,6 +23,7 @@ fn course(batch: &str) -> Vec<&str> {
     let mut args = vec!["-nhl", "4", "-sz", "128", "-a", "ReLU", "-w_i", "Xavier", "-o", "rmsprop", "-lr", "0.0001"];
     args.extend(["-beta", "0.9", "-eps", "1e-8", "-w_d", "0.0005", "-l", "cross_entropy", "-b", batch]);
     args.extend(["--lr_schedule", "constant", "--warmup", "0", "--label_smoothing", "0", "--dropout", "0"]);
+    args.extend(["--pixel_scaling", "unit"]);
     args
 }
 
@@ -31,7 +32,7 @@ fn recipe(batch: &str) -> Vec<&str> {
     let mut args = vec!["-nhl", "2", "-sz", "768", "-a", "ReLU", "-w_i", "Xavier", "-o", "adam", "-lr", "0.001"];
     args.extend(["-beta1", "0.9", "-beta2", "0.999", "-eps", "1e-8", "-w_d", "0", "-l", "cross_entropy"]);
     args.extend(["-b", batch, "--lr_schedule", "cosine", "--warmup", "0.02", "--label_smoothing", "0.1"]);
-    args.extend(["--dropout", "0.2"]);
+    args.extend(["--dropout", "0.2", "--pixel_scaling", "unit"]);
     args
 }
 
@@ -41,7 +42,7 @@ fn small<'a>(optimizer: &'a str, loss: &'a str, activation: &'a str, init: &'a s
     let mut args = vec!["-nhl", "2", "-sz", "48", "-a", activation, "-w_i", init, "-o", optimizer, "-l", loss];
     args.extend(["-lr", lr, "-m", "0.9", "-beta", "0.9", "-beta1", "0.9", "-beta2", "0.999", "-eps", "1e-8"]);
     args.extend(["-w_d", "0.0001", "-b", batch, "--lr_schedule", "cosine", "--warmup", "0.1"]);
-    args.extend(["--label_smoothing", "0.05", "--dropout", "0.1"]);
+    args.extend(["--label_smoothing", "0.05", "--dropout", "0.1", "--pixel_scaling", "unit"]);
     args
 }
 
