@@ -507,7 +507,8 @@ mod tests {
         // Under --no_extras the extras' default is off: off is not a change.
         let name = config(&["--no_extras"]).run_name.unwrap();
         assert_eq!(name, "hl_2_sz_1024_bs_256_ac_ReLU_o_adam_lr_0.001");
-        // A recipe's own value is no change either; `unit` pixels are one on Fashion-MNIST.
+        // A setting is tagged when it differs from its dataset's default: `unit` pixels are MNIST's
+        // default and a change on Fashion-MNIST.
         let name = config(&["-d", "mnist", "-sz", "1024", "--pixel_scaling", "unit"]).run_name.unwrap();
         assert_eq!(name, "mnist_hl_2_sz_1024_bs_256_ac_ReLU_o_adam_lr_0.001");
         let name = config(&["--pixel_scaling", "unit"]).run_name.unwrap();

@@ -14,8 +14,9 @@
 //! and 768 tie on validation there (64 trails on digits), and 256 costs an
 //! eighth of the arithmetic: small data — fewer than [`SMALL`] rows, where the
 //! batch-size rule stays under 256 — gets 256, larger data 768 (MNIST's
-//! width; Fashion-MNIST's recipe has 1,024, see `recipes.rs`). The sweeps measured 108 to 1,294 rows and the built-in
-//! ones 54,000: between them the rules are an interpolation, not a measurement.
+//! width; Fashion-MNIST's recipe has 1,024, see `recipes.rs`). The sweeps
+//! measured 108 to 1,294 rows and the built-in ones 54,000: between them the
+//! rules are an interpolation, not a measurement.
 //!
 //! A rule is a [`SizeRule`] in `own`; the flag table, `--help`, `--dry_run`'s
 //! `data_defaults`, `config.json` and the console's "defaults from the data"
