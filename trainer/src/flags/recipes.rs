@@ -19,7 +19,7 @@
 //! (`results/mnist-reg*`) and 99.05, 99.12 and 99.17 % with 0.2
 //! (`results/aug-mnist*`). On seed 1, no dropout scored 99.13 %, and
 //! dropout 0.3 or 1,024 units 98.97–99.10 %.
-
+//!
 //! Fashion-MNIST trains 2×1,024 units on standardised pixels
 //! (`--pixel_scaling standardize`). Its leaders were run again on the code
 //! of 2026-12-08 (`results/confirm-*`: earlier kernels gave other bits) and
